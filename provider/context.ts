@@ -1,0 +1,48 @@
+/**
+ * Per-process state of the provider implementation: the raw config from `configure`, and the
+ * settings, profile and backend derived from it on first use (one backend per process).
+ */
+import { openBackend } from "./backends";
+import type { StateBackend } from "./backends/types";
+import { loadProfile, type Profile } from "./domain/profiles";
+import { resolveSettings, type RawConfig, type Settings } from "./settings";
+
+/** What a resource provider needs to do its work. */
+export interface ProviderContext {
+  settings: Settings;
+  profile: Profile;
+  backend: StateBackend;
+}
+
+let rawConfig: RawConfig = {};
+let current: { key: string; ctx: ProviderContext } | undefined;
+
+/** Stores the stack config the engine sent; takes effect on the next `getContext`. */
+export function configure(config: RawConfig): void {
+  rawConfig = { ...config };
+}
+
+/** Settings from the stored config, the environment and defaults (cheap; no I/O). */
+export function getSettings(): Settings {
+  return resolveSettings(rawConfig, process.env, process.cwd());
+}
+
+/** The context for the current settings, opening the backend and loading the profile once. */
+export function getContext(): ProviderContext {
+  const settings = getSettings();
+  const key = JSON.stringify([settings.backend, settings.profile, settings.programDir]);
+  if (!current || current.key !== key) {
+    const profile = loadProfile(settings.profile, settings.programDir);
+    const backend = openBackend(settings.backend, settings.programDir);
+    if (current) void current.ctx.backend.close();
+    current = { key, ctx: { settings, profile, backend } };
+  }
+  return current.ctx;
+}
+
+/** Closes the backend (tests and the CLI; the provider process simply exits). */
+export async function closeContext(): Promise<void> {
+  const c = current;
+  current = undefined;
+  if (c) await c.ctx.backend.close();
+}

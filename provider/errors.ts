@@ -1,0 +1,75 @@
+/** Stable error codes. Each is part of the public contract: tests and users match on them. */
+export type ErrorCode =
+  | "SG_INVALID_INPUT"
+  | "SG_NAME_TAKEN"
+  | "SG_NOT_FOUND"
+  | "SG_QUOTA_EXCEEDED"
+  | "SG_PROFILE_INVALID"
+  | "SG_BACKEND_INVALID"
+  | "SG_BACKEND_UNAVAILABLE";
+
+/** The parts every user-facing error is made of (STYLE.md habit 4). */
+export interface ErrorDetails {
+  /** The input property the error is about, as a path (`name`, `tags[2]`), or "" when none. */
+  property: string;
+  /** What was wrong, in a sentence. */
+  problem: string;
+  /** The value received, if there is one to show. */
+  value?: unknown;
+  /** What would have been accepted. */
+  allowed?: string;
+  /** How to fix it. */
+  fix?: string;
+}
+
+/** Renders a value for an error message: strings quoted, the rest as JSON. */
+export function showValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value === undefined) return "undefined";
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Formats details as `problem (property P, got V); allowed: A; fix: F`. */
+export function formatDetails(d: ErrorDetails): string {
+  const parts = [d.problem];
+  const where: string[] = [];
+  if (d.property) where.push(`property ${d.property}`);
+  if ("value" in d) where.push(`got ${showValue(d.value)}`);
+  let text = parts.join("");
+  if (where.length) text += ` (${where.join(", ")})`;
+  if (d.allowed) text += `; allowed: ${d.allowed}`;
+  if (d.fix) text += `; fix: ${d.fix}`;
+  return text;
+}
+
+/**
+ * An error a user can act on: `CODE: problem (property P, got V); allowed: A; fix: F`.
+ * It carries no stack: the dynamic provider prints `${e}: ${e.stack}` for some calls, and a user
+ * must never see our internals there.
+ */
+export class SecgroupsError extends Error {
+  readonly code: ErrorCode;
+  readonly details: ErrorDetails;
+
+  constructor(code: ErrorCode, details: ErrorDetails) {
+    super(`${code}: ${formatDetails(details)}`);
+    this.name = "SecgroupsError";
+    this.code = code;
+    this.details = details;
+    Object.defineProperty(this, "stack", { value: "", enumerable: false, writable: true });
+  }
+
+  override toString(): string {
+    return this.message;
+  }
+}
+
+/** Turns an unknown thrown value into a message for the engine, never a stack trace. */
+export function messageOf(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,141 @@
+/** SecurityGroup: check/diff/create/read/update/delete, wiring the domain core to the backend. */
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { getContext, getSettings } from "../context";
+import type { GroupState } from "../backends/types";
+import { validate, type CheckFailure } from "../schema";
+import { UNKNOWN, withoutUnknowns } from "../domain/unknown";
+
+/** Inputs after `check`: every field present, canonical. */
+export interface SecurityGroupInputs {
+  name: string;
+  description: string;
+  stateful: boolean;
+  tags: string[];
+  deleteDefaultRules: boolean;
+  project: string;
+}
+
+/** Outputs recorded in the stack. */
+export interface SecurityGroupOutputs extends SecurityGroupInputs {
+  revisionNumber: number;
+  createdAt: string;
+  updatedAt: string;
+  defaultRuleIds: string[];
+}
+
+/** Fields a user sets; all but `project` change in place. */
+const INPUT_FIELDS = ["name", "description", "stateful", "tags", "deleteDefaultRules", "project"] as const;
+const REPLACE_FIELDS: ReadonlySet<string> = new Set(["project"]);
+
+function stripProvider(props: Record<string, unknown>): Record<string, unknown> {
+  const { __provider: _ignored, ...rest } = props;
+  return rest;
+}
+
+/** Validates and canonicalises inputs; unknown (preview) values pass through unchecked. */
+export function checkSecurityGroup(news: Record<string, unknown>, defaultProject: string): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+  const given = stripProvider(news);
+  const failures = validate("SecurityGroupInputs", withoutUnknowns(given));
+  if (given.name === undefined) {
+    failures.push({ property: "name", reason: "SG_INVALID_INPUT: name is required; fix: set name (the SDK's SecurityGroup defaults it to the resource name)" });
+  }
+  if (failures.length) return { inputs: given, failures };
+  const tags = given.tags;
+  const inputs: Record<string, unknown> = {
+    name: given.name,
+    description: given.description ?? "",
+    stateful: given.stateful ?? true,
+    tags: Array.isArray(tags) ? [...tags].sort() : tags ?? [],
+    deleteDefaultRules: given.deleteDefaultRules ?? false,
+    project: given.project ?? defaultProject,
+  };
+  return { inputs, failures: [] };
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Which fields differ between the recorded outputs and the checked inputs, and which of them replace. */
+export function diffSecurityGroup(olds: Record<string, unknown>, news: Record<string, unknown>): dynamic.DiffResult {
+  const changed = INPUT_FIELDS.filter((f) => news[f] === UNKNOWN || !sameValue(olds[f], news[f]));
+  const replaces = changed.filter((f) => REPLACE_FIELDS.has(f));
+  return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+function outputsOf(state: GroupState, deleteDefaultRules: boolean): SecurityGroupOutputs {
+  const g = state.group;
+  return {
+    name: g.name,
+    description: g.description,
+    stateful: g.stateful,
+    tags: g.tags,
+    deleteDefaultRules,
+    project: g.project,
+    revisionNumber: g.revisionNumber,
+    createdAt: g.createdAt,
+    updatedAt: g.updatedAt,
+    defaultRuleIds: state.defaultRuleIds,
+  };
+}
+
+function inputsOf(o: SecurityGroupOutputs): SecurityGroupInputs {
+  const { name, description, stateful, tags, deleteDefaultRules, project } = o;
+  return { name, description, stateful, tags, deleteDefaultRules, project };
+}
+
+/** The dynamic provider for SecurityGroup. */
+export const securityGroupProvider = {
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+    return checkSecurityGroup(news, getSettings().project);
+  },
+
+  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
+    return diffSecurityGroup(olds, news);
+  },
+
+  async create(inputs: SecurityGroupInputs): Promise<dynamic.CreateResult> {
+    const { backend, profile } = getContext();
+    const state = await backend.createGroup({
+      project: inputs.project,
+      name: inputs.name,
+      description: inputs.description,
+      stateful: inputs.stateful,
+      tags: inputs.tags,
+      defaultRules: inputs.deleteDefaultRules ? [] : profile.newGroupRules,
+      ...(profile.quotas.groups !== undefined ? { groupQuota: profile.quotas.groups } : {}),
+    });
+    return { id: state.group.id, outs: outputsOf(state, inputs.deleteDefaultRules) };
+  },
+
+  async read(id: string, props: Partial<SecurityGroupOutputs>): Promise<dynamic.ReadResult> {
+    const { backend, profile, settings } = getContext();
+    const state = await backend.getGroup(props.project ?? settings.project, id);
+    if (!state) return { id: "", props: {} };
+    // With a profile that gives new groups rules, "no default rules left" is what deleteDefaultRules means.
+    const deleteDefaultRules = profile.newGroupRules.length > 0
+      ? state.defaultRuleIds.length === 0
+      : props.deleteDefaultRules ?? false;
+    const outs = outputsOf(state, deleteDefaultRules);
+    return { id, props: outs, inputs: inputsOf(outs) };
+  },
+
+  async update(id: string, olds: SecurityGroupOutputs, news: SecurityGroupInputs): Promise<dynamic.UpdateResult> {
+    const { backend, profile } = getContext();
+    const state = await backend.updateGroup(olds.project, id, {
+      name: news.name,
+      description: news.description,
+      stateful: news.stateful,
+      tags: news.tags,
+      ...(news.deleteDefaultRules !== olds.deleteDefaultRules
+        ? { deleteDefaultRules: news.deleteDefaultRules, defaultRules: profile.newGroupRules }
+        : {}),
+    });
+    return { outs: outputsOf(state, news.deleteDefaultRules) };
+  },
+
+  async delete(id: string, props: SecurityGroupOutputs): Promise<void> {
+    const { backend } = getContext();
+    await backend.deleteGroup(props.project, id);
+  },
+};

@@ -1,0 +1,80 @@
+/**
+ * The one place that loads `schema.json` and compiles it with ajv (once per process, allErrors).
+ * Validation results are data: `{property, reason}` pairs, never thrown strings.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+
+/** Where schema.json lives: the package root, found by walking up from this file. */
+export function schemaPath(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, "schema.json");
+    if (fs.existsSync(candidate) && fs.existsSync(path.join(dir, "package.json"))) return candidate;
+    if (path.dirname(dir) === dir) throw new Error(`schema.json not found above ${__dirname}`);
+  }
+}
+
+/** A check failure as the Pulumi engine takes it. */
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+let ajv: Ajv | undefined;
+const validators = new Map<string, ValidateFunction>();
+
+/** The parsed schema.json. */
+export function loadSchema(): { $id: string; definitions: Record<string, unknown> } {
+  return JSON.parse(fs.readFileSync(schemaPath(), "utf8"));
+}
+
+function validatorFor(definition: string): ValidateFunction {
+  let v = validators.get(definition);
+  if (!v) {
+    if (!ajv) {
+      ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
+      ajv.addFormat("date-time", true);
+      ajv.addSchema(loadSchema());
+    }
+    const schema = loadSchema();
+    v = ajv.getSchema(`${schema.$id}#/definitions/${definition}`);
+    if (!v) throw new Error(`schema.json has no definition ${definition}`);
+    validators.set(definition, v);
+  }
+  return v;
+}
+
+/** `/tags/2` → `tags[2]`; `/quotas/groups` → `quotas.groups`. */
+function propertyPath(instancePath: string, extra?: string): string {
+  const parts = instancePath.split("/").filter(Boolean);
+  if (extra) parts.push(extra);
+  let out = "";
+  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out ? `.${p}` : p;
+  return out;
+}
+
+function describe(e: ErrorObject, data: unknown): CheckFailure {
+  const property = propertyPath(e.instancePath, e.keyword === "additionalProperties" ? String(e.params.additionalProperty) : e.keyword === "required" ? String(e.params.missingProperty) : undefined);
+  const value = e.instancePath
+    ? e.instancePath.split("/").filter(Boolean).reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], data)
+    : data;
+  const got = JSON.stringify(value);
+  switch (e.keyword) {
+    case "additionalProperties":
+      return { property, reason: `SG_INVALID_INPUT: unknown property ${property}; fix: remove it or check its spelling against the reference in the README` };
+    case "required":
+      return { property, reason: `SG_INVALID_INPUT: ${property} is required; fix: set it` };
+    case "enum":
+      return { property, reason: `SG_INVALID_INPUT: ${property} got ${got}; allowed: ${(e.params.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(", ")}` };
+    default:
+      return { property, reason: `SG_INVALID_INPUT: ${property || "input"} got ${got}; allowed: a value that ${e.message ?? "matches the schema"}` };
+  }
+}
+
+/** Validates `data` against `#/definitions/<definition>` and returns every failure. */
+export function validate(definition: string, data: unknown): CheckFailure[] {
+  const v = validatorFor(definition);
+  if (v(data)) return [];
+  return (v.errors ?? []).map((e) => describe(e, data));
+}

@@ -1,0 +1,49 @@
+/**
+ * Provider settings: Pulumi config `secgroups:*` first, `SECGROUPS_*` environment second, default third.
+ * The dynamic provider process gets the stack's whole config through `configure`.
+ */
+import * as path from "node:path";
+
+/** The config keys the provider reads, and their environment variables. */
+export const SETTING_KEYS = {
+  backend: { config: "secgroups:backend", env: "SECGROUPS_BACKEND" },
+  profile: { config: "secgroups:profile", env: "SECGROUPS_PROFILE" },
+  project: { config: "secgroups:project", env: "SECGROUPS_PROJECT" },
+  backendPassword: { config: "secgroups:backendPassword", env: "PGPASSWORD" },
+} as const;
+
+/** Resolved settings of one provider process. */
+export interface Settings {
+  /** Backend URL (`sqlite:PATH` or `postgres://user@host:port/db`). */
+  backend: string;
+  /** Built-in profile name or path to a JSON profile. */
+  profile: string;
+  /** Default project for resources that do not name one. */
+  project: string;
+  /** Directory relative paths are resolved against: the Pulumi program's directory. */
+  programDir: string;
+  /** Password for a postgres backend; never logged. */
+  backendPassword?: string;
+}
+
+/** Raw config values by `namespace:key`, as `configure` received them. */
+export type RawConfig = Record<string, string | undefined>;
+
+/** Resolves the settings from config, environment and defaults. */
+export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv, programDir: string): Settings {
+  const pick = (k: keyof typeof SETTING_KEYS): string | undefined => {
+    const fromConfig = config[SETTING_KEYS[k].config];
+    if (fromConfig !== undefined && fromConfig !== "") return fromConfig;
+    const fromEnv = env[SETTING_KEYS[k].env];
+    return fromEnv !== undefined && fromEnv !== "" ? fromEnv : undefined;
+  };
+  const settings: Settings = {
+    backend: pick("backend") ?? `sqlite:${path.join(programDir, ".secgroups", "cloud.db")}`,
+    profile: pick("profile") ?? "openstack",
+    project: pick("project") ?? "default",
+    programDir,
+  };
+  const password = pick("backendPassword");
+  if (password !== undefined) settings.backendPassword = password;
+  return settings;
+}

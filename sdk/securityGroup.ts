@@ -1,0 +1,65 @@
+/** The SecurityGroup resource class users instantiate. */
+import * as pulumi from "@pulumi/pulumi";
+import { shimProvider } from "./shim";
+
+/** Inputs of a SecurityGroup (see the README reference, generated from schema.json). */
+export interface SecurityGroupArgs {
+  /** Name, unique per project. Default: the Pulumi resource name. Changes in place. */
+  name?: pulumi.Input<string>;
+  /** Free text. Changes in place. */
+  description?: pulumi.Input<string>;
+  /** Whether return traffic is allowed automatically (default true). Changes in place. */
+  stateful?: pulumi.Input<boolean>;
+  /** Labels, stored sorted. Changes in place. */
+  tags?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Remove the profile's default egress rules (default false). Changes in place. */
+  deleteDefaultRules?: pulumi.Input<boolean>;
+  /** Owning project; default: provider setting `secgroups:project`. A change replaces the group. */
+  project?: pulumi.Input<string>;
+}
+
+/** A security group in the state backend. Type token `pulumi-nodejs:dynamic/secgroups:SecurityGroup`. */
+export class SecurityGroup extends pulumi.dynamic.Resource {
+  /** Name, unique per project. */
+  declare public readonly name: pulumi.Output<string>;
+  /** Description. */
+  declare public readonly description: pulumi.Output<string>;
+  /** Whether the group is stateful. */
+  declare public readonly stateful: pulumi.Output<boolean>;
+  /** Tags, sorted. */
+  declare public readonly tags: pulumi.Output<string[]>;
+  /** Whether the profile's default rules were removed. */
+  declare public readonly deleteDefaultRules: pulumi.Output<boolean>;
+  /** Owning project. */
+  declare public readonly project: pulumi.Output<string>;
+  /** Bumped by every change of the group or its rules, as Neutron's revision_number. */
+  declare public readonly revisionNumber: pulumi.Output<number>;
+  /** Creation time, ISO 8601 UTC. */
+  declare public readonly createdAt: pulumi.Output<string>;
+  /** Last change, ISO 8601 UTC. */
+  declare public readonly updatedAt: pulumi.Output<string>;
+  /** Ids of the rules the profile created with the group. */
+  declare public readonly defaultRuleIds: pulumi.Output<string[]>;
+
+  constructor(name: string, args: SecurityGroupArgs = {}, opts?: pulumi.CustomResourceOptions) {
+    super(
+      shimProvider("SecurityGroup"),
+      name,
+      {
+        name: args.name ?? name,
+        description: args.description,
+        stateful: args.stateful,
+        tags: args.tags,
+        deleteDefaultRules: args.deleteDefaultRules,
+        project: args.project,
+        revisionNumber: undefined,
+        createdAt: undefined,
+        updatedAt: undefined,
+        defaultRuleIds: undefined,
+      },
+      opts,
+      "secgroups",
+      "SecurityGroup",
+    );
+  }
+}

@@ -1,0 +1,238 @@
+// Command pulumi-language-nodejs is pulumi-secgroups' own minimal Node.js language host.
+//
+// Why it exists: the upstream language host is a separate, untagged Go module that the Go module
+// proxy reachable from our build machines refuses to serve (403 at every version), so it cannot be
+// built here. This host implements the part of the LanguageRuntime gRPC protocol that `pulumi up`,
+// `preview`, `refresh` and `destroy` need for Node.js programs: it runs the program with the
+// `@pulumi/pulumi/cmd/run` script that ships in the program's own node_modules, exactly as the
+// upstream host does, and reports no extra plugins (programs here use dynamic providers only).
+// Template, program generation, RunPlugin and the like answer "unimplemented".
+//
+// Protocol: the engine starts `pulumi-language-nodejs [flags] ENGINE_ADDRESS`; the host prints the
+// port of its gRPC server on stdout and serves until the engine stops it.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	pbempty "google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/grpc"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+)
+
+type host struct {
+	pulumirpc.UnimplementedLanguageRuntimeServer
+	engineAddress string
+	tracing       string
+}
+
+func main() {
+	h := &host{}
+	// Flags the engine may pass (-v=9, --logtostderr, --logflow, -root=DIR, --tracing URL) are
+	// accepted and, but for tracing, ignored; the last positional argument is the engine address.
+	args := os.Args[1:]
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-tracing" || a == "--tracing":
+			if i+1 < len(args) {
+				h.tracing = args[i+1]
+				i++
+			}
+		case strings.HasPrefix(a, "-tracing=") || strings.HasPrefix(a, "--tracing="):
+			h.tracing = a[strings.Index(a, "=")+1:]
+		case strings.HasPrefix(a, "-"):
+		default:
+			h.engineAddress = a
+		}
+	}
+
+	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Init: func(srv *grpc.Server) error {
+			pulumirpc.RegisterLanguageRuntimeServer(srv, h)
+			return nil
+		},
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: could not start the gRPC server: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Printf("%d\n", handle.Port)
+	if err := <-handle.Done; err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: gRPC server stopped: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+// Handshake records the engine address when the engine uses the handshake form of start-up.
+func (h *host) Handshake(_ context.Context, req *pulumirpc.LanguageHandshakeRequest) (*pulumirpc.LanguageHandshakeResponse, error) {
+	if req.GetEngineAddress() != "" {
+		h.engineAddress = req.GetEngineAddress()
+	}
+	return &pulumirpc.LanguageHandshakeResponse{}, nil
+}
+
+// GetPluginInfo reports the version this host was built for (set by the build's -ldflags).
+func (h *host) GetPluginInfo(context.Context, *pbempty.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: version.Version}, nil
+}
+
+// GetRequiredPlugins reports none: dynamic providers need no plugin but the bundled pulumi-nodejs one.
+func (h *host) GetRequiredPlugins(context.Context, *pulumirpc.GetRequiredPluginsRequest) (*pulumirpc.GetRequiredPluginsResponse, error) {
+	return &pulumirpc.GetRequiredPluginsResponse{}, nil
+}
+
+// GetRequiredPackages reports none, for the same reason.
+func (h *host) GetRequiredPackages(context.Context, *pulumirpc.GetRequiredPackagesRequest) (*pulumirpc.GetRequiredPackagesResponse, error) {
+	return &pulumirpc.GetRequiredPackagesResponse{}, nil
+}
+
+// InstallDependencies does nothing: the project's bootstrap runs npm itself.
+func (h *host) InstallDependencies(*pulumirpc.InstallDependenciesRequest, grpc.ServerStreamingServer[pulumirpc.InstallDependenciesResponse]) error {
+	return nil
+}
+
+// About names the node binary the host runs programs with.
+func (h *host) About(context.Context, *pulumirpc.AboutRequest) (*pulumirpc.AboutResponse, error) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, err
+	}
+	out, err := exec.Command(node, "--version").Output()
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.AboutResponse{Executable: node, Version: strings.TrimSpace(strings.TrimPrefix(string(out), "v"))}, nil
+}
+
+// GetProgramDependencies reports none (used only by `pulumi about`).
+func (h *host) GetProgramDependencies(context.Context, *pulumirpc.GetProgramDependenciesRequest) (*pulumirpc.GetProgramDependenciesResponse, error) {
+	return &pulumirpc.GetProgramDependenciesResponse{}, nil
+}
+
+// findRunScript looks for node_modules/@pulumi/pulumi/cmd/run from dir upwards, as Node would.
+func findRunScript(dir string) (string, error) {
+	if p := os.Getenv("PULUMI_LANGUAGE_NODEJS_RUN_PATH"); p != "" {
+		return p, nil
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		candidate := filepath.Join(d, "node_modules", "@pulumi", "pulumi", "cmd", "run")
+		if st, err := os.Stat(candidate); err == nil && st.IsDir() {
+			return candidate, nil
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	return "", fmt.Errorf("could not find node_modules/@pulumi/pulumi/cmd/run above %s: "+
+		"install the program's dependencies (npm install) first", dir)
+}
+
+// Run executes the program with @pulumi/pulumi's run script and reports a failure as the engine expects.
+func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
+	programDir := req.GetInfo().GetProgramDirectory()
+	if programDir == "" {
+		programDir = req.GetPwd()
+	}
+	runPath, err := findRunScript(programDir)
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: err.Error()}, nil
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: "could not find node on $PATH"}, nil
+	}
+
+	typescript := true
+	var nodeArgs []string
+	tsconfig := ""
+	if opts := req.GetInfo().GetOptions(); opts != nil {
+		if v, ok := opts.GetFields()["typescript"]; ok {
+			typescript = v.GetBoolValue()
+		}
+		if v, ok := opts.GetFields()["nodeargs"]; ok && v.GetStringValue() != "" {
+			nodeArgs = strings.Fields(v.GetStringValue())
+		}
+		if v, ok := opts.GetFields()["tsconfig"]; ok {
+			tsconfig = v.GetStringValue()
+		}
+	}
+
+	args := append([]string{}, nodeArgs...)
+	args = append(args, runPath)
+	add := func(k, v string) {
+		if v != "" {
+			args = append(args, "--"+k, v)
+		}
+	}
+	add("monitor", req.GetMonitorAddress())
+	add("engine", h.engineAddress)
+	add("organization", req.GetOrganization())
+	add("project", req.GetProject())
+	add("root-directory", req.GetInfo().GetRootDirectory())
+	add("stack", req.GetStack())
+	add("pwd", req.GetPwd())
+	if req.GetDryRun() {
+		args = append(args, "--dry-run")
+	}
+	if req.GetParallel() > 0 {
+		add("parallel", strconv.Itoa(int(req.GetParallel())))
+	}
+	add("tracing", h.tracing)
+	program := req.GetInfo().GetEntryPoint()
+	if program == "" {
+		program = "."
+	}
+	args = append(args, program)
+	args = append(args, req.GetArgs()...)
+
+	config, err := json.Marshal(req.GetConfig())
+	if err != nil {
+		return nil, err
+	}
+	secretKeys := req.GetConfigSecretKeys()
+	if secretKeys == nil {
+		secretKeys = []string{}
+	}
+	secretJSON, err := json.Marshal(secretKeys)
+	if err != nil {
+		return nil, err
+	}
+	env := append(os.Environ(),
+		"PULUMI_CONFIG="+string(config),
+		"PULUMI_CONFIG_SECRET_KEYS="+string(secretJSON),
+		"PULUMI_NODEJS_TYPESCRIPT="+strconv.FormatBool(typescript),
+	)
+	if tsconfig != "" {
+		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+tsconfig)
+	}
+
+	cmd := exec.CommandContext(ctx, node, args...)
+	cmd.Dir = programDir
+	cmd.Stdout = os.Stdout
+	cmd.Stderr = os.Stderr
+	cmd.Env = env
+	if err := cmd.Run(); err != nil {
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			// The run script has already printed the program's error; code 32 means "reported, bail".
+			if exitErr.ExitCode() == 32 {
+				return &pulumirpc.RunResponse{Bail: true}, nil
+			}
+			return &pulumirpc.RunResponse{Error: fmt.Sprintf("Program exited with non-zero exit code: %d", exitErr.ExitCode())}, nil
+		}
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run the program with %s: %v", node, err)}, nil
+	}
+	return &pulumirpc.RunResponse{}, nil
+}
