@@ -1,0 +1,146 @@
+/**
+ * Drives the real Pulumi CLI (the one scripts/bootstrap.sh put on PATH) against a program in
+ * test/e2e/programs, with everything a run writes kept in a temporary directory: the file-based
+ * Pulumi state, the stack config file and the SQLite backend.
+ */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/** What one CLI call printed and how it ended. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `pulumi args…` and resolves with its output; never rejects on a non-zero exit. */
+export function runPulumi(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile("pulumi", args, { cwd: opts.cwd, env: opts.env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+/** The directory of a test program by name. */
+export function programDir(name: string): string {
+  return path.join(__dirname, "programs", name);
+}
+
+/** A fresh temporary directory under test-output/ (kept for inspection, removed by `npm test` next time). */
+export function tempDir(label: string): string {
+  const root = path.join(__dirname, "..", "..", "test-output", "e2e");
+  fs.mkdirSync(root, { recursive: true });
+  return fs.mkdtempSync(path.join(root, `${label}-`));
+}
+
+/** One Pulumi stack of a test program, isolated in its own temporary directory. */
+export class TestStack {
+  readonly dir: string;
+  readonly configFile: string;
+  readonly env: NodeJS.ProcessEnv;
+
+  private constructor(readonly program: string, readonly stack: string, dir: string, stateDir: string) {
+    this.dir = dir;
+    this.configFile = path.join(dir, `Pulumi.${stack}.yaml`);
+    this.env = {
+      ...process.env,
+      PULUMI_BACKEND_URL: `file://${stateDir}`,
+      PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+      PULUMI_NODEJS_TRANSPILE_ONLY: "true",
+      // The provider's own settings come from stack config in these tests, never from the caller's env.
+      SECGROUPS_BACKEND: "",
+      SECGROUPS_PROFILE: "",
+      SECGROUPS_PROJECT: "",
+    };
+  }
+
+  /**
+   * Creates the stack. `stateDir` defaults to a directory of its own; pass another stack's
+   * `stateDir` to put two stacks in one Pulumi backend.
+   */
+  static async create(program: string, stack: string, config: Record<string, string>, stateDir?: string): Promise<TestStack> {
+    const dir = tempDir(`${program}-${stack}`);
+    const state = stateDir ?? path.join(dir, "state");
+    fs.mkdirSync(state, { recursive: true });
+    const s = new TestStack(program, stack, dir, state);
+    await s.must(["stack", "init"]);
+    for (const [k, v] of Object.entries(config)) await s.setConfig(k, v);
+    return s;
+  }
+
+  /** The file-based Pulumi state directory. */
+  get stateDir(): string {
+    return (this.env.PULUMI_BACKEND_URL as string).slice("file://".length);
+  }
+
+  /** Runs a pulumi command for this stack. */
+  run(args: string[]): Promise<CliResult> {
+    return runPulumi([...args, "--stack", this.stack, "--non-interactive"], { cwd: programDir(this.program), env: this.env });
+  }
+
+  /** Runs a pulumi command and throws with its output if it fails. */
+  async must(args: string[]): Promise<CliResult> {
+    const r = await this.run(args);
+    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+    return r;
+  }
+
+  /** Sets one config value (`test:name`, `secgroups:backend`, …). */
+  async setConfig(key: string, value: string): Promise<void> {
+    await this.must(["config", "set", "--config-file", this.configFile, key, value]);
+  }
+
+  /** Removes one config value. */
+  async removeConfig(key: string): Promise<void> {
+    await this.must(["config", "rm", "--config-file", this.configFile, key]);
+  }
+
+  up(): Promise<CliResult> {
+    return this.run(["up", "--yes", "--skip-preview", "--config-file", this.configFile]);
+  }
+
+  /** `pulumi preview --json`, parsed: the steps and the change summary. */
+  async previewJson(): Promise<{ steps: Array<{ op: string; urn: string; diffReasons?: string[]; replaceReasons?: string[] }>; changeSummary: Record<string, number> }> {
+    const r = await this.must(["preview", "--json", "--config-file", this.configFile]);
+    return JSON.parse(r.stdout);
+  }
+
+  preview(extra: string[] = []): Promise<CliResult> {
+    return this.run(["preview", ...extra, "--config-file", this.configFile]);
+  }
+
+  refresh(): Promise<CliResult> {
+    return this.run(["refresh", "--yes", "--skip-preview", "--config-file", this.configFile]);
+  }
+
+  destroy(): Promise<CliResult> {
+    return this.run(["destroy", "--yes", "--skip-preview", "--config-file", this.configFile]);
+  }
+
+  /** Stack outputs. */
+  async outputs(): Promise<Record<string, any>> {
+    return JSON.parse((await this.must(["stack", "output", "--json", "--show-secrets"])).stdout);
+  }
+
+  /** `pulumi stack export`, parsed. */
+  async export(): Promise<{ text: string; deployment: { resources?: Array<Record<string, any>> } }> {
+    const text = (await this.must(["stack", "export"])).stdout;
+    return { text, deployment: JSON.parse(text).deployment };
+  }
+}
+
+/** True if `text` shows a JavaScript stack frame (which users must never see). */
+export function hasStackTrace(text: string): boolean {
+  return /^\s+at .+\(.+:\d+:\d+\)\s*$/m.test(text) || /^\s+at .+:\d+:\d+\s*$/m.test(text);
+}
+
+/** A fresh SQLite backend URL inside `dir`. */
+export function sqliteUrl(dir: string): string {
+  return `sqlite:${path.join(dir, "cloud.db")}`;
+}
+
+export { os };
