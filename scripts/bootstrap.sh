@@ -40,9 +40,13 @@ fi
 
 # --- npm dependencies -------------------------------------------------------------------------
 cd "$SECGROUPS_ROOT"
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  bootstrap_log "installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error >&2
+# `npm install` from the committed lock, not `npm ci`: the npm registry reachable here lacks some of
+# rollup's optional per-platform packages, so the lock npm writes omits them and `npm ci` then
+# refuses it as "out of sync". `npm install` installs exactly the locked versions and leaves the
+# lock as it is (a test in test/unit/toolchain.test.ts guards that the lock pins every dependency).
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  bootstrap_log "installing npm dependencies from package-lock.json"
+  npm install --no-audit --no-fund --loglevel=error >&2
 fi
 # Programs and the provider process load this package by name; link it into its own node_modules.
 if [ "$(readlink node_modules/pulumi-secgroups 2>/dev/null)" != ".." ]; then

@@ -11,7 +11,6 @@ mkdir -p test-output
 set +e
 node node_modules/vitest/vitest.mjs run --reporter=default --reporter=json --outputFile.json=test-output/vitest.json "$@"
 status=$?
-set -e
 
 node - <<'JS'
 const fs = require("node:fs");
@@ -31,5 +30,6 @@ console.log(`tests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} 
 process.exitCode = failed > 0 ? 1 : 0;
 JS
 summary=$?
+set -e
 if [ "$status" -ne 0 ] && [ "$summary" -eq 0 ]; then exit "$status"; fi
 exit "$summary"

@@ -3,7 +3,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { getContext, getSettings } from "../context";
 import type { GroupState } from "../backends/types";
 import { validate, type CheckFailure } from "../schema";
-import { UNKNOWN, withoutUnknowns } from "../domain/unknown";
+import { UNKNOWN, containsUnknown, withoutUnknowns } from "../domain/unknown";
 
 /** Inputs after `check`: every field present, canonical. */
 export interface SecurityGroupInputs {
@@ -45,7 +45,8 @@ export function checkSecurityGroup(news: Record<string, unknown>, defaultProject
     name: given.name,
     description: given.description ?? "",
     stateful: given.stateful ?? true,
-    tags: Array.isArray(tags) ? [...tags].sort() : tags ?? [],
+    // A list holding a value unknown at preview is passed through as it is: its order means nothing yet.
+    tags: Array.isArray(tags) && !containsUnknown(tags) ? [...tags].sort() : tags ?? [],
     deleteDefaultRules: given.deleteDefaultRules ?? false,
     project: given.project ?? defaultProject,
   };

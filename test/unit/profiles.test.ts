@@ -1,0 +1,126 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadProfile } from "../../provider/domain/profiles";
+import { maskUrl, openBackend } from "../../provider/backends";
+import { SecgroupsError } from "../../provider/errors";
+
+let dir: string;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "secgroups-profiles-"));
+});
+
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `fn`, which must throw a SecgroupsError, and returns that error. */
+function thrown(fn: () => unknown): SecgroupsError {
+  let caught: unknown;
+  let returned = false;
+  try {
+    fn();
+    returned = true;
+  } catch (err) {
+    caught = err;
+  }
+  expect(returned).toBe(false);
+  expect(caught).toBeInstanceOf(SecgroupsError);
+  return caught as SecgroupsError;
+}
+
+describe("loadProfile", () => {
+  it("loads the built-in openstack profile: two egress default rules, group and rule quotas", () => {
+    const p = loadProfile("openstack", dir);
+    expect(p.name).toBe("openstack");
+    expect(p.newGroupRules).toEqual([
+      { direction: "egress", ethertype: "IPv4" },
+      { direction: "egress", ethertype: "IPv6" },
+    ]);
+    expect(p.quotas).toEqual({ groups: 10, rules: 100 });
+  });
+
+  it("loads the built-in rackspace profile: no default rules, 20 rules per group", () => {
+    const p = loadProfile("rackspace", dir);
+    expect(p.name).toBe("rackspace");
+    expect(p.newGroupRules).toEqual([]);
+    expect(p.quotas).toEqual({ rulesPerGroup: 20 });
+    expect(p.quotas.rulesPerGroup).toBe(20);
+  });
+
+  it("rejects an unknown name with SG_PROFILE_INVALID on secgroups:profile", () => {
+    const err = thrown(() => loadProfile("aws", dir));
+    expect(err.code).toBe("SG_PROFILE_INVALID");
+    expect(err.details.property).toBe("secgroups:profile");
+    expect(err.details.value).toBe("aws");
+    expect(err.message.startsWith("SG_PROFILE_INVALID: ")).toBe(true);
+    expect(err.message).toContain("openstack, meshcloud, rackspace, evroc");
+  });
+
+  it("loads a valid custom profile by a path relative to baseDir", () => {
+    const custom = {
+      name: "my-cloud",
+      description: "a test cloud",
+      newGroupRules: [{ direction: "ingress", ethertype: "IPv6" }],
+      quotas: { groups: 3, rulesPerGroup: 7 },
+    };
+    fs.mkdirSync(path.join(dir, "profiles"));
+    fs.writeFileSync(path.join(dir, "profiles", "mine.json"), JSON.stringify(custom));
+
+    expect(loadProfile("profiles/mine.json", dir)).toEqual(custom);
+    expect(loadProfile(path.join(dir, "profiles", "mine.json"), "/nonexistent")).toEqual(custom);
+  });
+
+  it("rejects an invalid custom profile and names every problem", () => {
+    fs.writeFileSync(
+      path.join(dir, "bad.json"),
+      JSON.stringify({ name: "bad", newGroupRules: [], quotas: { groups: 0 }, extraField: true }),
+    );
+    const err = thrown(() => loadProfile("bad.json", dir));
+    expect(err.code).toBe("SG_PROFILE_INVALID");
+    expect(err.details.property).toBe("secgroups:profile");
+    expect(err.message).toContain("quotas.groups");
+    expect(err.message).toContain("extraField");
+  });
+
+  it("rejects a missing profile file with SG_PROFILE_INVALID", () => {
+    const err = thrown(() => loadProfile("missing.json", dir));
+    expect(err.code).toBe("SG_PROFILE_INVALID");
+    expect(err.details.property).toBe("secgroups:profile");
+    expect(err.message).toContain(path.join(dir, "missing.json"));
+  });
+});
+
+describe("openBackend and maskUrl", () => {
+  it("rejects a postgres URL with SG_BACKEND_INVALID and never shows the password", () => {
+    const err = thrown(() => openBackend("postgres://u:secretpw@h:5432/db", dir));
+    expect(err.code).toBe("SG_BACKEND_INVALID");
+    expect(err.details.property).toBe("secgroups:backend");
+    expect(err.details.value).toBe("postgres://u:***@h:5432/db");
+    expect(err.message).not.toContain("secretpw");
+    expect(JSON.stringify(err.details)).not.toContain("secretpw");
+    expect(err.message).toContain("postgres backend is not available");
+  });
+
+  it("rejects an unknown scheme with SG_BACKEND_INVALID", () => {
+    const err = thrown(() => openBackend("mysql://root:hunter2@db/x", dir));
+    expect(err.code).toBe("SG_BACKEND_INVALID");
+    expect(err.message).toContain("unknown backend kind");
+    expect(err.message).not.toContain("hunter2");
+  });
+
+  it("rejects an sqlite URL without a file", () => {
+    const err = thrown(() => openBackend("sqlite:", dir));
+    expect(err.code).toBe("SG_BACKEND_INVALID");
+    expect(err.details.property).toBe("secgroups:backend");
+  });
+
+  it("masks only the password of a URL", () => {
+    expect(maskUrl("postgres://u:secretpw@h:5432/db")).toBe("postgres://u:***@h:5432/db");
+    expect(maskUrl("postgresql://admin:p%40ss@db.example.com/secgroups")).toBe("postgresql://admin:***@db.example.com/secgroups");
+    expect(maskUrl("postgres://h:5432/db")).toBe("postgres://h:5432/db");
+    expect(maskUrl("sqlite:/tmp/cloud.db")).toBe("sqlite:/tmp/cloud.db");
+  });
+});
