@@ -197,7 +197,7 @@ export class SqliteBackend implements StateBackend {
       problem: `project ${project} already has a security group named ${JSON.stringify(name)} (id ${existing.id})`,
       value: name,
       allowed: "a name no other group in the project uses",
-      fix: `choose another name, use another secgroups:project, or adopt the existing group ${existing.id}`,
+      fix: `choose another name or another secgroups:project, or destroy group ${existing.id} in the stack that owns it`,
     });
   }
 
