@@ -25,8 +25,8 @@ export function runPulumi(args: string[], opts: { cwd: string; env: NodeJS.Proce
   });
 }
 
-/** The directory of a test program by name. */
-export function programDir(name: string): string {
+/** The directory of a test program's source by name. */
+export function programSource(name: string): string {
   return path.join(__dirname, "programs", name);
 }
 
@@ -64,6 +64,9 @@ export class TestStack {
    */
   static async create(program: string, stack: string, config: Record<string, string>, stateDir?: string): Promise<TestStack> {
     const dir = tempDir(`${program}-${stack}`);
+    // A copy of the program per stack: `pulumi stack init` writes Pulumi.<stack>.yaml beside it.
+    // The copy sits under the repository, so node_modules still resolves by walking up.
+    fs.cpSync(programSource(program), path.join(dir, "program"), { recursive: true });
     const state = stateDir ?? path.join(dir, "state");
     fs.mkdirSync(state, { recursive: true });
     const s = new TestStack(program, stack, dir, state);
@@ -79,7 +82,7 @@ export class TestStack {
 
   /** Runs a pulumi command for this stack. */
   run(args: string[]): Promise<CliResult> {
-    return runPulumi([...args, "--stack", this.stack, "--non-interactive"], { cwd: programDir(this.program), env: this.env });
+    return runPulumi([...args, "--stack", this.stack, "--non-interactive"], { cwd: path.join(this.dir, "program"), env: this.env });
   }
 
   /** Runs a pulumi command and throws with its output if it fails. */
