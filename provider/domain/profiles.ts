@@ -14,6 +14,16 @@ export interface Profile {
   name: string;
   description?: string;
   newGroupRules: DefaultRuleSpec[];
+  /** Protocol names a rule may use; `any` is always allowed. */
+  protocols: string[];
+  /** Whether a protocol may be given as a number 0-255. */
+  protocolNumbers: boolean;
+  /** Protocols whose rules may carry a port range. */
+  portProtocols: string[];
+  /** Whether ICMP rules may carry a type and code. */
+  icmpTypeCode: boolean;
+  /** Kinds of remote a rule may name. */
+  remotes: Array<"cidr" | "group" | "subnet">;
   quotas: { groups?: number; rules?: number; rulesPerGroup?: number };
 }
 

@@ -64,6 +64,11 @@ describe("loadProfile", () => {
       name: "my-cloud",
       description: "a test cloud",
       newGroupRules: [{ direction: "ingress", ethertype: "IPv6" }],
+      protocols: ["tcp", "udp"],
+      protocolNumbers: false,
+      portProtocols: ["tcp"],
+      icmpTypeCode: false,
+      remotes: ["cidr"],
       quotas: { groups: 3, rulesPerGroup: 7 },
     };
     fs.mkdirSync(path.join(dir, "profiles"));
@@ -83,6 +88,7 @@ describe("loadProfile", () => {
     expect(err.details.property).toBe("secgroups:profile");
     expect(err.message).toContain("quotas.groups");
     expect(err.message).toContain("extraField");
+    expect(err.message).toContain("protocols is required");
   });
 
   it("rejects a missing profile file with SG_PROFILE_INVALID", () => {

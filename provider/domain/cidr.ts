@@ -1,0 +1,59 @@
+/**
+ * The one module that parses CIDRs (STYLE.md: exactly one place calls ipaddr.js).
+ * Strict: IPv4 only in four-part decimal without leading zeros (`0xc0.168.1.1`, `10.1` and
+ * `010.0.0.1` are not addresses in a firewall rule); no IPv6 zone ids; a bare address becomes a
+ * /32 or /128; host bits set are refused with the network address as the suggestion.
+ */
+import ipaddr from "ipaddr.js";
+
+/** An IP family, in Neutron's spelling. */
+export type Family = "IPv4" | "IPv6";
+
+/** The result of parsing a CIDR: a canonical network, or why not. */
+export type CidrResult =
+  | { kind: "network"; family: Family; cidr: string; prefixLength: number }
+  | { kind: "invalid"; problem: string; suggestion?: string };
+
+const OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+const IPV4_STRICT = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
+
+/** Parses `text` as a network in CIDR notation (or a bare address). */
+export function parseCidr(text: string): CidrResult {
+  const slash = text.indexOf("/");
+  const address = slash === -1 ? text : text.slice(0, slash);
+  const lengthText = slash === -1 ? undefined : text.slice(slash + 1);
+  let family: Family;
+  if (IPV4_STRICT.test(address)) {
+    family = "IPv4";
+  } else if (address.includes(":") && !address.includes("%") && ipaddr.IPv6.isValid(address)) {
+    family = "IPv6";
+  } else {
+    return { kind: "invalid", problem: "is not an IPv4 address in four-part decimal or an IPv6 address" };
+  }
+  const maxLength = family === "IPv4" ? 32 : 128;
+  let prefixLength = maxLength;
+  if (lengthText !== undefined) {
+    if (!/^(0|[1-9]\d{0,2})$/.test(lengthText) || Number(lengthText) > maxLength) {
+      return { kind: "invalid", problem: `has a prefix length outside 0-${maxLength}` };
+    }
+    prefixLength = Number(lengthText);
+  }
+  const parsed = family === "IPv4" ? ipaddr.IPv4.parse(address) : ipaddr.IPv6.parse(address);
+  const network = family === "IPv4"
+    ? ipaddr.IPv4.networkAddressFromCIDR(`${address}/${prefixLength}`)
+    : ipaddr.IPv6.networkAddressFromCIDR(`${address}/${prefixLength}`);
+  const canonicalNetwork = `${network.toString()}/${prefixLength}`;
+  if (network.toString() !== parsed.toString()) {
+    return {
+      kind: "invalid",
+      problem: "has host bits set",
+      suggestion: canonicalNetwork,
+    };
+  }
+  return { kind: "network", family, cidr: canonicalNetwork, prefixLength };
+}
+
+/** True for the networks that mean "every address of the family": 0.0.0.0/0 and ::/0. */
+export function isAnyNetwork(cidr: string): boolean {
+  return cidr === "0.0.0.0/0" || cidr === "::/0";
+}

@@ -1,0 +1,84 @@
+/** The SecurityGroupRule resource class users instantiate. */
+import * as pulumi from "@pulumi/pulumi";
+import { shimProvider } from "./shim";
+
+/** Inputs of a SecurityGroupRule (see the README reference, generated from schema.json). */
+export interface SecurityGroupRuleArgs {
+  /** Id of the group the rule belongs to. */
+  securityGroupId: pulumi.Input<string>;
+  /** `ingress` (default) or `egress`. */
+  direction?: pulumi.Input<"ingress" | "egress">;
+  /** `IPv4` or `IPv6`; default: the family of remoteIpPrefix, else IPv4. */
+  ethertype?: pulumi.Input<"IPv4" | "IPv6">;
+  /** Protocol name, number 0-255, or `any` (default). */
+  protocol?: pulumi.Input<string | number>;
+  /** First port, or the ICMP type. */
+  portRangeMin?: pulumi.Input<number>;
+  /** Last port, or the ICMP code. */
+  portRangeMax?: pulumi.Input<number>;
+  /** Remote CIDR; a bare IP becomes /32 or /128. */
+  remoteIpPrefix?: pulumi.Input<string>;
+  /** Remote security group id. */
+  remoteGroupId?: pulumi.Input<string>;
+  /** Remote subnet id (evroc). */
+  remoteSubnetId?: pulumi.Input<string>;
+  /** Free text; the only field that changes in place. */
+  description?: pulumi.Input<string>;
+}
+
+/** A rule of a security group. Type token `pulumi-nodejs:dynamic/secgroups:SecurityGroupRule`. */
+export class SecurityGroupRule extends pulumi.dynamic.Resource {
+  /** Group the rule belongs to. */
+  declare public readonly securityGroupId: pulumi.Output<string>;
+  /** Direction. */
+  declare public readonly direction: pulumi.Output<"ingress" | "egress">;
+  /** IP family. */
+  declare public readonly ethertype: pulumi.Output<"IPv4" | "IPv6">;
+  /** Canonical protocol: a lower-case name, a number as a string where no name is known, or `any`. */
+  declare public readonly protocol: pulumi.Output<string>;
+  /** First port or ICMP type; undefined for all ports. */
+  declare public readonly portRangeMin: pulumi.Output<number | undefined>;
+  /** Last port or ICMP code; undefined for all ports. */
+  declare public readonly portRangeMax: pulumi.Output<number | undefined>;
+  /** Canonical remote CIDR, if any. */
+  declare public readonly remoteIpPrefix: pulumi.Output<string | undefined>;
+  /** Remote group id, if any. */
+  declare public readonly remoteGroupId: pulumi.Output<string | undefined>;
+  /** Remote subnet id, if any. */
+  declare public readonly remoteSubnetId: pulumi.Output<string | undefined>;
+  /** Description. */
+  declare public readonly description: pulumi.Output<string>;
+  /** Project of the rule's group. */
+  declare public readonly project: pulumi.Output<string>;
+  /** Creation time, ISO 8601 UTC. */
+  declare public readonly createdAt: pulumi.Output<string>;
+  /** Last change, ISO 8601 UTC. */
+  declare public readonly updatedAt: pulumi.Output<string>;
+
+  constructor(name: string, args: SecurityGroupRuleArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      shimProvider("SecurityGroupRule"),
+      name,
+      {
+        securityGroupId: args.securityGroupId,
+        direction: args.direction,
+        ethertype: args.ethertype,
+        protocol: args.protocol,
+        portRangeMin: args.portRangeMin,
+        portRangeMax: args.portRangeMax,
+        remoteIpPrefix: args.remoteIpPrefix,
+        remoteGroupId: args.remoteGroupId,
+        remoteSubnetId: args.remoteSubnetId,
+        description: args.description,
+        project: undefined,
+        createdAt: undefined,
+        updatedAt: undefined,
+      },
+      // Any change but description replaces the rule; the new one is created before the old one
+      // is deleted (the canonical form guarantees the two never collide as duplicates).
+      { deleteBeforeReplace: false, ...opts },
+      "secgroups",
+      "SecurityGroupRule",
+    );
+  }
+}
