@@ -27,12 +27,22 @@ export function getSettings(): Settings {
   return resolveSettings(rawConfig, process.env, process.cwd());
 }
 
+let profileCache: { key: string; profile: Profile } | undefined;
+
+/** The profile of the current settings (no backend needed: what `check` uses). */
+export function getProfile(): Profile {
+  const settings = getSettings();
+  const key = JSON.stringify([settings.profile, settings.programDir]);
+  if (!profileCache || profileCache.key !== key) profileCache = { key, profile: loadProfile(settings.profile, settings.programDir) };
+  return profileCache.profile;
+}
+
 /** The context for the current settings, opening the backend and loading the profile once. */
 export function getContext(): ProviderContext {
   const settings = getSettings();
   const key = JSON.stringify([settings.backend, settings.profile, settings.programDir]);
   if (!current || current.key !== key) {
-    const profile = loadProfile(settings.profile, settings.programDir);
+    const profile = getProfile();
     const backend = openBackend(settings.backend, settings.programDir);
     if (current) void current.ctx.backend.close();
     current = { key, ctx: { settings, profile, backend } };

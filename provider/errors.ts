@@ -3,6 +3,8 @@ export type ErrorCode =
   | "SG_INVALID_INPUT"
   | "SG_NAME_TAKEN"
   | "SG_NOT_FOUND"
+  | "SG_GROUP_NOT_FOUND"
+  | "SG_RULE_EXISTS"
   | "SG_QUOTA_EXCEEDED"
   | "SG_PROFILE_INVALID"
   | "SG_BACKEND_INVALID"

@@ -6,6 +6,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { configure as configureContext } from "./context";
 import { securityGroupProvider } from "./resources/securityGroup";
+import { securityGroupRuleProvider } from "./resources/securityGroupRule";
 import { SETTING_KEYS, type RawConfig } from "./settings";
 
 export { SecgroupsError } from "./errors";
@@ -14,7 +15,7 @@ export { openBackend, maskUrl } from "./backends";
 export { closeContext, getContext } from "./context";
 
 /** Resource type names, as in the type token `pulumi-nodejs:dynamic/secgroups:<Type>`. */
-export type ResourceType = "SecurityGroup";
+export type ResourceType = "SecurityGroup" | "SecurityGroupRule";
 
 /** A provider implementation of one resource type (all methods optional but create). */
 export type ResourceImpl = {
@@ -28,6 +29,7 @@ export type ResourceImpl = {
 
 const IMPLEMENTATIONS: Record<ResourceType, ResourceImpl> = {
   SecurityGroup: securityGroupProvider,
+  SecurityGroupRule: securityGroupRuleProvider,
 };
 
 /** The implementation of `type`; throws for a type this version does not know. */

@@ -1,6 +1,9 @@
 /** The SecurityGroup resource class users instantiate. */
 import * as pulumi from "@pulumi/pulumi";
 import { shimProvider } from "./shim";
+import type { Peer } from "./peer";
+import type { Port } from "./port";
+import { SecurityGroupRule } from "./securityGroupRule";
 
 /** Inputs of a SecurityGroup (see the README reference, generated from schema.json). */
 export interface SecurityGroupArgs {
@@ -60,6 +63,36 @@ export class SecurityGroup extends pulumi.dynamic.Resource {
       opts,
       "secgroups",
       "SecurityGroup",
+    );
+  }
+
+  /** Adds a rule letting `port` traffic in from `peer`; the rule is a child of this group. */
+  public allowIngress(
+    name: string,
+    peer: Peer,
+    port: Port,
+    description?: string,
+    opts?: pulumi.CustomResourceOptions,
+  ): SecurityGroupRule {
+    return new SecurityGroupRule(
+      name,
+      { securityGroupId: this.id, direction: "ingress", ...port.render(), ...peer.render(), description },
+      { parent: this, ...opts },
+    );
+  }
+
+  /** Adds a rule letting `port` traffic out to `peer`; the rule is a child of this group. */
+  public allowEgress(
+    name: string,
+    peer: Peer,
+    port: Port,
+    description?: string,
+    opts?: pulumi.CustomResourceOptions,
+  ): SecurityGroupRule {
+    return new SecurityGroupRule(
+      name,
+      { securityGroupId: this.id, direction: "egress", ...port.render(), ...peer.render(), description },
+      { parent: this, ...opts },
     );
   }
 }

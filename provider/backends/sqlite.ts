@@ -15,8 +15,9 @@ import * as path from "node:path";
 import { randomUUID } from "node:crypto";
 import type { DatabaseSync as DatabaseSyncType, SQLInputValue } from "node:sqlite";
 import { SecgroupsError } from "../errors";
+import { ruleKey } from "../domain/rules";
 import type {
-  DefaultRuleSpec, GroupPatch, GroupRecord, GroupState, NewGroup, RuleRecord, StateBackend,
+  DefaultRuleSpec, GroupPatch, GroupRecord, GroupState, NewGroup, NewRule, RuleLimits, RuleRecord, StateBackend,
 } from "./types";
 
 /** Loads node:sqlite without its one-time "experimental feature" warning on stderr. */
@@ -34,8 +35,27 @@ function loadSqlite(): typeof import("node:sqlite") {
   }
 }
 
+/** The duplicate key of a stored rule (null protocol = any). */
+function keyOfRow(r: RuleRecord): string {
+  return ruleKey({
+    securityGroupId: r.securityGroupId,
+    direction: r.direction,
+    ethertype: r.ethertype,
+    protocol: r.protocol ?? "any",
+    ...(r.portRangeMin !== null ? { portRangeMin: r.portRangeMin } : {}),
+    ...(r.portRangeMax !== null ? { portRangeMax: r.portRangeMax } : {}),
+    ...(r.remoteIpPrefix !== null ? { remoteIpPrefix: r.remoteIpPrefix } : {}),
+    ...(r.remoteGroupId !== null ? { remoteGroupId: r.remoteGroupId } : {}),
+    ...(r.remoteSubnetId !== null ? { remoteSubnetId: r.remoteSubnetId } : {}),
+    description: r.description,
+  });
+}
+
+/** One schema migration: SQL, or code for what SQL cannot compute. */
+type Migration = string | ((db: DatabaseSyncType) => void);
+
 /** Schema migrations, applied in order; the database's `user_version` is the number applied. */
-const MIGRATIONS: string[] = [
+const MIGRATIONS: Migration[] = [
   `CREATE TABLE security_groups (
      id TEXT PRIMARY KEY,
      project TEXT NOT NULL,
@@ -67,6 +87,17 @@ const MIGRATIONS: string[] = [
    );
    CREATE INDEX security_group_rules_group ON security_group_rules (security_group_id);
    CREATE INDEX security_group_rules_project ON security_group_rules (project);`,
+  // 2: the duplicate key of every rule, unique per group (Neutron's duplicate semantics).
+  (db) => {
+    db.exec("ALTER TABLE security_group_rules ADD COLUMN rule_key TEXT");
+    const rows = db.prepare("SELECT * FROM security_group_rules").all() as Row[];
+    const set = db.prepare("UPDATE security_group_rules SET rule_key = ? WHERE id = ?");
+    for (const row of rows) {
+      const rule = ruleFromRow(row);
+      set.run(keyOfRow(rule), rule.id);
+    }
+    db.exec("CREATE UNIQUE INDEX security_group_rules_key ON security_group_rules (security_group_id, rule_key)");
+  },
 ];
 
 /** A timestamp strictly after `previous` (ISO 8601 UTC, milliseconds). */
@@ -159,7 +190,9 @@ export class SqliteBackend implements StateBackend {
     this.transaction(() => {
       // Re-read under the write lock: another process may have migrated meanwhile.
       for (let v = current(); v < MIGRATIONS.length; v++) {
-        this.db.exec(MIGRATIONS[v]!);
+        const step = MIGRATIONS[v]!;
+        if (typeof step === "string") this.db.exec(step);
+        else step(this.db);
         this.db.exec(`PRAGMA user_version = ${v + 1}`);
       }
     });
@@ -202,15 +235,139 @@ export class SqliteBackend implements StateBackend {
   }
 
   private insertDefaultRules(group: GroupRecord, rules: DefaultRuleSpec[], at: string): void {
-    const insert = this.db.prepare(
+    for (const rule of rules) {
+      this.insertRule({
+        securityGroupId: group.id, direction: rule.direction, ethertype: rule.ethertype, protocol: null,
+        portRangeMin: null, portRangeMax: null, remoteIpPrefix: null, remoteGroupId: null, remoteSubnetId: null,
+        description: "",
+        key: ruleKey({ securityGroupId: group.id, direction: rule.direction, ethertype: rule.ethertype, protocol: "any", description: "" }),
+      }, group.project, true, at);
+    }
+  }
+
+  private insertRule(rule: NewRule, project: string, isDefault: boolean, at: string): RuleRecord {
+    const record: RuleRecord = {
+      id: randomUUID(), project, securityGroupId: rule.securityGroupId, direction: rule.direction,
+      ethertype: rule.ethertype, protocol: rule.protocol, portRangeMin: rule.portRangeMin,
+      portRangeMax: rule.portRangeMax, remoteIpPrefix: rule.remoteIpPrefix, remoteGroupId: rule.remoteGroupId,
+      remoteSubnetId: rule.remoteSubnetId, description: rule.description, isDefault, createdAt: at, updatedAt: at,
+    };
+    this.db.prepare(
       `INSERT INTO security_group_rules (id, project, security_group_id, direction, ethertype, protocol,
          port_range_min, port_range_max, remote_ip_prefix, remote_group_id, remote_subnet_id, description,
-         is_default, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, NULL, NULL, NULL, '', 1, ?, ?)`,
-    );
-    for (const rule of rules) {
-      insert.run(randomUUID(), group.project, group.id, rule.direction, rule.ethertype, at, at);
-    }
+         is_default, created_at, updated_at, rule_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(record.id, project, record.securityGroupId, record.direction, record.ethertype, record.protocol,
+      record.portRangeMin, record.portRangeMax, record.remoteIpPrefix, record.remoteGroupId, record.remoteSubnetId,
+      record.description, isDefault ? 1 : 0, at, at, rule.key);
+    return record;
+  }
+
+  /** Bumps a group's revision (and updatedAt) by `by`, inside the caller's transaction. */
+  private bumpGroup(id: string, by: number): void {
+    const row = this.db.prepare("SELECT updated_at FROM security_groups WHERE id = ?").get(id) as Row | undefined;
+    if (!row) return;
+    this.db.prepare("UPDATE security_groups SET revision_number = revision_number + ?, updated_at = ? WHERE id = ?")
+      .run(by, nextTimestamp(String(row.updated_at)), id);
+  }
+
+  async createRule(rule: NewRule, limits: RuleLimits): Promise<RuleRecord> {
+    return this.transaction(() => {
+      const groupRow = this.db.prepare("SELECT * FROM security_groups WHERE id = ?").get(rule.securityGroupId) as Row | undefined;
+      if (!groupRow) {
+        throw new SecgroupsError("SG_GROUP_NOT_FOUND", {
+          property: "securityGroupId",
+          problem: `security group ${rule.securityGroupId} does not exist`,
+          value: rule.securityGroupId,
+          fix: "pass the id of an existing group (e.g. group.id of a SecurityGroup in the program)",
+        });
+      }
+      const group = groupFromRow(groupRow);
+      if (rule.remoteGroupId !== null && !this.groupRow(group.project, rule.remoteGroupId)) {
+        throw new SecgroupsError("SG_GROUP_NOT_FOUND", {
+          property: "remoteGroupId",
+          problem: `remote security group ${rule.remoteGroupId} does not exist in project ${group.project}`,
+          value: rule.remoteGroupId,
+          fix: "pass the id of an existing group of the same project",
+        });
+      }
+      const dup = this.db
+        .prepare("SELECT * FROM security_group_rules WHERE security_group_id = ? AND rule_key = ?")
+        .get(rule.securityGroupId, rule.key) as Row | undefined;
+      if (dup) {
+        const existing = ruleFromRow(dup);
+        throw new SecgroupsError("SG_RULE_EXISTS", {
+          property: "",
+          problem: existing.isDefault
+            ? `group ${group.name} (${group.id}) already has this rule: it is the default ${existing.direction} ${existing.ethertype} rule ${existing.id} the group got when it was created`
+            : `group ${group.name} (${group.id}) already has this rule: rule ${existing.id} (duplicates are compared without the description; tcp = 6; 0.0.0.0/0, ::/0 and no remote are the same)`,
+          fix: existing.isDefault
+            ? "set deleteDefaultRules: true on the group to manage its egress rules yourself, or drop this rule"
+            : `drop this rule, or import rule ${existing.id} instead of creating it`,
+        });
+      }
+      const countIn = (sql: string, arg: string) => Number((this.db.prepare(sql).get(arg) as Row).n);
+      if (limits.rulesPerGroup !== undefined) {
+        const n = countIn("SELECT COUNT(*) AS n FROM security_group_rules WHERE security_group_id = ?", group.id);
+        if (n >= limits.rulesPerGroup) {
+          throw new SecgroupsError("SG_QUOTA_EXCEEDED", {
+            property: "securityGroupId",
+            problem: `group ${group.name} (${group.id}) already has ${n} rules, the limit of profile ${limits.profile}`,
+            value: group.id,
+            allowed: `at most ${limits.rulesPerGroup} rules per security group`,
+            fix: "merge rules (port ranges, wider CIDRs) or spread them over another group",
+          });
+        }
+      }
+      if (limits.rulesPerProject !== undefined) {
+        const n = countIn("SELECT COUNT(*) AS n FROM security_group_rules WHERE project = ?", group.project);
+        if (n >= limits.rulesPerProject) {
+          throw new SecgroupsError("SG_QUOTA_EXCEEDED", {
+            property: "securityGroupId",
+            problem: `project ${group.project} already holds ${n} rules, the quota of profile ${limits.profile}`,
+            value: group.id,
+            allowed: `at most ${limits.rulesPerProject} rules per project`,
+            fix: "delete rules you no longer need, or use a profile with a larger quota",
+          });
+        }
+      }
+      const record = this.insertRule(rule, group.project, false, nextTimestamp());
+      this.bumpGroup(group.id, 1);
+      return record;
+    });
+  }
+
+  async getRule(project: string, id: string): Promise<RuleRecord | undefined> {
+    const row = this.db.prepare("SELECT * FROM security_group_rules WHERE project = ? AND id = ?").get(project, id) as Row | undefined;
+    return row ? ruleFromRow(row) : undefined;
+  }
+
+  async updateRuleDescription(project: string, id: string, description: string): Promise<RuleRecord> {
+    return this.transaction(() => {
+      const row = this.db.prepare("SELECT * FROM security_group_rules WHERE project = ? AND id = ?").get(project, id) as Row | undefined;
+      if (!row) {
+        throw new SecgroupsError("SG_NOT_FOUND", {
+          property: "id",
+          problem: `security group rule ${id} does not exist in project ${project}`,
+          value: id,
+          fix: "run `pulumi refresh` to drop it from the stack, then `pulumi up` to create it again",
+        });
+      }
+      const current = ruleFromRow(row);
+      const at = nextTimestamp(current.updatedAt);
+      this.db.prepare("UPDATE security_group_rules SET description = ?, updated_at = ? WHERE id = ?").run(description, at, id);
+      return { ...current, description, updatedAt: at };
+    });
+  }
+
+  async deleteRule(project: string, id: string): Promise<boolean> {
+    return this.transaction(() => {
+      const row = this.db.prepare("SELECT security_group_id FROM security_group_rules WHERE project = ? AND id = ?").get(project, id) as Row | undefined;
+      if (!row) return false;
+      this.db.prepare("DELETE FROM security_group_rules WHERE id = ?").run(id);
+      this.bumpGroup(String(row.security_group_id), 1);
+      return true;
+    });
   }
 
   async createGroup(input: NewGroup): Promise<GroupState> {

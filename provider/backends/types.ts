@@ -83,6 +83,31 @@ export interface GroupState {
   defaultRuleIds: string[];
 }
 
+/** A rule to create: canonical fields (null = any) and its duplicate key from the domain core. */
+export interface NewRule {
+  securityGroupId: string;
+  direction: Direction;
+  ethertype: Ethertype;
+  /** Canonical protocol, or null for any. */
+  protocol: string | null;
+  portRangeMin: number | null;
+  portRangeMax: number | null;
+  remoteIpPrefix: string | null;
+  remoteGroupId: string | null;
+  remoteSubnetId: string | null;
+  description: string;
+  /** `ruleKey()` of the rule: equal keys are duplicates. */
+  key: string;
+}
+
+/** Limits checked when a rule is created; absent means unlimited. */
+export interface RuleLimits {
+  /** Name of the profile, for messages. */
+  profile: string;
+  rulesPerProject?: number;
+  rulesPerGroup?: number;
+}
+
 /** The state backend. Implementations: `sqlite` (embedded default) and, later, `postgres`. */
 export interface StateBackend {
   /** `sqlite` or `postgres`. */
@@ -101,6 +126,17 @@ export interface StateBackend {
   updateGroup(project: string, id: string, patch: GroupPatch): Promise<GroupState>;
   /** Deletes a group and its rules; false if it did not exist. */
   deleteGroup(project: string, id: string): Promise<boolean>;
+  /**
+   * Creates a rule in its group's project and bumps the group's revision. SG_GROUP_NOT_FOUND if
+   * the group (or a remote group) does not exist, SG_RULE_EXISTS for a duplicate, SG_QUOTA_EXCEEDED.
+   */
+  createRule(rule: NewRule, limits: RuleLimits): Promise<RuleRecord>;
+  /** The rule with this id in this project, or undefined. */
+  getRule(project: string, id: string): Promise<RuleRecord | undefined>;
+  /** Changes a rule's description (the only mutable field); SG_NOT_FOUND if gone. */
+  updateRuleDescription(project: string, id: string, description: string): Promise<RuleRecord>;
+  /** Deletes a rule and bumps its group's revision; false if it did not exist. */
+  deleteRule(project: string, id: string): Promise<boolean>;
   /** Rules of the project, optionally of one group, oldest first. */
   listRules(project: string, securityGroupId?: string): Promise<RuleRecord[]>;
   /** Releases the connection; the backend is unusable afterwards. */

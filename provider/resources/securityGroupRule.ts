@@ -1,0 +1,112 @@
+/** SecurityGroupRule: check/diff/create/read/update/delete, wiring the rule core to the backend. */
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { getContext, getProfile } from "../context";
+import type { RuleRecord } from "../backends/types";
+import { checkRule, ruleKey, type CanonicalRule } from "../domain/rules";
+import { UNKNOWN, withoutUnknowns } from "../domain/unknown";
+import { validate } from "../schema";
+
+/** Every field of a rule that is an input; all but `description` replace the rule. */
+const RULE_FIELDS = [
+  "securityGroupId", "direction", "ethertype", "protocol", "portRangeMin", "portRangeMax",
+  "remoteIpPrefix", "remoteGroupId", "remoteSubnetId", "description",
+] as const;
+
+/** Outputs recorded in the stack: the canonical inputs plus project and timestamps. */
+export interface SecurityGroupRuleOutputs extends CanonicalRule {
+  project: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function stripProvider(props: Record<string, unknown>): Record<string, unknown> {
+  const { __provider: _ignored, ...rest } = props;
+  return rest;
+}
+
+/** The canonical inputs of a stored rule (the form `check` produces). */
+export function canonicalOf(r: RuleRecord): CanonicalRule {
+  return {
+    securityGroupId: r.securityGroupId,
+    direction: r.direction,
+    ethertype: r.ethertype,
+    protocol: r.protocol ?? "any",
+    ...(r.portRangeMin !== null ? { portRangeMin: r.portRangeMin } : {}),
+    ...(r.portRangeMax !== null ? { portRangeMax: r.portRangeMax } : {}),
+    ...(r.remoteIpPrefix !== null ? { remoteIpPrefix: r.remoteIpPrefix } : {}),
+    ...(r.remoteGroupId !== null ? { remoteGroupId: r.remoteGroupId } : {}),
+    ...(r.remoteSubnetId !== null ? { remoteSubnetId: r.remoteSubnetId } : {}),
+    description: r.description,
+  };
+}
+
+function outputsOf(r: RuleRecord): SecurityGroupRuleOutputs {
+  return { ...canonicalOf(r), project: r.project, createdAt: r.createdAt, updatedAt: r.updatedAt };
+}
+
+/** Schema check, then the domain core: every failure at once, or the canonical inputs. */
+export function checkSecurityGroupRule(news: Record<string, unknown>): dynamic.CheckResult {
+  const given = stripProvider(news);
+  const failures = validate("SecurityGroupRuleInputs", withoutUnknowns(given));
+  if (failures.length) return { inputs: given, failures };
+  const result = checkRule(given, getProfile());
+  if (result.kind === "invalid") return { inputs: given, failures: result.failures };
+  return { inputs: result.rule };
+}
+
+/** Only a description change is in place; every other change replaces (create, then delete). */
+export function diffSecurityGroupRule(olds: Record<string, unknown>, news: Record<string, unknown>): dynamic.DiffResult {
+  const changed = RULE_FIELDS.filter((f) => news[f] === UNKNOWN || JSON.stringify(olds[f]) !== JSON.stringify(news[f]));
+  return { changes: changed.length > 0, replaces: changed.filter((f) => f !== "description"), deleteBeforeReplace: false };
+}
+
+/** The dynamic provider for SecurityGroupRule. */
+export const securityGroupRuleProvider = {
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+    return checkSecurityGroupRule(news);
+  },
+
+  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
+    return diffSecurityGroupRule(olds, news);
+  },
+
+  async create(inputs: CanonicalRule): Promise<dynamic.CreateResult> {
+    const { backend, profile } = getContext();
+    const record = await backend.createRule({
+      securityGroupId: inputs.securityGroupId,
+      direction: inputs.direction,
+      ethertype: inputs.ethertype,
+      protocol: inputs.protocol === "any" ? null : inputs.protocol,
+      portRangeMin: inputs.portRangeMin ?? null,
+      portRangeMax: inputs.portRangeMax ?? null,
+      remoteIpPrefix: inputs.remoteIpPrefix ?? null,
+      remoteGroupId: inputs.remoteGroupId ?? null,
+      remoteSubnetId: inputs.remoteSubnetId ?? null,
+      description: inputs.description,
+      key: ruleKey(inputs),
+    }, {
+      profile: profile.name,
+      ...(profile.quotas.rules !== undefined ? { rulesPerProject: profile.quotas.rules } : {}),
+      ...(profile.quotas.rulesPerGroup !== undefined ? { rulesPerGroup: profile.quotas.rulesPerGroup } : {}),
+    });
+    return { id: record.id, outs: outputsOf(record) };
+  },
+
+  async read(id: string, props: Partial<SecurityGroupRuleOutputs>): Promise<dynamic.ReadResult> {
+    const { backend, settings } = getContext();
+    const record = await backend.getRule(props.project ?? settings.project, id);
+    if (!record) return { id: "", props: {} };
+    return { id, props: outputsOf(record), inputs: canonicalOf(record) };
+  },
+
+  async update(id: string, olds: SecurityGroupRuleOutputs, news: CanonicalRule): Promise<dynamic.UpdateResult> {
+    const { backend } = getContext();
+    const record = await backend.updateRuleDescription(olds.project, id, news.description);
+    return { outs: outputsOf(record) };
+  },
+
+  async delete(id: string, props: SecurityGroupRuleOutputs): Promise<void> {
+    const { backend } = getContext();
+    await backend.deleteRule(props.project, id);
+  },
+};
