@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
+import { containsUnknown, withoutUnknowns } from "./domain/unknown";
 
 /** Where schema.json lives: the package root, found by walking up from this file. */
 export function schemaPath(): string {
@@ -33,7 +34,7 @@ function validatorFor(definition: string): ValidateFunction {
   let v = validators.get(definition);
   if (!v) {
     if (!ajv) {
-      ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
+      ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
       ajv.addFormat("date-time", true);
       ajv.addSchema(loadSchema());
     }
@@ -77,4 +78,13 @@ export function validate(definition: string, data: unknown): CheckFailure[] {
   const v = validatorFor(definition);
   if (v(data)) return [];
   return (v.errors ?? []).map((e) => describe(e, data));
+}
+
+/**
+ * Validates resource inputs that may hold values unknown at preview: those properties are left
+ * out of the check and no failure is ever reported about them (not even "required").
+ */
+export function validateInputs(definition: string, inputs: Record<string, unknown>): CheckFailure[] {
+  const unknown = new Set(Object.keys(inputs).filter((k) => containsUnknown(inputs[k])));
+  return validate(definition, withoutUnknowns(inputs)).filter((f) => !unknown.has(f.property.split(/[.[]/)[0]!));
 }

@@ -2,8 +2,8 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { getContext, getSettings } from "../context";
 import type { GroupState } from "../backends/types";
-import { validate, type CheckFailure } from "../schema";
-import { UNKNOWN, containsUnknown, withoutUnknowns } from "../domain/unknown";
+import { validateInputs, type CheckFailure } from "../schema";
+import { UNKNOWN, containsUnknown } from "../domain/unknown";
 
 /** Inputs after `check`: every field present, canonical. */
 export interface SecurityGroupInputs {
@@ -35,7 +35,7 @@ function stripProvider(props: Record<string, unknown>): Record<string, unknown> 
 /** Validates and canonicalises inputs; unknown (preview) values pass through unchecked. */
 export function checkSecurityGroup(news: Record<string, unknown>, defaultProject: string): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
   const given = stripProvider(news);
-  const failures = validate("SecurityGroupInputs", withoutUnknowns(given));
+  const failures = validateInputs("SecurityGroupInputs", given);
   if (given.name === undefined) {
     failures.push({ property: "name", reason: "SG_INVALID_INPUT: name is required; fix: set name (the SDK's SecurityGroup defaults it to the resource name)" });
   }

@@ -3,8 +3,8 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { getContext, getProfile } from "../context";
 import type { RuleRecord } from "../backends/types";
 import { checkRule, ruleKey, type CanonicalRule } from "../domain/rules";
-import { UNKNOWN, withoutUnknowns } from "../domain/unknown";
-import { validate } from "../schema";
+import { UNKNOWN } from "../domain/unknown";
+import { validateInputs } from "../schema";
 
 /** Every field of a rule that is an input; all but `description` replace the rule. */
 const RULE_FIELDS = [
@@ -47,7 +47,7 @@ function outputsOf(r: RuleRecord): SecurityGroupRuleOutputs {
 /** Schema check, then the domain core: every failure at once, or the canonical inputs. */
 export function checkSecurityGroupRule(news: Record<string, unknown>): dynamic.CheckResult {
   const given = stripProvider(news);
-  const failures = validate("SecurityGroupRuleInputs", withoutUnknowns(given));
+  const failures = validateInputs("SecurityGroupRuleInputs", given);
   if (failures.length) return { inputs: given, failures };
   const result = checkRule(given, getProfile());
   if (result.kind === "invalid") return { inputs: given, failures: result.failures };

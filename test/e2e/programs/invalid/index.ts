@@ -1,0 +1,9 @@
+// One group and one rule whose inputs come from the JSON stack config `test:rule`, so a test can
+// feed any (also invalid) combination of inputs and read what `pulumi preview` says.
+import * as pulumi from "@pulumi/pulumi";
+import { SecurityGroup, SecurityGroupRule, type SecurityGroupRuleArgs } from "pulumi-secgroups";
+
+const cfg = new pulumi.Config("test");
+const group = new SecurityGroup("target", {});
+const rule = cfg.requireObject<Omit<SecurityGroupRuleArgs, "securityGroupId">>("rule");
+new SecurityGroupRule("rule", { ...rule, securityGroupId: group.id });
