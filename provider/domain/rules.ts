@@ -111,8 +111,9 @@ export function checkRule(input: RuleInput, profile: Profile): RuleCheck {
   out.securityGroupId = input.securityGroupId;
   out.direction = input.direction ?? "ingress";
 
-  // Remotes: at most one, of a kind the profile allows; a CIDR parsed strictly.
-  const given = REMOTE_KINDS.filter((r) => input[r.property] !== undefined);
+  // Remotes: at most one, of a kind the profile allows; a CIDR parsed strictly. A remote unknown
+  // at preview is not counted (it may still resolve to nothing) and never reported.
+  const given = REMOTE_KINDS.filter((r) => input[r.property] !== undefined && !isUnknown(input[r.property]));
   for (const extra of given.slice(1)) {
     failures.push(fail(extra.property, `cannot be combined with ${given[0]!.property}`, input[extra.property],
       "at most one of remoteIpPrefix, remoteGroupId, remoteSubnetId", `keep one remote and put the other in a rule of its own`));
