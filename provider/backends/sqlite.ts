@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { randomUUID } from "node:crypto";
 import type { DatabaseSync as DatabaseSyncType, SQLInputValue } from "node:sqlite";
 import { SecgroupsError } from "../errors";
-import { ruleKey } from "../domain/rules";
+import { canonicalRuleOf, ruleKey } from "../domain/rules";
 import type {
   DefaultRuleSpec, GroupPatch, GroupRecord, GroupState, NewGroup, NewRule, RuleLimits, RuleRecord, StateBackend,
 } from "./types";
@@ -33,22 +33,6 @@ function loadSqlite(): typeof import("node:sqlite") {
   } finally {
     process.emitWarning = original;
   }
-}
-
-/** The duplicate key of a stored rule (null protocol = any). */
-function keyOfRow(r: RuleRecord): string {
-  return ruleKey({
-    securityGroupId: r.securityGroupId,
-    direction: r.direction,
-    ethertype: r.ethertype,
-    protocol: r.protocol ?? "any",
-    ...(r.portRangeMin !== null ? { portRangeMin: r.portRangeMin } : {}),
-    ...(r.portRangeMax !== null ? { portRangeMax: r.portRangeMax } : {}),
-    ...(r.remoteIpPrefix !== null ? { remoteIpPrefix: r.remoteIpPrefix } : {}),
-    ...(r.remoteGroupId !== null ? { remoteGroupId: r.remoteGroupId } : {}),
-    ...(r.remoteSubnetId !== null ? { remoteSubnetId: r.remoteSubnetId } : {}),
-    description: r.description,
-  });
 }
 
 /** One schema migration: SQL, or code for what SQL cannot compute. */
@@ -94,7 +78,7 @@ const MIGRATIONS: Migration[] = [
     const set = db.prepare("UPDATE security_group_rules SET rule_key = ? WHERE id = ?");
     for (const row of rows) {
       const rule = ruleFromRow(row);
-      set.run(keyOfRow(rule), rule.id);
+      set.run(ruleKey(canonicalRuleOf(rule)), rule.id);
     }
     db.exec("CREATE UNIQUE INDEX security_group_rules_key ON security_group_rules (security_group_id, rule_key)");
   },

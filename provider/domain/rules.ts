@@ -8,6 +8,7 @@ import { ICMP_PROTOCOLS, IPV6_ONLY_PROTOCOLS, PROTOCOL_ALIASES, PROTOCOL_NAMES, 
 import type { Profile } from "./profiles";
 import { UNKNOWN } from "./unknown";
 import type { CheckFailure } from "../schema";
+import type { RuleRecord } from "../backends/types";
 
 /** Rule inputs as a program gives them (after the schema check, before canonicalisation). */
 export interface RuleInput {
@@ -241,4 +242,20 @@ export function ruleKey(rule: CanonicalRule): string {
     rule.portRangeMax ?? "",
     remote,
   ].join("|");
+}
+
+/** The canonical form of a stored rule (null = any / absent), as `check` would have produced it. */
+export function canonicalRuleOf(r: RuleRecord): CanonicalRule {
+  return {
+    securityGroupId: r.securityGroupId,
+    direction: r.direction,
+    ethertype: r.ethertype,
+    protocol: r.protocol ?? "any",
+    ...(r.portRangeMin !== null ? { portRangeMin: r.portRangeMin } : {}),
+    ...(r.portRangeMax !== null ? { portRangeMax: r.portRangeMax } : {}),
+    ...(r.remoteIpPrefix !== null ? { remoteIpPrefix: r.remoteIpPrefix } : {}),
+    ...(r.remoteGroupId !== null ? { remoteGroupId: r.remoteGroupId } : {}),
+    ...(r.remoteSubnetId !== null ? { remoteSubnetId: r.remoteSubnetId } : {}),
+    description: r.description,
+  };
 }

@@ -1,27 +1,16 @@
 /** SecurityGroup: check/diff/create/read/update/delete, wiring the domain core to the backend. */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
+import type * as schema from "../../sdk/generated/types";
 import { getContext, getSettings } from "../context";
 import type { GroupState } from "../backends/types";
 import { validateInputs, type CheckFailure } from "../schema";
 import { UNKNOWN, containsUnknown } from "../domain/unknown";
 
-/** Inputs after `check`: every field present, canonical. */
-export interface SecurityGroupInputs {
-  name: string;
-  description: string;
-  stateful: boolean;
-  tags: string[];
-  deleteDefaultRules: boolean;
-  project: string;
-}
+/** Inputs after `check`: every field present, canonical (types generated from schema.json). */
+export type SecurityGroupInputs = Required<schema.SecurityGroupInputs>;
 
 /** Outputs recorded in the stack. */
-export interface SecurityGroupOutputs extends SecurityGroupInputs {
-  revisionNumber: number;
-  createdAt: string;
-  updatedAt: string;
-  defaultRuleIds: string[];
-}
+export type SecurityGroupOutputs = schema.SecurityGroupOutputs;
 
 /** Fields a user sets; all but `project` change in place. */
 const INPUT_FIELDS = ["name", "description", "stateful", "tags", "deleteDefaultRules", "project"] as const;

@@ -2,7 +2,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { getContext, getProfile } from "../context";
 import type { RuleRecord } from "../backends/types";
-import { checkRule, ruleKey, type CanonicalRule } from "../domain/rules";
+import { canonicalRuleOf, checkRule, ruleKey, type CanonicalRule } from "../domain/rules";
 import { UNKNOWN } from "../domain/unknown";
 import { validateInputs } from "../schema";
 
@@ -24,24 +24,8 @@ function stripProvider(props: Record<string, unknown>): Record<string, unknown> 
   return rest;
 }
 
-/** The canonical inputs of a stored rule (the form `check` produces). */
-export function canonicalOf(r: RuleRecord): CanonicalRule {
-  return {
-    securityGroupId: r.securityGroupId,
-    direction: r.direction,
-    ethertype: r.ethertype,
-    protocol: r.protocol ?? "any",
-    ...(r.portRangeMin !== null ? { portRangeMin: r.portRangeMin } : {}),
-    ...(r.portRangeMax !== null ? { portRangeMax: r.portRangeMax } : {}),
-    ...(r.remoteIpPrefix !== null ? { remoteIpPrefix: r.remoteIpPrefix } : {}),
-    ...(r.remoteGroupId !== null ? { remoteGroupId: r.remoteGroupId } : {}),
-    ...(r.remoteSubnetId !== null ? { remoteSubnetId: r.remoteSubnetId } : {}),
-    description: r.description,
-  };
-}
-
 function outputsOf(r: RuleRecord): SecurityGroupRuleOutputs {
-  return { ...canonicalOf(r), project: r.project, createdAt: r.createdAt, updatedAt: r.updatedAt };
+  return { ...canonicalRuleOf(r), project: r.project, createdAt: r.createdAt, updatedAt: r.updatedAt };
 }
 
 /** Schema check, then the domain core: every failure at once, or the canonical inputs. */
@@ -96,7 +80,7 @@ export const securityGroupRuleProvider = {
     const { backend, settings } = getContext();
     const record = await backend.getRule(props.project ?? settings.project, id);
     if (!record) return { id: "", props: {} };
-    return { id, props: outputsOf(record), inputs: canonicalOf(record) };
+    return { id, props: outputsOf(record), inputs: canonicalRuleOf(record) };
   },
 
   async update(id: string, olds: SecurityGroupRuleOutputs, news: CanonicalRule): Promise<dynamic.UpdateResult> {

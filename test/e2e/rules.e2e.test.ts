@@ -43,6 +43,9 @@ describe("SecurityGroupRule (real engine, SQLite)", () => {
     const refreshed = await stack.refresh();
     expect(refreshed.code, refreshed.stdout + refreshed.stderr).toBe(0);
     expect(await recorded()).toBe(3);
+    // read() hands back exactly the canonical inputs: refresh leaves nothing to change.
+    const clean = await stack.preview(["--expect-no-changes"]);
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
   });
 
   it("stores protocol 6, ports 1-65535 and remote 1.2.3.4 canonically, so the next preview is clean", async () => {
