@@ -24,6 +24,34 @@ export interface Profile {
   icmpTypeCode: boolean;
   /** Kinds of remote a rule may name. */
   remotes: Array<"cidr" | "group" | "subnet">;
+  /** Networks every project has. */
+  builtinNetworks: Array<{ name: string; id: string; subnets: string[] }>;
+  /** Names of the only networks whose ports take groups; absent: all. */
+  attachableNetworks?: string[];
+  /** Whether servers may get groups at launch. */
+  groupsAtLaunch: boolean;
+  /** Most groups on one port; absent: unlimited. */
+  groupsPerPort?: number;
+  /** Fewest groups a server must keep. */
+  minGroupsPerServer: number;
+  /** Default group a server launched without groups gets. */
+  launchGroup?: string;
+  /** Default group a port holds only while it has no other group. */
+  fallbackGroup?: string;
+  /** Groups every project has (names reserved). */
+  defaultGroups: Array<{
+    name: string;
+    description: string;
+    rules: Array<{
+      direction: "ingress" | "egress";
+      ethertype: "IPv4" | "IPv6";
+      protocol?: string;
+      portRangeMin?: number;
+      portRangeMax?: number;
+      remoteIpPrefix?: string;
+      remoteMembers?: boolean;
+    }>;
+  }>;
   quotas: { groups?: number; rules?: number; rulesPerGroup?: number };
 }
 

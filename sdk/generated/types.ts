@@ -118,6 +118,44 @@ export interface DefaultRule {
   ethertype: "IPv4" | "IPv6";
 }
 
+/** A network every project of the profile has. */
+export interface BuiltinNetwork {
+  /** Network name. */
+  name: string;
+  /** Fixed network id. */
+  id: string;
+  /** Subnet CIDRs ports get their fixed IPs from. */
+  subnets: string[];
+}
+
+/** A rule of a default group. */
+export interface DefaultGroupRule {
+  /** Direction. */
+  direction: "ingress" | "egress";
+  /** IP family. */
+  ethertype: "IPv4" | "IPv6";
+  /** Protocol name; absent: any. */
+  protocol?: string;
+  /** First port. */
+  portRangeMin?: number;
+  /** Last port. */
+  portRangeMax?: number;
+  /** Remote CIDR. */
+  remoteIpPrefix?: string;
+  /** Remote is the group itself (traffic from its members). */
+  remoteMembers?: boolean;
+}
+
+/** A group every project of the profile has. */
+export interface DefaultGroup {
+  /** Reserved group name. */
+  name: string;
+  /** Description. */
+  description: string;
+  /** The group's rules. */
+  rules: DefaultGroupRule[];
+}
+
 /** What one cloud allows. Built-in: openstack, meshcloud, rackspace, evroc; or a JSON file of this shape, by path. */
 export interface Profile {
   /** Profile name, shown in error messages. */
@@ -136,6 +174,22 @@ export interface Profile {
   icmpTypeCode: boolean;
   /** Kinds of remote a rule may name. */
   remotes: ("cidr" | "group" | "subnet")[];
+  /** Networks every project has (rackspace: PublicNet and ServiceNet; others: public). */
+  builtinNetworks: BuiltinNetwork[];
+  /** Names of the only networks whose ports take security groups; absent: every network. */
+  attachableNetworks?: string[];
+  /** Whether a server may be given security groups when it is launched (rackspace: only after it is ACTIVE). */
+  groupsAtLaunch: boolean;
+  /** Most security groups on one port (= per network per server); absent: unlimited. */
+  groupsPerPort?: number;
+  /** Fewest security groups a server must keep (meshcloud: 1). */
+  minGroupsPerServer: number;
+  /** Default group a server launched without groups gets on every port (openstack: default; evroc: default-allow-egress). */
+  launchGroup?: string;
+  /** Default group a port holds only while it has no other group: dropped when a group is attached, restored when the last one goes (evroc: default-allow-egress). */
+  fallbackGroup?: string;
+  /** Groups every project has, with their rules; their names are reserved. */
+  defaultGroups: DefaultGroup[];
   /** Limits per project or group; absent means unlimited. */
   quotas: {
     /** Security groups per project. */

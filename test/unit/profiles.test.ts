@@ -69,6 +69,10 @@ describe("loadProfile", () => {
       portProtocols: ["tcp"],
       icmpTypeCode: false,
       remotes: ["cidr"],
+      builtinNetworks: [{ name: "lan", id: "lan-1", subnets: ["192.0.2.0/24"] }],
+      groupsAtLaunch: true,
+      minGroupsPerServer: 0,
+      defaultGroups: [],
       quotas: { groups: 3, rulesPerGroup: 7 },
     };
     fs.mkdirSync(path.join(dir, "profiles"));
