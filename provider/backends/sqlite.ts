@@ -16,8 +16,10 @@ import { randomUUID } from "node:crypto";
 import type { DatabaseSync as DatabaseSyncType, SQLInputValue } from "node:sqlite";
 import { SecgroupsError } from "../errors";
 import { canonicalRuleOf, ruleKey } from "../domain/rules";
+import { addressAt, networkSize } from "../domain/cidr";
 import type {
-  DefaultRuleSpec, GroupPatch, GroupRecord, GroupState, NewGroup, NewRule, RuleLimits, RuleRecord, StateBackend,
+  AttachmentPolicy, AttachmentRecord, DefaultRuleSpec, GroupPatch, GroupRecord, GroupState, NetworkRecord, NewGroup,
+  NewRule, NewServer, PortRecord, ProjectSetup, RuleLimits, RuleRecord, ServerRecord, ServerStatus, StateBackend,
 } from "./types";
 
 /** Loads node:sqlite without its one-time "experimental feature" warning on stderr. */
@@ -82,6 +84,32 @@ const MIGRATIONS: Migration[] = [
     }
     db.exec("CREATE UNIQUE INDEX security_group_rules_key ON security_group_rules (security_group_id, rule_key)");
   },
+  // 3: projects, networks, servers, their ports, the groups on each port, and attachments.
+  `CREATE TABLE projects (name TEXT PRIMARY KEY, created_at TEXT NOT NULL);
+   CREATE TABLE networks (
+     project TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, subnets TEXT NOT NULL,
+     builtin INTEGER NOT NULL, created_at TEXT NOT NULL,
+     PRIMARY KEY (project, id), UNIQUE (project, name)
+   );
+   CREATE TABLE servers (
+     id TEXT PRIMARY KEY, project TEXT NOT NULL, name TEXT NOT NULL, active_at TEXT NOT NULL,
+     error INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+   );
+   CREATE TABLE ports (
+     id TEXT PRIMARY KEY, project TEXT NOT NULL, server_id TEXT NOT NULL REFERENCES servers(id),
+     network_id TEXT NOT NULL, fixed_ip TEXT NOT NULL, UNIQUE (project, network_id, fixed_ip)
+   );
+   CREATE INDEX ports_server ON ports (server_id);
+   CREATE TABLE attachments (
+     id TEXT PRIMARY KEY, project TEXT NOT NULL, server_id TEXT NOT NULL, security_group_id TEXT NOT NULL,
+     network_id TEXT, created_at TEXT NOT NULL
+   );
+   CREATE TABLE port_groups (
+     port_id TEXT NOT NULL REFERENCES ports(id), security_group_id TEXT NOT NULL REFERENCES security_groups(id),
+     attachment_id TEXT, PRIMARY KEY (port_id, security_group_id)
+   );
+   CREATE INDEX port_groups_group ON port_groups (security_group_id);
+   CREATE INDEX port_groups_attachment ON port_groups (attachment_id);`,
 ];
 
 /** A timestamp strictly after `previous` (ISO 8601 UTC, milliseconds). */
@@ -460,9 +488,432 @@ export class SqliteBackend implements StateBackend {
 
   async deleteGroup(project: string, id: string): Promise<boolean> {
     return this.transaction(() => {
-      if (!this.groupRow(project, id)) return false;
+      const group = this.groupRow(project, id);
+      if (!group) return false;
+      // Refuse while anything holds the group (Neutron's 409 SecurityGroupInUse; nothing cascades).
+      const ports = this.db.prepare(
+        `SELECT s.name AS server, p.id AS port, n.name AS network FROM port_groups pg
+           JOIN ports p ON p.id = pg.port_id JOIN servers s ON s.id = p.server_id
+           JOIN networks n ON n.project = p.project AND n.id = p.network_id
+         WHERE pg.security_group_id = ? ORDER BY s.name, n.name`,
+      ).all(id) as Row[];
+      const rules = this.db.prepare(
+        `SELECT r.id AS rule, g.name AS grp FROM security_group_rules r JOIN security_groups g ON g.id = r.security_group_id
+         WHERE r.remote_group_id = ? AND r.security_group_id <> ? ORDER BY g.name, r.id`,
+      ).all(id, id) as Row[];
+      if (ports.length || rules.length) {
+        const holders = [
+          ...ports.map((p) => `server ${String(p.server)} port ${String(p.port)} on network ${String(p.network)}`),
+          ...rules.map((r) => `rule ${String(r.rule)} of group ${String(r.grp)}`),
+        ];
+        throw new SecgroupsError("SG_IN_USE", {
+          property: "id",
+          problem: `security group ${group.name} (${id}) is still in use by ${holders.join("; ")}`,
+          value: id,
+          fix: "detach the group from those ports and delete or change those rules first; nothing is removed automatically",
+        });
+      }
       this.db.prepare("DELETE FROM security_group_rules WHERE security_group_id = ?").run(id);
       this.db.prepare("DELETE FROM security_groups WHERE id = ?").run(id);
+      return true;
+    });
+  }
+
+  // ---- projects, networks, servers, attachments -------------------------------------------
+
+  async ensureProject(project: string, setup: ProjectSetup): Promise<void> {
+    if (this.db.prepare("SELECT 1 AS x FROM projects WHERE name = ?").get(project)) return;
+    this.transaction(() => {
+      if (this.db.prepare("SELECT 1 AS x FROM projects WHERE name = ?").get(project)) return;
+      const at = nextTimestamp();
+      for (const n of setup.builtinNetworks) {
+        this.db.prepare("INSERT INTO networks (project, id, name, subnets, builtin, created_at) VALUES (?, ?, ?, ?, 1, ?)")
+          .run(project, n.id, n.name, JSON.stringify(n.subnets), at);
+      }
+      for (const g of setup.defaultGroups) {
+        const id = randomUUID();
+        this.db.prepare(
+          `INSERT INTO security_groups (id, project, name, description, stateful, tags, revision_number, created_at, updated_at)
+           VALUES (?, ?, ?, ?, 1, '[]', ?, ?, ?)`,
+        ).run(id, project, g.name, g.description, g.rules.length, at, at);
+        for (const r of g.rules) {
+          const { remoteMembers, ...rest } = r;
+          const rule: NewRule = { ...rest, securityGroupId: id, remoteGroupId: remoteMembers ? id : null, key: "" };
+          rule.key = ruleKey(canonicalRuleOf({ ...rule, id: "", project, isDefault: true, createdAt: at, updatedAt: at }));
+          this.insertRule(rule, project, true, at);
+        }
+      }
+      this.db.prepare("INSERT INTO projects (name, created_at) VALUES (?, ?)").run(project, at);
+    });
+  }
+
+  private networkRow(project: string, idOrName: string): NetworkRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM networks WHERE project = ? AND (id = ? OR name = ?)").get(project, idOrName, idOrName) as Row | undefined;
+    if (!row) return undefined;
+    return {
+      id: String(row.id), project: String(row.project), name: String(row.name),
+      subnets: JSON.parse(String(row.subnets)) as string[], builtin: Number(row.builtin) === 1, createdAt: String(row.created_at),
+    };
+  }
+
+  async createNetwork(project: string, name: string, subnets: string[]): Promise<NetworkRecord> {
+    return this.transaction(() => {
+      const existing = this.networkRow(project, name);
+      if (existing && existing.name === name) {
+        throw new SecgroupsError("SG_NAME_TAKEN", {
+          property: "name",
+          problem: `project ${project} already has a network named ${JSON.stringify(name)} (id ${existing.id})`,
+          value: name,
+          fix: "choose another name",
+        });
+      }
+      const record: NetworkRecord = { id: randomUUID(), project, name, subnets, builtin: false, createdAt: nextTimestamp() };
+      this.db.prepare("INSERT INTO networks (project, id, name, subnets, builtin, created_at) VALUES (?, ?, ?, ?, 0, ?)")
+        .run(project, record.id, name, JSON.stringify(subnets), record.createdAt);
+      return record;
+    });
+  }
+
+  async getNetwork(project: string, idOrName: string): Promise<NetworkRecord | undefined> {
+    return this.networkRow(project, idOrName);
+  }
+
+  async deleteNetwork(project: string, id: string): Promise<boolean> {
+    return this.transaction(() => {
+      const network = this.networkRow(project, id);
+      if (!network || network.id !== id) return false;
+      const users = this.db.prepare(
+        "SELECT p.id AS port, s.name AS server FROM ports p JOIN servers s ON s.id = p.server_id WHERE p.project = ? AND p.network_id = ?",
+      ).all(project, id) as Row[];
+      if (users.length) {
+        throw new SecgroupsError("SG_IN_USE", {
+          property: "id",
+          problem: `network ${network.name} (${id}) still has ports: ${users.map((u) => `server ${String(u.server)} port ${String(u.port)}`).join(", ")}`,
+          value: id,
+          fix: "delete the servers on the network first",
+        });
+      }
+      this.db.prepare("DELETE FROM networks WHERE project = ? AND id = ?").run(project, id);
+      return true;
+    });
+  }
+
+  private serverRow(project: string, id: string): ServerRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM servers WHERE project = ? AND id = ?").get(project, id) as Row | undefined;
+    if (!row) return undefined;
+    const status: ServerStatus = Number(row.error) === 1 ? "ERROR" : Date.now() < Date.parse(String(row.active_at)) ? "BUILD" : "ACTIVE";
+    const ports = (this.db.prepare(
+      `SELECT p.*, n.name AS network_name FROM ports p JOIN networks n ON n.project = p.project AND n.id = p.network_id
+       WHERE p.server_id = ? ORDER BY n.name, p.id`,
+    ).all(id) as Row[]).map((p): PortRecord => ({
+      id: String(p.id), serverId: id, networkId: String(p.network_id), networkName: String(p.network_name), fixedIp: String(p.fixed_ip),
+      securityGroupIds: (this.db.prepare("SELECT security_group_id FROM port_groups WHERE port_id = ? ORDER BY security_group_id").all(String(p.id)) as Row[])
+        .map((g) => String(g.security_group_id)),
+    }));
+    return {
+      id, project, name: String(row.name), status, activeAt: String(row.active_at),
+      createdAt: String(row.created_at), updatedAt: String(row.updated_at), ports,
+    };
+  }
+
+  private notFound(code: "SG_SERVER_NOT_FOUND" | "SG_NETWORK_NOT_FOUND" | "SG_GROUP_NOT_FOUND", property: string, what: string, value: string, project: string): SecgroupsError {
+    return new SecgroupsError(code, {
+      property,
+      problem: `${what} ${value} does not exist in project ${project}`,
+      value,
+      fix: `pass the id${what === "security group" ? "" : " or name"} of an existing ${what} of the project`,
+    });
+  }
+
+  private groupByName(project: string, name: string): GroupRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM security_groups WHERE project = ? AND name = ?").get(project, name) as Row | undefined;
+    return row ? groupFromRow(row) : undefined;
+  }
+
+  private freeAddress(project: string, network: NetworkRecord): string {
+    const used = new Set((this.db.prepare("SELECT fixed_ip FROM ports WHERE project = ? AND network_id = ?").all(project, network.id) as Row[])
+      .map((r) => String(r.fixed_ip)));
+    for (const subnet of network.subnets) {
+      // Skip the network address and the gateway (.1); leave out the IPv4 broadcast address.
+      const last = networkSize(subnet) - (subnet.includes(":") ? 1 : 2);
+      for (let n = 2; n <= last; n++) {
+        const ip = addressAt(subnet, n);
+        if (ip === undefined) break;
+        if (!used.has(ip)) return ip;
+      }
+    }
+    throw new SecgroupsError("SG_NO_ADDRESSES", {
+      property: "networks",
+      problem: `network ${network.name} has no free address left in ${network.subnets.join(", ")}`,
+      value: network.name,
+      fix: "add a subnet to the network or delete servers on it",
+    });
+  }
+
+  async createServer(server: NewServer, policy: AttachmentPolicy): Promise<ServerRecord> {
+    return this.transaction(() => {
+      if (server.securityGroupIds.length && !policy.groupsAtLaunch) {
+        throw new SecgroupsError("SG_ATTACH_AT_BOOT", {
+          property: "securityGroupIds",
+          problem: `profile ${policy.profile} applies security groups only to a server that is ACTIVE, never at launch`,
+          value: server.securityGroupIds,
+          fix: "launch the server without securityGroupIds and attach each group with a ServerAttachment",
+        });
+      }
+      const networks = server.networks.map((n, i) => {
+        const network = this.networkRow(server.project, n);
+        if (!network) throw this.notFound("SG_NETWORK_NOT_FOUND", `networks[${i}]`, "network", n, server.project);
+        return network;
+      });
+      let groups = server.securityGroupIds.map((g, i) => {
+        const group = this.groupRow(server.project, g);
+        if (!group) throw this.notFound("SG_GROUP_NOT_FOUND", `securityGroupIds[${i}]`, "security group", g, server.project);
+        return group;
+      });
+      if (!groups.length && policy.launchGroup) {
+        const launch = this.groupByName(server.project, policy.launchGroup);
+        if (launch) groups = [launch];
+      }
+      if (policy.groupsPerPort !== undefined && groups.length > policy.groupsPerPort) {
+        throw new SecgroupsError("SG_LIMIT_GROUPS_PER_PORT", {
+          property: "securityGroupIds",
+          problem: `server ${server.name} would get ${groups.length} security groups on each network (limit of profile ${policy.profile}: ${policy.groupsPerPort})`,
+          value: server.securityGroupIds,
+          allowed: `at most ${policy.groupsPerPort} groups per network per server`,
+          fix: "merge groups, or attach fewer",
+        });
+      }
+      this.assertNoStatefulMix(groups, server.name, "securityGroupIds");
+      const at = nextTimestamp();
+      const id = randomUUID();
+      const activeAt = new Date(Date.now() + server.bootSeconds * 1000).toISOString();
+      this.db.prepare("INSERT INTO servers (id, project, name, active_at, error, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)")
+        .run(id, server.project, server.name, activeAt, at, at);
+      for (const network of networks) {
+        const portId = randomUUID();
+        this.db.prepare("INSERT INTO ports (id, project, server_id, network_id, fixed_ip) VALUES (?, ?, ?, ?, ?)")
+          .run(portId, server.project, id, network.id, this.freeAddress(server.project, network));
+        if (this.attachable(network, policy)) {
+          for (const g of groups) {
+            this.db.prepare("INSERT INTO port_groups (port_id, security_group_id, attachment_id) VALUES (?, ?, NULL)").run(portId, g.id);
+          }
+        }
+      }
+      return this.serverRow(server.project, id)!;
+    });
+  }
+
+  async getServer(project: string, id: string): Promise<ServerRecord | undefined> {
+    return this.serverRow(project, id);
+  }
+
+  async setServerError(project: string, id: string): Promise<void> {
+    this.transaction(() => {
+      const current = this.serverRow(project, id);
+      if (!current) throw this.notFound("SG_SERVER_NOT_FOUND", "id", "server", id, project);
+      this.db.prepare("UPDATE servers SET error = 1, updated_at = ? WHERE id = ?").run(nextTimestamp(current.updatedAt), id);
+    });
+  }
+
+  async deleteServer(project: string, id: string): Promise<boolean> {
+    return this.transaction(() => {
+      if (!this.serverRow(project, id)) return false;
+      this.db.prepare("DELETE FROM port_groups WHERE port_id IN (SELECT id FROM ports WHERE server_id = ?)").run(id);
+      this.db.prepare("DELETE FROM ports WHERE server_id = ?").run(id);
+      this.db.prepare("DELETE FROM attachments WHERE server_id = ?").run(id);
+      this.db.prepare("DELETE FROM servers WHERE id = ?").run(id);
+      return true;
+    });
+  }
+
+  private attachable(network: NetworkRecord, policy: AttachmentPolicy): boolean {
+    return policy.attachableNetworks === undefined || policy.attachableNetworks.includes(network.name);
+  }
+
+  private assertNoStatefulMix(groups: GroupRecord[], serverName: string, property: string): void {
+    const stateful = groups.filter((g) => g.stateful);
+    if (stateful.length && stateful.length < groups.length) {
+      const stateless = groups.filter((g) => !g.stateful);
+      throw new SecgroupsError("SG_STATEFUL_MIX", {
+        property,
+        problem: `server ${serverName} would carry stateful (${stateful.map((g) => g.name).join(", ")}) and stateless (${stateless.map((g) => g.name).join(", ")}) security groups on one port`,
+        value: groups.map((g) => g.id),
+        allowed: "only stateful or only stateless groups on one port",
+        fix: "make the groups agree on `stateful`, or put them on different networks",
+      });
+    }
+  }
+
+  private attachmentRow(project: string, id: string): AttachmentRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM attachments WHERE project = ? AND id = ?").get(project, id) as Row | undefined;
+    if (!row) return undefined;
+    const portIds = (this.db.prepare("SELECT DISTINCT port_id FROM port_groups WHERE attachment_id = ? ORDER BY port_id").all(id) as Row[])
+      .map((r) => String(r.port_id));
+    return {
+      id, project, serverId: String(row.server_id), securityGroupId: String(row.security_group_id),
+      networkId: row.network_id === null ? null : String(row.network_id), portIds, createdAt: String(row.created_at),
+    };
+  }
+
+  /** Groups on a port other than the fallback group (which only holds while nothing else does). */
+  private portGroups(portId: string, fallbackId: string | undefined): GroupRecord[] {
+    return (this.db.prepare("SELECT g.* FROM port_groups pg JOIN security_groups g ON g.id = pg.security_group_id WHERE pg.port_id = ?").all(portId) as Row[])
+      .map(groupFromRow)
+      .filter((g) => g.id !== fallbackId);
+  }
+
+  async createAttachment(project: string, serverId: string, securityGroupId: string, network: string | null, policy: AttachmentPolicy): Promise<AttachmentRecord> {
+    return this.transaction(() => {
+      const server = this.serverRow(project, serverId);
+      if (!server) throw this.notFound("SG_SERVER_NOT_FOUND", "serverId", "server", serverId, project);
+      if (server.status !== "ACTIVE") {
+        throw new SecgroupsError("SG_SERVER_NOT_ACTIVE", {
+          property: "serverId",
+          problem: `server ${server.name} (${server.id}) is ${server.status}; security groups attach only to an ACTIVE server`,
+          value: serverId,
+          fix: server.status === "ERROR" ? "rebuild or replace the server" : "wait for the server to boot (raise waitForActiveSeconds)",
+        });
+      }
+      const group = this.groupRow(project, securityGroupId);
+      if (!group) throw this.notFound("SG_GROUP_NOT_FOUND", "securityGroupId", "security group", securityGroupId, project);
+      const attachableNames = policy.attachableNetworks?.join(", ") ?? "every network";
+      let ports: PortRecord[];
+      let networkId: string | null = null;
+      if (network !== null) {
+        const net = this.networkRow(project, network);
+        if (!net) throw this.notFound("SG_NETWORK_NOT_FOUND", "network", "network", network, project);
+        if (!this.attachable(net, policy)) {
+          throw new SecgroupsError("SG_NETWORK_NOT_ATTACHABLE", {
+            property: "network",
+            problem: `profile ${policy.profile} applies security groups only to ports on ${attachableNames}, not on ${net.name}`,
+            value: network,
+            allowed: attachableNames,
+            fix: "attach on one of those networks",
+          });
+        }
+        ports = server.ports.filter((p) => p.networkId === net.id);
+        if (!ports.length) {
+          throw new SecgroupsError("SG_NETWORK_NOT_FOUND", {
+            property: "network",
+            problem: `server ${server.name} has no port on network ${net.name}`,
+            value: network,
+            allowed: server.ports.map((p) => p.networkName).join(", "),
+            fix: "attach on a network the server is on",
+          });
+        }
+        networkId = net.id;
+      } else {
+        ports = server.ports.filter((p) => this.attachable(this.networkRow(project, p.networkId)!, policy));
+        if (!ports.length) {
+          throw new SecgroupsError("SG_NETWORK_NOT_ATTACHABLE", {
+            property: "network",
+            problem: `server ${server.name} has no port on a network that takes security groups under profile ${policy.profile}`,
+            value: null,
+            allowed: attachableNames,
+            fix: "launch the server on one of those networks",
+          });
+        }
+      }
+      const fallback = policy.fallbackGroup ? this.groupByName(project, policy.fallbackGroup) : undefined;
+      for (const port of ports) {
+        const current = this.portGroups(port.id, fallback?.id);
+        if (current.some((g) => g.id === group.id)) {
+          throw new SecgroupsError("SG_ALREADY_ATTACHED", {
+            property: "securityGroupId",
+            problem: `group ${group.name} is already on server ${server.name}'s port on network ${port.networkName}`,
+            value: securityGroupId,
+            fix: "remove the duplicate attachment from the program",
+          });
+        }
+        if (policy.groupsPerPort !== undefined && current.length + 1 > policy.groupsPerPort) {
+          throw new SecgroupsError("SG_LIMIT_GROUPS_PER_PORT", {
+            property: "securityGroupId",
+            problem: `server ${server.name} already has ${current.length} security groups on network ${port.networkName} (limit of profile ${policy.profile})`,
+            value: securityGroupId,
+            allowed: `at most ${policy.groupsPerPort} groups per network per server`,
+            fix: "detach one first",
+          });
+        }
+        this.assertNoStatefulMix([...current, group], server.name, "securityGroupId");
+      }
+      const id = randomUUID();
+      for (const port of ports) {
+        if (fallback) this.db.prepare("DELETE FROM port_groups WHERE port_id = ? AND security_group_id = ?").run(port.id, fallback.id);
+        this.db.prepare("INSERT INTO port_groups (port_id, security_group_id, attachment_id) VALUES (?, ?, ?)").run(port.id, group.id, id);
+      }
+      this.db.prepare("INSERT INTO attachments (id, project, server_id, security_group_id, network_id, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .run(id, project, serverId, group.id, networkId, nextTimestamp());
+      return this.attachmentRow(project, id)!;
+    });
+  }
+
+  async getAttachment(project: string, id: string): Promise<AttachmentRecord | undefined> {
+    return this.attachmentRow(project, id);
+  }
+
+  async swapAttachment(project: string, id: string, securityGroupId: string, policy: AttachmentPolicy): Promise<AttachmentRecord> {
+    return this.transaction(() => {
+      const attachment = this.attachmentRow(project, id);
+      if (!attachment) {
+        throw new SecgroupsError("SG_NOT_FOUND", {
+          property: "id", problem: `attachment ${id} does not exist in project ${project}`, value: id,
+          fix: "run `pulumi refresh`, then `pulumi up`",
+        });
+      }
+      const server = this.serverRow(project, attachment.serverId)!;
+      const group = this.groupRow(project, securityGroupId);
+      if (!group) throw this.notFound("SG_GROUP_NOT_FOUND", "securityGroupId", "security group", securityGroupId, project);
+      const fallback = policy.fallbackGroup ? this.groupByName(project, policy.fallbackGroup) : undefined;
+      for (const portId of attachment.portIds) {
+        const others = this.portGroups(portId, fallback?.id).filter((g) => g.id !== attachment.securityGroupId);
+        const port = server.ports.find((p) => p.id === portId)!;
+        if (others.some((g) => g.id === group.id)) {
+          throw new SecgroupsError("SG_ALREADY_ATTACHED", {
+            property: "securityGroupId",
+            problem: `group ${group.name} is already on server ${server.name}'s port on network ${port.networkName}`,
+            value: securityGroupId,
+            fix: "remove the duplicate attachment from the program",
+          });
+        }
+        this.assertNoStatefulMix([...others, group], server.name, "securityGroupId");
+      }
+      // One port update per port: the old group out and the new one in, so the count never rises.
+      for (const portId of attachment.portIds) {
+        this.db.prepare("DELETE FROM port_groups WHERE port_id = ? AND attachment_id = ?").run(portId, id);
+        this.db.prepare("INSERT INTO port_groups (port_id, security_group_id, attachment_id) VALUES (?, ?, ?)").run(portId, group.id, id);
+      }
+      this.db.prepare("UPDATE attachments SET security_group_id = ? WHERE id = ?").run(group.id, id);
+      return this.attachmentRow(project, id)!;
+    });
+  }
+
+  async deleteAttachment(project: string, id: string, policy: AttachmentPolicy): Promise<boolean> {
+    return this.transaction(() => {
+      const attachment = this.attachmentRow(project, id);
+      if (!attachment) return false;
+      const server = this.serverRow(project, attachment.serverId);
+      this.db.prepare("DELETE FROM port_groups WHERE attachment_id = ?").run(id);
+      this.db.prepare("DELETE FROM attachments WHERE id = ?").run(id);
+      if (server) {
+        const remaining = Number((this.db.prepare(
+          "SELECT COUNT(DISTINCT pg.security_group_id) AS n FROM port_groups pg JOIN ports p ON p.id = pg.port_id WHERE p.server_id = ?",
+        ).get(server.id) as Row).n);
+        if (remaining < policy.minGroupsPerServer) {
+          throw new SecgroupsError("SG_MIN_GROUPS", {
+            property: "securityGroupId",
+            problem: `detaching would leave server ${server.name} with ${remaining} security groups; profile ${policy.profile} requires at least ${policy.minGroupsPerServer}`,
+            value: attachment.securityGroupId,
+            fix: "attach another group to the server before detaching this one",
+          });
+        }
+        const fallback = policy.fallbackGroup ? this.groupByName(project, policy.fallbackGroup) : undefined;
+        if (fallback) {
+          for (const portId of attachment.portIds) {
+            const left = Number((this.db.prepare("SELECT COUNT(*) AS n FROM port_groups WHERE port_id = ?").get(portId) as Row).n);
+            if (left === 0) this.db.prepare("INSERT INTO port_groups (port_id, security_group_id, attachment_id) VALUES (?, ?, NULL)").run(portId, fallback.id);
+          }
+        }
+      }
       return true;
     });
   }

@@ -108,6 +108,90 @@ export interface RuleLimits {
   rulesPerGroup?: number;
 }
 
+/** A server's state: BUILD until it has booted, then ACTIVE; ERROR when it failed. */
+export type ServerStatus = "BUILD" | "ACTIVE" | "ERROR";
+
+/** A network as stored (built-in or private). */
+export interface NetworkRecord {
+  id: string;
+  project: string;
+  name: string;
+  subnets: string[];
+  builtin: boolean;
+  createdAt: string;
+}
+
+/** A server's port on one network, with the groups it carries. */
+export interface PortRecord {
+  id: string;
+  serverId: string;
+  networkId: string;
+  networkName: string;
+  fixedIp: string;
+  /** Groups on the port, sorted by id. */
+  securityGroupIds: string[];
+}
+
+/** A server as stored, with its ports. */
+export interface ServerRecord {
+  id: string;
+  project: string;
+  name: string;
+  status: ServerStatus;
+  /** When the simulated boot ends (ISO 8601 UTC). */
+  activeAt: string;
+  createdAt: string;
+  updatedAt: string;
+  ports: PortRecord[];
+}
+
+/** An attachment of one group to a server's ports (one network, or every attachable one). */
+export interface AttachmentRecord {
+  id: string;
+  project: string;
+  serverId: string;
+  securityGroupId: string;
+  /** The network the attachment was made for; null: every attachable network of the server. */
+  networkId: string | null;
+  portIds: string[];
+  createdAt: string;
+}
+
+/** What a project gets the first time it is used: the profile's networks and default groups. */
+export interface ProjectSetup {
+  builtinNetworks: Array<{ name: string; id: string; subnets: string[] }>;
+  defaultGroups: Array<{ name: string; description: string; rules: Array<Omit<NewRule, "securityGroupId" | "key" | "remoteGroupId"> & { remoteMembers: boolean }> }>;
+}
+
+/** The profile's attachment rules, checked inside the transaction that changes a port. */
+export interface AttachmentPolicy {
+  /** Name of the profile, for messages. */
+  profile: string;
+  /** Most groups on one port; absent: unlimited. */
+  groupsPerPort?: number;
+  /** Names of the only networks whose ports take groups; absent: all. */
+  attachableNetworks?: string[];
+  /** Fewest groups a server must keep. */
+  minGroupsPerServer: number;
+  /** Whether servers may get groups at launch. */
+  groupsAtLaunch: boolean;
+  /** Name of the default group a server launched without groups gets. */
+  launchGroup?: string;
+  /** Name of the default group a port holds only while it has no other group. */
+  fallbackGroup?: string;
+}
+
+/** What it takes to launch a server. */
+export interface NewServer {
+  project: string;
+  name: string;
+  /** Network names or ids; one port on each. */
+  networks: string[];
+  /** Groups for every port at launch (where the profile allows it). */
+  securityGroupIds: string[];
+  bootSeconds: number;
+}
+
 /** The state backend. Implementations: `sqlite` (embedded default) and, later, `postgres`. */
 export interface StateBackend {
   /** `sqlite` or `postgres`. */
@@ -137,6 +221,35 @@ export interface StateBackend {
   updateRuleDescription(project: string, id: string, description: string): Promise<RuleRecord>;
   /** Deletes a rule and bumps its group's revision; false if it did not exist. */
   deleteRule(project: string, id: string): Promise<boolean>;
+  /** Creates the project's built-in networks and default groups if missing (idempotent). */
+  ensureProject(project: string, setup: ProjectSetup): Promise<void>;
+  /** Creates a private network; SG_NAME_TAKEN if the project has a network of that name. */
+  createNetwork(project: string, name: string, subnets: string[]): Promise<NetworkRecord>;
+  /** The network with this id or name, or undefined. */
+  getNetwork(project: string, idOrName: string): Promise<NetworkRecord | undefined>;
+  /** Deletes a private network; SG_IN_USE while ports use it; false if it did not exist. */
+  deleteNetwork(project: string, id: string): Promise<boolean>;
+  /** Launches a server: one port per network with a fixed IP; launch groups per the policy. */
+  createServer(server: NewServer, policy: AttachmentPolicy): Promise<ServerRecord>;
+  /** The server with this id, or undefined. */
+  getServer(project: string, id: string): Promise<ServerRecord | undefined>;
+  /** Puts a server into ERROR (what a failed boot does; for operators and tests). */
+  setServerError(project: string, id: string): Promise<void>;
+  /** Deletes a server, its ports and its attachments; false if it did not exist. */
+  deleteServer(project: string, id: string): Promise<boolean>;
+  /**
+   * Attaches a group to a server's port on `network` (or on every attachable network), checking
+   * inside the transaction: server ACTIVE (SG_SERVER_NOT_ACTIVE), network attachable
+   * (SG_NETWORK_NOT_ATTACHABLE), the per-port limit (SG_LIMIT_GROUPS_PER_PORT), no mix of stateful
+   * and stateless groups (SG_STATEFUL_MIX); drops the fallback group.
+   */
+  createAttachment(project: string, serverId: string, securityGroupId: string, network: string | null, policy: AttachmentPolicy): Promise<AttachmentRecord>;
+  /** The attachment with this id, or undefined. */
+  getAttachment(project: string, id: string): Promise<AttachmentRecord | undefined>;
+  /** Swaps an attachment's group on its ports in one transaction (never above the limit). */
+  swapAttachment(project: string, id: string, securityGroupId: string, policy: AttachmentPolicy): Promise<AttachmentRecord>;
+  /** Detaches (SG_MIN_GROUPS below the minimum); restores the fallback group; false if gone. */
+  deleteAttachment(project: string, id: string, policy: AttachmentPolicy): Promise<boolean>;
   /** Rules of the project, optionally of one group, oldest first. */
   listRules(project: string, securityGroupId?: string): Promise<RuleRecord[]>;
   /** Releases the connection; the backend is unusable afterwards. */

@@ -57,3 +57,32 @@ export function parseCidr(text: string): CidrResult {
 export function isAnyNetwork(cidr: string): boolean {
   return cidr === "0.0.0.0/0" || cidr === "::/0";
 }
+
+/**
+ * The `n`-th address of the network `cidr` (0 is the network address itself), or undefined when
+ * the network has fewer addresses. Used to hand out fixed IPs to ports.
+ */
+export function addressAt(cidr: string, n: number): string | undefined {
+  const [address, lengthText] = cidr.split("/");
+  const parsed = ipaddr.parse(address!);
+  const bytes = parsed.toByteArray();
+  const bits = bytes.length * 8;
+  const size = 1n << BigInt(bits - Number(lengthText));
+  if (BigInt(n) >= size) return undefined;
+  let value = 0n;
+  for (const b of bytes) value = (value << 8n) | BigInt(b);
+  value += BigInt(n);
+  const out: number[] = [];
+  for (let i = 0; i < bytes.length; i++) {
+    out.unshift(Number(value & 0xffn));
+    value >>= 8n;
+  }
+  return ipaddr.fromByteArray(out).toString();
+}
+
+/** How many addresses a network has (capped at 2^32, enough to count free fixed IPs). */
+export function networkSize(cidr: string): number {
+  const [address, lengthText] = cidr.split("/");
+  const bits = address!.includes(":") ? 128 : 32;
+  return 2 ** Math.min(32, bits - Number(lengthText));
+}

@@ -280,7 +280,7 @@ describe("SqliteBackend files", () => {
     expect(b.location).toBe(`sqlite:${file}`);
   });
 
-  it("opens an existing database again without re-running migrations (user_version stays 2)", async () => {
+  it("opens an existing database again without re-running migrations (user_version stays 3)", async () => {
     const b1 = open();
     const g = await b1.createGroup(newGroup({ defaultRules: EGRESS_ANY }));
     await b1.close();
@@ -296,7 +296,7 @@ describe("SqliteBackend files", () => {
     const { DatabaseSync } = require("node:sqlite") as typeof import("node:sqlite");
     const raw = new DatabaseSync(file);
     try {
-      expect((raw.prepare("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(2);
+      expect((raw.prepare("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(3);
       const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[];
       expect(tables.map((t) => t.name)).toEqual(["security_group_rules", "security_groups"]);
     } finally {
