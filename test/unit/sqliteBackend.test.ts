@@ -298,7 +298,7 @@ describe("SqliteBackend files", () => {
     try {
       expect((raw.prepare("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(3);
       const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[];
-      expect(tables.map((t) => t.name)).toEqual(["security_group_rules", "security_groups"]);
+      expect(tables.map((t) => t.name)).toEqual(["attachments", "networks", "port_groups", "ports", "projects", "security_group_rules", "security_groups", "servers"]);
     } finally {
       raw.close();
     }
