@@ -7,6 +7,9 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { configure as configureContext } from "./context";
 import { securityGroupProvider } from "./resources/securityGroup";
 import { securityGroupRuleProvider } from "./resources/securityGroupRule";
+import { networkProvider } from "./resources/network";
+import { serverProvider } from "./resources/server";
+import { serverAttachmentProvider } from "./resources/serverAttachment";
 import { SETTING_KEYS, type RawConfig } from "./settings";
 
 export { SecgroupsError } from "./errors";
@@ -15,7 +18,7 @@ export { openBackend, maskUrl } from "./backends";
 export { closeContext, getContext } from "./context";
 
 /** Resource type names, as in the type token `pulumi-nodejs:dynamic/secgroups:<Type>`. */
-export type ResourceType = "SecurityGroup" | "SecurityGroupRule";
+export type ResourceType = "SecurityGroup" | "SecurityGroupRule" | "Network" | "Server" | "ServerAttachment";
 
 /** A provider implementation of one resource type (all methods optional but create). */
 export type ResourceImpl = {
@@ -30,6 +33,9 @@ export type ResourceImpl = {
 const IMPLEMENTATIONS: Record<ResourceType, ResourceImpl> = {
   SecurityGroup: securityGroupProvider,
   SecurityGroupRule: securityGroupRuleProvider,
+  Network: networkProvider,
+  Server: serverProvider,
+  ServerAttachment: serverAttachmentProvider,
 };
 
 /** The implementation of `type`; throws for a type this version does not know. */

@@ -3,3 +3,6 @@ export { SecurityGroup, type SecurityGroupArgs } from "./securityGroup";
 export { SecurityGroupRule, type SecurityGroupRuleArgs } from "./securityGroupRule";
 export { Port, type PortRule } from "./port";
 export { Peer, type PeerRule } from "./peer";
+export { Network, type NetworkArgs } from "./network";
+export { Server, type ServerArgs, type ServerPortInfo } from "./server";
+export { ServerAttachment, type ServerAttachmentArgs } from "./serverAttachment";

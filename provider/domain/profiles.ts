@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { SecgroupsError } from "../errors";
 import { validate } from "../schema";
-import type { DefaultRuleSpec } from "../backends/types";
+import type { AttachmentPolicy, DefaultRuleSpec, ProjectSetup } from "../backends/types";
 import openstack from "../profiles/openstack.json";
 import meshcloud from "../profiles/meshcloud.json";
 import rackspace from "../profiles/rackspace.json";
@@ -96,4 +96,39 @@ export function loadProfile(spec: string, baseDir: string): Profile {
     });
   }
   return data as Profile;
+}
+
+/** The profile's attachment rules, as the backend checks them. */
+export function attachmentPolicy(p: Profile): AttachmentPolicy {
+  return {
+    profile: p.name,
+    minGroupsPerServer: p.minGroupsPerServer,
+    groupsAtLaunch: p.groupsAtLaunch,
+    ...(p.groupsPerPort !== undefined ? { groupsPerPort: p.groupsPerPort } : {}),
+    ...(p.attachableNetworks !== undefined ? { attachableNetworks: p.attachableNetworks } : {}),
+    ...(p.launchGroup !== undefined ? { launchGroup: p.launchGroup } : {}),
+    ...(p.fallbackGroup !== undefined ? { fallbackGroup: p.fallbackGroup } : {}),
+  };
+}
+
+/** What a project of this profile starts with: its built-in networks and default groups. */
+export function projectSetup(p: Profile): ProjectSetup {
+  return {
+    builtinNetworks: p.builtinNetworks,
+    defaultGroups: p.defaultGroups.map((g) => ({
+      name: g.name,
+      description: g.description,
+      rules: g.rules.map((r) => ({
+        direction: r.direction,
+        ethertype: r.ethertype,
+        protocol: r.protocol ?? null,
+        portRangeMin: r.portRangeMin ?? null,
+        portRangeMax: r.portRangeMax ?? null,
+        remoteIpPrefix: r.remoteIpPrefix ?? null,
+        remoteSubnetId: null,
+        description: "",
+        remoteMembers: r.remoteMembers ?? false,
+      })),
+    })),
+  };
 }

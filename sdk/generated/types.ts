@@ -112,6 +112,111 @@ export interface SecurityGroupRuleOutputs {
   updatedAt: string;
 }
 
+/** A private network with subnets. Every project also has its profile's built-in networks (rackspace: PublicNet, ServiceNet; others: public). Any change replaces the network. */
+export interface NetworkInputs {
+  /** Name, unique per project. Default: the Pulumi resource name. */
+  name?: string;
+  /** Subnet CIDRs (strict, no host bits) that ports get their fixed IPs from. */
+  subnets: string[];
+  project?: string;
+}
+
+/** What the provider records for a network. */
+export interface NetworkOutputs {
+  /** Name. */
+  name: string;
+  /** Canonical subnet CIDRs. */
+  subnets: string[];
+  /** Owning project. */
+  project: string;
+  /** Creation time, ISO 8601 UTC. */
+  createdAt: string;
+}
+
+/** A server with a port (and a fixed IP) on each of its networks. It is BUILD for bootSeconds, then ACTIVE. Any change but waitForActive replaces it. */
+export interface ServerInputs {
+  /** Name. Default: the Pulumi resource name. */
+  name?: string;
+  /** Networks by name or id; one port on each. */
+  networks: string[];
+  /** Groups on every port at launch, where the profile allows it (not rackspace: SG_ATTACH_AT_BOOT; use ServerAttachment). Without them the profile's launch group applies (openstack, meshcloud: default; evroc: default-allow-egress). */
+  securityGroupIds?: string[];
+  /**
+   * Simulated boot time: the server is BUILD this long, then ACTIVE.
+   * Default: 0
+   */
+  bootSeconds?: number;
+  /**
+   * Whether create waits until the server is ACTIVE, like the OpenStack providers.
+   * Default: true
+   */
+  waitForActive?: boolean;
+  project?: string;
+}
+
+/** What the provider records for a server. */
+export interface ServerOutputs {
+  /** Name. */
+  name: string;
+  /** Networks as given. */
+  networks: string[];
+  /** Groups given at launch. */
+  securityGroupIds: string[];
+  /** Simulated boot time. */
+  bootSeconds: number;
+  /** Whether create waited for ACTIVE. */
+  waitForActive: boolean;
+  /** Owning project. */
+  project: string;
+  /** Status when last read. */
+  status: "BUILD" | "ACTIVE" | "ERROR";
+  /** One port per network. */
+  ports: ServerPort[];
+  /** Creation time, ISO 8601 UTC. */
+  createdAt: string;
+}
+
+/** A server's port on one network. */
+export interface ServerPort {
+  /** Port id. */
+  id: string;
+  /** Network id. */
+  networkId: string;
+  /** Fixed IP from the network's subnet. */
+  fixedIp: string;
+}
+
+/** A security group attached to a server's port on one network, or on every attachable network. Changing securityGroupId swaps the group on the port in place, atomically; changing serverId or network replaces. */
+export interface ServerAttachmentInputs {
+  /** Server id. */
+  serverId: string;
+  /** Group id. Changes in place (an atomic swap on the port). */
+  securityGroupId: string;
+  /** Network name or id; absent: every attachable network of the server. */
+  network?: string;
+  /**
+   * How long create waits while the server is BUILD.
+   * Default: 300
+   */
+  waitForActiveSeconds?: number;
+}
+
+/** What the provider records for an attachment. */
+export interface ServerAttachmentOutputs {
+  /** Server id. */
+  serverId: string;
+  /** Group id. */
+  securityGroupId: string;
+  /** Network as given. */
+  network?: string;
+  /** Wait limit. */
+  waitForActiveSeconds: number;
+  /** Project of the server. */
+  project: string;
+  /** Ports the group was attached to. */
+  portIds: string[];
+}
+
 /** A rule every new group gets: all protocols, all ports, any remote of its ethertype. */
 export interface DefaultRule {
   direction: "ingress" | "egress";

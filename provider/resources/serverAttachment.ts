@@ -1,0 +1,126 @@
+/**
+ * ServerAttachment: one group on a server's port(s). The backend checks every invariant inside the
+ * transaction; `check` also fails the preview when it can already know the port would overflow:
+ * the backend shows it full, or the attachments planned in this provider process (this one preview
+ * or up) would overfill it.
+ */
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import type * as schema from "../../sdk/generated/types";
+import { getContext } from "../context";
+import { attachmentPolicy } from "../domain/profiles";
+import { UNKNOWN, containsUnknown } from "../domain/unknown";
+import { validateInputs, type CheckFailure } from "../schema";
+import { changedFields, sleep, stripProvider } from "./common";
+
+type AttachmentInputs = schema.ServerAttachmentInputs & { waitForActiveSeconds: number; project: string };
+
+/** Groups planned onto each port by the attachments checked in this process: port id → group ids. */
+const planned = new Map<string, Set<string>>();
+
+async function previewFailures(news: Record<string, unknown>, olds: Record<string, unknown>): Promise<CheckFailure[]> {
+  const { backend, profile, settings } = getContext();
+  const policy = attachmentPolicy(profile);
+  const failures: CheckFailure[] = [];
+  const network = news.network as string | undefined;
+  if (network !== undefined && network !== UNKNOWN && policy.attachableNetworks) {
+    const net = await backend.getNetwork(settings.project, network);
+    const name = net?.name ?? network;
+    if (net && !policy.attachableNetworks.includes(name)) {
+      failures.push({
+        property: "network",
+        reason: `SG_NETWORK_NOT_ATTACHABLE: profile ${policy.profile} applies security groups only to ports on ${policy.attachableNetworks.join(", ")}, not on ${name} (property network)`,
+      });
+    }
+  }
+  const serverId = news.serverId;
+  const groupId = news.securityGroupId;
+  if (failures.length || policy.groupsPerPort === undefined || typeof serverId !== "string" || serverId === UNKNOWN || containsUnknown(news.network)) return failures;
+  // An attachment that already exists (same server, network and group) is counted by the backend already.
+  const existing = olds.serverId === serverId && olds.network === news.network && olds.securityGroupId !== undefined;
+  if (existing) return failures;
+  const server = await backend.getServer(settings.project, serverId);
+  if (!server) return failures;
+  const fallback = policy.fallbackGroup ? (await backend.findGroupByName(settings.project, policy.fallbackGroup))?.id : undefined;
+  for (const port of server.ports) {
+    if (network !== undefined && port.networkId !== network && port.networkName !== network) continue;
+    if (policy.attachableNetworks && !policy.attachableNetworks.includes(port.networkName)) continue;
+    const onPort = new Set(port.securityGroupIds.filter((g) => g !== fallback));
+    const plan = planned.get(port.id) ?? new Set<string>();
+    planned.set(port.id, plan);
+    const key = typeof groupId === "string" && groupId !== UNKNOWN ? groupId : `unknown-${plan.size}-${Math.random()}`;
+    plan.add(key);
+    const total = new Set([...onPort, ...plan]).size;
+    if (total > policy.groupsPerPort) {
+      const already = onPort.size;
+      failures.push({
+        property: "securityGroupId",
+        reason: `SG_LIMIT_GROUPS_PER_PORT: server ${server.name} ${already >= policy.groupsPerPort ? `already has ${already} security groups` : `would get ${total} security groups (${already} now, the rest planned in this update)`} on network ${port.networkName} (limit of profile ${policy.profile}: ${policy.groupsPerPort}); fix: detach one first or attach fewer`,
+      });
+    }
+  }
+  return failures;
+}
+
+/** The dynamic provider for ServerAttachment. */
+export const serverAttachmentProvider = {
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+    const given = stripProvider(news);
+    const failures = validateInputs("ServerAttachmentInputs", given);
+    if (failures.length) return { inputs: given, failures };
+    const inputs: Record<string, unknown> = {
+      serverId: given.serverId,
+      securityGroupId: given.securityGroupId,
+      ...(given.network !== undefined ? { network: given.network } : {}),
+      waitForActiveSeconds: given.waitForActiveSeconds ?? 300,
+    };
+    const limit = await previewFailures(inputs, stripProvider(olds ?? {}));
+    return limit.length ? { inputs, failures: limit } : { inputs };
+  },
+
+  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
+    const changed = changedFields(["serverId", "securityGroupId", "network", "waitForActiveSeconds"], olds, news);
+    return { changes: changed.length > 0, replaces: changed.filter((f) => f === "serverId" || f === "network"), deleteBeforeReplace: true };
+  },
+
+  async create(inputs: AttachmentInputs): Promise<dynamic.CreateResult> {
+    const { backend, profile, settings } = getContext();
+    const project = settings.project;
+    const deadline = Date.now() + inputs.waitForActiveSeconds * 1000;
+    // Wait while the server boots; the backend re-checks ACTIVE inside the attach transaction.
+    for (;;) {
+      const server = await backend.getServer(project, inputs.serverId);
+      if (!server || server.status !== "BUILD" || Date.now() >= deadline) break;
+      await sleep(Math.min(250, Math.max(10, Math.min(deadline, Date.parse(server.activeAt)) - Date.now())));
+    }
+    const a = await backend.createAttachment(project, inputs.serverId, inputs.securityGroupId, inputs.network ?? null, attachmentPolicy(profile));
+    const outs: schema.ServerAttachmentOutputs = { ...inputs, project, portIds: a.portIds };
+    return { id: a.id, outs };
+  },
+
+  async read(id: string, props: Partial<schema.ServerAttachmentOutputs>): Promise<dynamic.ReadResult> {
+    const { backend, settings } = getContext();
+    const a = await backend.getAttachment(props.project ?? settings.project, id);
+    if (!a) return { id: "", props: {} };
+    const inputs = {
+      serverId: a.serverId,
+      securityGroupId: a.securityGroupId,
+      ...(props.network !== undefined ? { network: props.network } : {}),
+      waitForActiveSeconds: props.waitForActiveSeconds ?? 300,
+    };
+    return { id, props: { ...inputs, project: a.project, portIds: a.portIds }, inputs };
+  },
+
+  async update(id: string, olds: schema.ServerAttachmentOutputs, news: AttachmentInputs): Promise<dynamic.UpdateResult> {
+    const { backend, profile } = getContext();
+    let portIds = olds.portIds;
+    if (news.securityGroupId !== olds.securityGroupId) {
+      portIds = (await backend.swapAttachment(olds.project, id, news.securityGroupId, attachmentPolicy(profile))).portIds;
+    }
+    return { outs: { ...news, project: olds.project, portIds } };
+  },
+
+  async delete(id: string, props: schema.ServerAttachmentOutputs): Promise<void> {
+    const { backend, profile } = getContext();
+    await backend.deleteAttachment(props.project, id, attachmentPolicy(profile));
+  },
+};

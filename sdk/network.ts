@@ -1,0 +1,31 @@
+/** The Network resource class. */
+import * as pulumi from "@pulumi/pulumi";
+import { shimProvider } from "./shim";
+
+/** Inputs of a Network. */
+export interface NetworkArgs {
+  /** Name, unique per project. Default: the Pulumi resource name. */
+  name?: pulumi.Input<string>;
+  /** Subnet CIDRs ports get their fixed IPs from. */
+  subnets: pulumi.Input<pulumi.Input<string>[]>;
+  /** Owning project; default: provider setting `secgroups:project`. */
+  project?: pulumi.Input<string>;
+}
+
+/** A private network. Type token `pulumi-nodejs:dynamic/secgroups:Network`. */
+export class Network extends pulumi.dynamic.Resource {
+  /** Name. */
+  declare public readonly name: pulumi.Output<string>;
+  /** Canonical subnet CIDRs. */
+  declare public readonly subnets: pulumi.Output<string[]>;
+  /** Owning project. */
+  declare public readonly project: pulumi.Output<string>;
+  /** Creation time, ISO 8601 UTC. */
+  declare public readonly createdAt: pulumi.Output<string>;
+
+  constructor(name: string, args: NetworkArgs, opts?: pulumi.CustomResourceOptions) {
+    super(shimProvider("Network"), name,
+      { name: args.name ?? name, subnets: args.subnets, project: args.project, createdAt: undefined },
+      opts, "secgroups", "Network");
+  }
+}

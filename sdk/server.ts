@@ -1,0 +1,57 @@
+/** The Server resource class. */
+import * as pulumi from "@pulumi/pulumi";
+import { shimProvider } from "./shim";
+
+/** Inputs of a Server. */
+export interface ServerArgs {
+  /** Name. Default: the Pulumi resource name. */
+  name?: pulumi.Input<string>;
+  /** Networks by name or id; one port on each. */
+  networks: pulumi.Input<pulumi.Input<string>[]>;
+  /** Groups on every port at launch, where the profile allows it. */
+  securityGroupIds?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Simulated boot time in seconds (default 0). */
+  bootSeconds?: pulumi.Input<number>;
+  /** Whether create waits until ACTIVE (default true). */
+  waitForActive?: pulumi.Input<boolean>;
+  /** Owning project; default: provider setting `secgroups:project`. */
+  project?: pulumi.Input<string>;
+}
+
+/** A server's port on one network. */
+export interface ServerPortInfo {
+  /** Port id. */
+  id: string;
+  /** Network id. */
+  networkId: string;
+  /** Fixed IP. */
+  fixedIp: string;
+}
+
+/** A server. Type token `pulumi-nodejs:dynamic/secgroups:Server`. */
+export class Server extends pulumi.dynamic.Resource {
+  /** Name. */
+  declare public readonly name: pulumi.Output<string>;
+  /** Owning project. */
+  declare public readonly project: pulumi.Output<string>;
+  /** BUILD, ACTIVE or ERROR, when last read. */
+  declare public readonly status: pulumi.Output<"BUILD" | "ACTIVE" | "ERROR">;
+  /** One port per network. */
+  declare public readonly ports: pulumi.Output<ServerPortInfo[]>;
+  /** Creation time, ISO 8601 UTC. */
+  declare public readonly createdAt: pulumi.Output<string>;
+
+  constructor(name: string, args: ServerArgs, opts?: pulumi.CustomResourceOptions) {
+    super(shimProvider("Server"), name, {
+      name: args.name ?? name,
+      networks: args.networks,
+      securityGroupIds: args.securityGroupIds,
+      bootSeconds: args.bootSeconds,
+      waitForActive: args.waitForActive,
+      project: args.project,
+      status: undefined,
+      ports: undefined,
+      createdAt: undefined,
+    }, opts, "secgroups", "Server");
+  }
+}
