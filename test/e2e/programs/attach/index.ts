@@ -8,6 +8,8 @@ const groupCount = cfg.getNumber("groups") ?? 0;
 const attachCount = cfg.getNumber("attach") ?? 0;
 const swap = cfg.getObject<Record<string, number>>("swap") ?? {};
 const attachNetwork = cfg.get("attachNetwork");
+// A group of another stack, by id: every attachment then uses it.
+const externalGroupId = cfg.get("externalGroupId");
 
 const groups = Array.from({ length: groupCount }, (_, i) => new SecurityGroup(`g${i}`, {}));
 if (cfg.getBoolean("privateNetwork")) new Network("private", { subnets: ["10.20.0.0/24"] });
@@ -27,7 +29,7 @@ if (serverId === undefined && cfg.getBoolean("server") !== false) {
 const attachments = serverId === undefined ? [] : Array.from({ length: attachCount }, (_, i) =>
   new ServerAttachment(`a${i}`, {
     serverId: serverId!,
-    securityGroupId: groups[swap[String(i)] ?? i]!.id,
+    securityGroupId: externalGroupId ?? groups[swap[String(i)] ?? i]!.id,
     ...(attachNetwork ? { network: attachNetwork } : {}),
   }));
 
