@@ -582,6 +582,14 @@ export class SqliteBackend implements StateBackend {
     return this.transaction(() => {
       const network = this.networkRow(project, id);
       if (!network || network.id !== id) return false;
+      if (network.builtin) {
+        throw new SecgroupsError("SG_IN_USE", {
+          property: "id",
+          problem: `network ${network.name} (${id}) is a built-in network of every project and cannot be deleted`,
+          value: id,
+          fix: "remove the Network resource from the program with `pulumi state delete` (it only adopted the network)",
+        });
+      }
       const users = this.db.prepare(
         "SELECT p.id AS port, s.name AS server FROM ports p JOIN servers s ON s.id = p.server_id WHERE p.project = ? AND p.network_id = ?",
       ).all(project, id) as Row[];

@@ -227,7 +227,7 @@ export interface StateBackend {
   createNetwork(project: string, name: string, subnets: string[]): Promise<NetworkRecord>;
   /** The network with this id or name, or undefined. */
   getNetwork(project: string, idOrName: string): Promise<NetworkRecord | undefined>;
-  /** Deletes a private network; SG_IN_USE while ports use it; false if it did not exist. */
+  /** Deletes a private network; SG_IN_USE while ports use it or for a built-in network; false if it did not exist. */
   deleteNetwork(project: string, id: string): Promise<boolean>;
   /** Launches a server: one port per network with a fixed IP; launch groups per the policy. */
   createServer(server: NewServer, policy: AttachmentPolicy): Promise<ServerRecord>;

@@ -196,3 +196,33 @@ describe("a group held by another stack's attachment", () => {
     }
   });
 });
+
+describe("evroc: default-allow-egress while a port has no custom group", () => {
+  it("is joined at launch, dropped when a group is attached, restored when the last one goes", async () => {
+    const stack = await TestStack.create("attach", "evroc", {
+      "secgroups:profile": "evroc", "test:groups": "1", "test:networks": JSON.stringify(["public"]),
+    });
+    await stack.setConfig("secgroups:backend", sqliteUrl(stack.dir));
+    const backend = new SqliteBackend(path.join(stack.dir, "cloud.db"));
+    try {
+      const up1 = await stack.up();
+      expect(up1.code, up1.stdout + up1.stderr).toBe(0);
+      const out = await stack.outputs();
+      const egress = (await backend.findGroupByName("default", "default-allow-egress"))!;
+      expect((await backend.listGroups("default")).map((g) => g.name)).toEqual(["default-allow-egress", "default-allow-ssh", "default-allow-web-protocols", "g0"]);
+      expect(await groupsOnPort(backend, out.serverIdOut, "public")).toEqual([egress.id]);
+
+      await stack.setConfig("test:attach", "1");
+      const up2 = await stack.up();
+      expect(up2.code, up2.stdout + up2.stderr).toBe(0);
+      expect(await groupsOnPort(backend, out.serverIdOut, "public")).toEqual([out.groupIds[0]]);
+
+      await stack.setConfig("test:attach", "0");
+      const up3 = await stack.up();
+      expect(up3.code, up3.stdout + up3.stderr).toBe(0);
+      expect(await groupsOnPort(backend, out.serverIdOut, "public")).toEqual([egress.id]);
+    } finally {
+      await backend.close();
+    }
+  });
+});
