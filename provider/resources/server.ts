@@ -1,9 +1,9 @@
 /** Server: a port per network with a fixed IP; BUILD for bootSeconds, then ACTIVE. */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type * as schema from "../../sdk/generated/types";
-import type { ServerRecord } from "../backends/types";
+import type { AttachmentPolicy, ServerRecord } from "../backends/types";
 import { getContext, getProfile, getSettings } from "../context";
-import { attachmentPolicy, projectSetup } from "../domain/profiles";
+import { attachmentPolicy, projectSetup, type Profile } from "../domain/profiles";
 import { SecgroupsError } from "../errors";
 import { validateInputs } from "../schema";
 import { changedFields, sleep, stripProvider } from "./common";
@@ -11,13 +11,14 @@ import { changedFields, sleep, stripProvider } from "./common";
 /** Inputs whose change replaces the server (all but waitForActive). */
 const REPLACE_FIELDS = ["name", "networks", "securityGroupIds", "bootSeconds", "project"] as const;
 
-type ServerInputs = Required<schema.ServerInputs>;
+/** Checked inputs: everything present but securityGroupIds (absent = the profile's launch group). */
+type ServerInputs = Required<Omit<schema.ServerInputs, "securityGroupIds">> & Pick<schema.ServerInputs, "securityGroupIds">;
 
 function outputsOf(s: ServerRecord, inputs: ServerInputs): schema.ServerOutputs {
   return {
     name: s.name,
     networks: inputs.networks,
-    securityGroupIds: inputs.securityGroupIds,
+    ...(inputs.securityGroupIds !== undefined ? { securityGroupIds: inputs.securityGroupIds } : {}),
     bootSeconds: inputs.bootSeconds,
     waitForActive: inputs.waitForActive,
     project: s.project,
@@ -25,6 +26,12 @@ function outputsOf(s: ServerRecord, inputs: ServerInputs): schema.ServerOutputs 
     ports: s.ports.map((p) => ({ id: p.id, networkId: p.networkId, fixedIp: p.fixedIp })),
     createdAt: s.createdAt,
   };
+}
+
+/** The attachment policy for a launch: an explicit empty list of groups means no launch group. */
+function launchPolicy(profile: Profile, securityGroupIds: string[] | undefined): AttachmentPolicy {
+  const { launchGroup: _none, ...withoutLaunchGroup } = attachmentPolicy(profile);
+  return securityGroupIds !== undefined && securityGroupIds.length === 0 ? withoutLaunchGroup : attachmentPolicy(profile);
 }
 
 /** The dynamic provider for Server. */
@@ -45,12 +52,18 @@ export const serverProvider = {
         reason: `SG_LIMIT_GROUPS_PER_PORT: ${groups.length} security groups at launch exceed the limit of profile ${profile.name} (property securityGroupIds); allowed: at most ${profile.groupsPerPort} per network per server; fix: merge groups or attach fewer`,
       });
     }
+    if (Array.isArray(groups) && groups.length === 0 && profile.minGroupsPerServer > 0) {
+      failures.push({
+        property: "securityGroupIds",
+        reason: `SG_MIN_GROUPS: profile ${profile.name} requires every server to keep at least ${profile.minGroupsPerServer} security group (property securityGroupIds, got []); fix: name a group, or leave securityGroupIds out to get ${profile.launchGroup ?? "the default group"}`,
+      });
+    }
     if (failures.length) return { inputs: given, failures };
     return {
       inputs: {
         name: given.name,
         networks: given.networks,
-        securityGroupIds: groups ?? [],
+        ...(groups !== undefined ? { securityGroupIds: groups } : {}),
         bootSeconds: given.bootSeconds ?? 0,
         waitForActive: given.waitForActive ?? true,
         project: given.project ?? getSettings().project,
@@ -70,9 +83,9 @@ export const serverProvider = {
       project: inputs.project,
       name: inputs.name,
       networks: inputs.networks,
-      securityGroupIds: inputs.securityGroupIds,
+      securityGroupIds: inputs.securityGroupIds ?? [],
       bootSeconds: inputs.bootSeconds,
-    }, attachmentPolicy(profile));
+    }, launchPolicy(profile, inputs.securityGroupIds));
     if (inputs.waitForActive) {
       while (server.status === "BUILD") {
         await sleep(Math.min(250, Math.max(10, Date.parse(server.activeAt) - Date.now())));
@@ -94,7 +107,7 @@ export const serverProvider = {
     const inputs: ServerInputs = {
       name: server.name,
       networks: props.networks ?? server.ports.map((p) => p.networkName),
-      securityGroupIds: props.securityGroupIds ?? [],
+      ...(props.securityGroupIds !== undefined ? { securityGroupIds: props.securityGroupIds } : {}),
       bootSeconds: props.bootSeconds ?? 0,
       waitForActive: props.waitForActive ?? true,
       project: server.project,

@@ -139,7 +139,7 @@ export interface ServerInputs {
   name?: string;
   /** Networks by name or id; one port on each. */
   networks: string[];
-  /** Groups on every port at launch, where the profile allows it (not rackspace: SG_ATTACH_AT_BOOT; use ServerAttachment). Without them the profile's launch group applies (openstack, meshcloud: default; evroc: default-allow-egress). */
+  /** Groups on every port at launch, where the profile allows it (not rackspace: SG_ATTACH_AT_BOOT; use ServerAttachment). Left out: the profile's launch group applies (openstack, meshcloud: default; evroc: default-allow-egress). An empty list launches with no group, refused with SG_MIN_GROUPS where the profile requires one (meshcloud). */
   securityGroupIds?: string[];
   /**
    * Simulated boot time: the server is BUILD this long, then ACTIVE.
@@ -160,8 +160,8 @@ export interface ServerOutputs {
   name: string;
   /** Networks as given. */
   networks: string[];
-  /** Groups given at launch. */
-  securityGroupIds: string[];
+  /** Groups given at launch (absent when left out). */
+  securityGroupIds?: string[];
   /** Simulated boot time. */
   bootSeconds: number;
   /** Whether create waited for ACTIVE. */

@@ -226,3 +226,33 @@ describe("evroc: default-allow-egress while a port has no custom group", () => {
     }
   });
 });
+
+describe("meshcloud: a server keeps at least one group", () => {
+  it("refuses a launch with no group at preview; a server launched with default keeps it through attach and detach", async () => {
+    const stack = await TestStack.create("attach", "meshcloud", {
+      "secgroups:profile": "meshcloud", "test:groups": "1", "test:networks": JSON.stringify(["public"]), "test:launchGroups": "[]",
+    });
+    await stack.setConfig("secgroups:backend", sqliteUrl(stack.dir));
+    const refused = await stack.preview();
+    const text = refused.stdout + refused.stderr;
+    expect(refused.code, text).not.toBe(0);
+    expect(text).toContain("SG_MIN_GROUPS: profile meshcloud requires every server to keep at least 1 security group (property securityGroupIds, got [])");
+
+    await stack.removeConfig("test:launchGroups");
+    await stack.setConfig("test:attach", "1");
+    const up1 = await stack.up();
+    expect(up1.code, up1.stdout + up1.stderr).toBe(0);
+    const out = await stack.outputs();
+    const backend = new SqliteBackend(path.join(stack.dir, "cloud.db"));
+    try {
+      const def = (await backend.findGroupByName("default", "default"))!;
+      expect(await groupsOnPort(backend, out.serverIdOut, "public")).toEqual([def.id, out.groupIds[0]].sort());
+      await stack.setConfig("test:attach", "0");
+      const up2 = await stack.up();
+      expect(up2.code, up2.stdout + up2.stderr).toBe(0);
+      expect(await groupsOnPort(backend, out.serverIdOut, "public")).toEqual([def.id]);
+    } finally {
+      await backend.close();
+    }
+  });
+});

@@ -12,13 +12,14 @@ const attachNetwork = cfg.get("attachNetwork");
 const externalGroupId = cfg.get("externalGroupId");
 
 const groups = Array.from({ length: groupCount }, (_, i) => new SecurityGroup(`g${i}`, {}));
-if (cfg.getBoolean("privateNetwork")) new Network("private", { subnets: ["10.20.0.0/24"] });
+// A private network; naming it through its output makes the server wait for it.
+const privateNet = cfg.getBoolean("privateNetwork") ? new Network("private", { subnets: ["10.20.0.0/24"] }) : undefined;
 
 let serverId: pulumi.Input<string> | undefined = cfg.get("serverId");
 let server: Server | undefined;
 if (serverId === undefined && cfg.getBoolean("server") !== false) {
   server = new Server("web-1", {
-    networks: cfg.getObject<string[]>("networks") ?? ["PublicNet", "ServiceNet"],
+    networks: (cfg.getObject<string[]>("networks") ?? ["PublicNet", "ServiceNet"]).map((n) => (n === "private" && privateNet ? privateNet.name : n)),
     bootSeconds: cfg.getNumber("bootSeconds") ?? 0,
     waitForActive: cfg.getBoolean("waitForActive") ?? true,
     securityGroupIds: cfg.getObject<number[]>("launchGroups")?.map((i) => groups[i]!.id),
@@ -30,7 +31,7 @@ const attachments = serverId === undefined ? [] : Array.from({ length: attachCou
   new ServerAttachment(`a${i}`, {
     serverId: serverId!,
     securityGroupId: externalGroupId ?? groups[swap[String(i)] ?? i]!.id,
-    ...(attachNetwork ? { network: attachNetwork } : {}),
+    ...(attachNetwork ? { network: attachNetwork === "private" && privateNet ? privateNet.name : attachNetwork } : {}),
   }));
 
 export const groupIds = groups.map((g) => g.id);
