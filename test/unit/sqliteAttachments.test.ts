@@ -11,7 +11,7 @@ import type {
   AttachmentPolicy, NewGroup, NewRule, NewServer, PortRecord, ProjectSetup, ServerRecord,
 } from "../../provider/backends/types";
 import { checkRule, ruleKey, type CanonicalRule, type RuleInput } from "../../provider/domain/rules";
-import { loadProfile, type Profile } from "../../provider/domain/profiles";
+import { loadProfile, type Profile, attachmentPolicy, projectSetup } from "../../provider/domain/profiles";
 import { SecgroupsError } from "../../provider/errors";
 
 const PROJECT = "proj";
@@ -23,42 +23,9 @@ const MESHCLOUD = loadProfile("meshcloud", process.cwd());
 const RACKSPACE = loadProfile("rackspace", process.cwd());
 const EVROC = loadProfile("evroc", process.cwd());
 
-/** The AttachmentPolicy the provider derives from a profile (undefined keys left out). */
-function policyOf(p: Profile): AttachmentPolicy {
-  const policy: Record<string, unknown> = {
-    profile: p.name,
-    groupsPerPort: p.groupsPerPort,
-    attachableNetworks: p.attachableNetworks,
-    minGroupsPerServer: p.minGroupsPerServer,
-    groupsAtLaunch: p.groupsAtLaunch,
-    launchGroup: p.launchGroup,
-    fallbackGroup: p.fallbackGroup,
-  };
-  for (const key of Object.keys(policy)) if (policy[key] === undefined) delete policy[key];
-  return policy as unknown as AttachmentPolicy;
-}
-
-/** The ProjectSetup the provider derives from a profile. */
-function setupOf(p: Profile): ProjectSetup {
-  return {
-    builtinNetworks: p.builtinNetworks,
-    defaultGroups: p.defaultGroups.map((g) => ({
-      name: g.name,
-      description: g.description,
-      rules: g.rules.map((r) => ({
-        direction: r.direction,
-        ethertype: r.ethertype,
-        protocol: r.protocol ?? null,
-        portRangeMin: r.portRangeMin ?? null,
-        portRangeMax: r.portRangeMax ?? null,
-        remoteIpPrefix: r.remoteIpPrefix ?? null,
-        remoteSubnetId: null,
-        description: "",
-        remoteMembers: r.remoteMembers ?? false,
-      })),
-    })),
-  };
-}
+/** The provider's own derivations of the attachment policy and project setup from a profile. */
+const policyOf = (p: Profile): AttachmentPolicy => attachmentPolicy(p);
+const setupOf = (p: Profile): ProjectSetup => projectSetup(p);
 
 function newGroup(name: string, overrides: Partial<NewGroup> = {}): NewGroup {
   return { project: PROJECT, name, description: "", stateful: true, tags: [], defaultRules: [], ...overrides };
