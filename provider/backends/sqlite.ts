@@ -457,6 +457,17 @@ export class SqliteBackend implements StateBackend {
           .get(project, patch.name, id) as Row | undefined;
         if (clash) throw this.nameTaken(project, patch.name, groupFromRow(clash));
       }
+      if (patch.stateful !== undefined && patch.stateful !== current.stateful) {
+        const ports = this.db.prepare("SELECT COUNT(*) AS n FROM port_groups WHERE security_group_id = ?").get(id) as Row;
+        if (Number(ports.n) > 0) {
+          throw new SecgroupsError("SG_IN_USE", {
+            property: "stateful",
+            problem: `security group ${current.name} (${id}) is on ${Number(ports.n)} port(s); stateful can only change while no port uses the group (Neutron)`,
+            value: patch.stateful,
+            fix: "detach the group from its servers, change stateful, and attach it again",
+          });
+        }
+      }
       let revision = current.revisionNumber + 1;
       const at = nextTimestamp(current.updatedAt);
       if (patch.deleteDefaultRules === true) {

@@ -758,3 +758,18 @@ describe("SqliteBackend.deleteServer and deleteNetwork", () => {
     expect(portOn(s, "PublicNet").networkId).toBe(PUBLICNET);
   });
 });
+
+describe("stateful changes only while no port uses the group", () => {
+  it("refuses to flip stateful on an attached group with SG_IN_USE, and allows it once detached", async () => {
+    const b = await project(RACKSPACE);
+    const s = await b.createServer(newServer("web-1", ["PublicNet"]), policyOf(RACKSPACE));
+    const g = await b.createGroup({ project: PROJECT, name: "app", description: "", stateful: true, tags: [], defaultRules: [] });
+    const a = await b.createAttachment(PROJECT, s.id, g.group.id, "PublicNet", policyOf(RACKSPACE));
+    const err = await b.updateGroup(PROJECT, g.group.id, { stateful: false }).then(() => undefined, (e: SecgroupsError) => e);
+    expect(err?.code).toBe("SG_IN_USE");
+    expect(err?.details.property).toBe("stateful");
+    expect((await b.getGroup(PROJECT, g.group.id))?.group.stateful).toBe(true);
+    expect(await b.deleteAttachment(PROJECT, a.id, policyOf(RACKSPACE))).toBe(true);
+    expect((await b.updateGroup(PROJECT, g.group.id, { stateful: false })).group.stateful).toBe(false);
+  });
+});
