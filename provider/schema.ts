@@ -81,6 +81,18 @@ export function validate(definition: string, data: unknown): CheckFailure[] {
 }
 
 /**
+ * Failures for a project name that came from the provider setting (`secgroups:project` or
+ * `SECGROUPS_PROJECT`) rather than from the resource's own input, which the schema already checks.
+ */
+export function checkDefaultProject(project: string, given: unknown): CheckFailure[] {
+  if (given !== undefined || validate("ProjectName", project).length === 0) return [];
+  return [{
+    property: "project",
+    reason: `SG_INVALID_INPUT: the default project from secgroups:project / SECGROUPS_PROJECT is not a valid project name (got ${JSON.stringify(project)}); allowed: 1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit; fix: correct the setting or set project on the resource`,
+  }];
+}
+
+/**
  * Validates resource inputs that may hold values unknown at preview: those properties are left
  * out of the check and no failure is ever reported about them (not even "required").
  */

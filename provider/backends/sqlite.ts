@@ -475,6 +475,18 @@ export class SqliteBackend implements StateBackend {
         revision += Number(removed.changes);
       } else if (patch.deleteDefaultRules === false && this.defaultRuleIds(id).length === 0) {
         const rules = patch.defaultRules ?? [];
+        for (const rule of rules) {
+          const key = ruleKey({ securityGroupId: id, direction: rule.direction, ethertype: rule.ethertype, protocol: "any", description: "" });
+          const clash = this.db.prepare("SELECT id FROM security_group_rules WHERE security_group_id = ? AND rule_key = ?").get(id, key) as Row | undefined;
+          if (clash) {
+            throw new SecgroupsError("SG_RULE_EXISTS", {
+              property: "deleteDefaultRules",
+              problem: `group ${current.name} already has rule ${String(clash.id)}, which equals its default ${rule.direction} ${rule.ethertype} rule`,
+              value: false,
+              fix: `keep deleteDefaultRules: true, or delete rule ${String(clash.id)} first`,
+            });
+          }
+        }
         this.insertDefaultRules(current, rules, at);
         revision += rules.length;
       }
@@ -640,7 +652,7 @@ export class SqliteBackend implements StateBackend {
       property,
       problem: `${what} ${value} does not exist in project ${project}`,
       value,
-      fix: `pass the id${what === "security group" ? "" : " or name"} of an existing ${what} of the project`,
+      fix: `pass the id${what === "network" ? " or name" : ""} of an existing ${what} of the project`,
     });
   }
 
@@ -693,6 +705,14 @@ export class SqliteBackend implements StateBackend {
         const launch = this.groupByName(server.project, policy.launchGroup);
         if (launch) groups = [launch];
       }
+      if (groups.length < policy.minGroupsPerServer) {
+        throw new SecgroupsError("SG_MIN_GROUPS", {
+          property: "securityGroupIds",
+          problem: `server ${server.name} would launch with ${groups.length} security groups; profile ${policy.profile} requires at least ${policy.minGroupsPerServer}`,
+          value: server.securityGroupIds,
+          fix: "name a group, or leave securityGroupIds out to get the profile's launch group",
+        });
+      }
       if (policy.groupsPerPort !== undefined && groups.length > policy.groupsPerPort) {
         throw new SecgroupsError("SG_LIMIT_GROUPS_PER_PORT", {
           property: "securityGroupIds",
@@ -724,6 +744,11 @@ export class SqliteBackend implements StateBackend {
 
   async getServer(project: string, id: string): Promise<ServerRecord | undefined> {
     return this.serverRow(project, id);
+  }
+
+  async serverProject(id: string): Promise<string | undefined> {
+    const row = this.db.prepare("SELECT project FROM servers WHERE id = ?").get(id) as Row | undefined;
+    return row ? String(row.project) : undefined;
   }
 
   async setServerError(project: string, id: string): Promise<void> {

@@ -233,6 +233,8 @@ export interface StateBackend {
   createServer(server: NewServer, policy: AttachmentPolicy): Promise<ServerRecord>;
   /** The server with this id, or undefined. */
   getServer(project: string, id: string): Promise<ServerRecord | undefined>;
+  /** The project of the server with this id (ids are unique across projects), or undefined. */
+  serverProject(id: string): Promise<string | undefined>;
   /** Puts a server into ERROR (what a failed boot does; for operators and tests). */
   setServerError(project: string, id: string): Promise<void>;
   /** Deletes a server, its ports and its attachments; false if it did not exist. */

@@ -5,7 +5,7 @@ import { getContext, getSettings } from "../context";
 import { parseCidr } from "../domain/cidr";
 import { projectSetup } from "../domain/profiles";
 import { containsUnknown } from "../domain/unknown";
-import { validateInputs, type CheckFailure } from "../schema";
+import { checkDefaultProject, validateInputs, type CheckFailure } from "../schema";
 import { changedFields, stripProvider } from "./common";
 
 const FIELDS = ["name", "subnets", "project"] as const;
@@ -15,6 +15,7 @@ export const networkProvider = {
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
     const given = stripProvider(news);
     const failures: CheckFailure[] = validateInputs("NetworkInputs", given);
+    failures.push(...checkDefaultProject(getSettings().project, given.project));
     const subnets = given.subnets;
     const canonical: unknown[] = [];
     if (!failures.length && Array.isArray(subnets) && !containsUnknown(subnets)) {

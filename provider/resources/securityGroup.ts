@@ -1,9 +1,9 @@
 /** SecurityGroup: check/diff/create/read/update/delete, wiring the domain core to the backend. */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type * as schema from "../../sdk/generated/types";
-import { getContext, getSettings } from "../context";
+import { getContext, getProfile, getSettings } from "../context";
 import type { GroupState } from "../backends/types";
-import { validateInputs, type CheckFailure } from "../schema";
+import { checkDefaultProject, validateInputs, type CheckFailure } from "../schema";
 import { UNKNOWN, containsUnknown } from "../domain/unknown";
 
 /** Inputs after `check`: every field present, canonical (types generated from schema.json). */
@@ -22,9 +22,20 @@ function stripProvider(props: Record<string, unknown>): Record<string, unknown> 
 }
 
 /** Validates and canonicalises inputs; unknown (preview) values pass through unchecked. */
-export function checkSecurityGroup(news: Record<string, unknown>, defaultProject: string): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+export function checkSecurityGroup(
+  news: Record<string, unknown>,
+  defaultProject: string,
+  reservedNames: readonly string[] = [],
+): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
   const given = stripProvider(news);
   const failures = validateInputs("SecurityGroupInputs", given);
+  failures.push(...checkDefaultProject(defaultProject, given.project));
+  if (typeof given.name === "string" && reservedNames.includes(given.name)) {
+    failures.push({
+      property: "name",
+      reason: `SG_NAME_TAKEN: ${JSON.stringify(given.name)} is the name of a default group every project of this profile has (property name, got ${JSON.stringify(given.name)}); allowed: any other name; fix: choose another name (default groups are managed by the cloud)`,
+    });
+  }
   if (given.name === undefined) {
     failures.push({ property: "name", reason: "SG_INVALID_INPUT: name is required; fix: set name (the SDK's SecurityGroup defaults it to the resource name)" });
   }
@@ -77,7 +88,7 @@ function inputsOf(o: SecurityGroupOutputs): SecurityGroupInputs {
 /** The dynamic provider for SecurityGroup. */
 export const securityGroupProvider = {
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
-    return checkSecurityGroup(news, getSettings().project);
+    return checkSecurityGroup(news, getSettings().project, getProfile().defaultGroups.map((g) => g.name));
   },
 
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {

@@ -3,7 +3,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { getContext, getProfile } from "../context";
 import type { RuleRecord } from "../backends/types";
 import { canonicalRuleOf, checkRule, ruleKey, type CanonicalRule } from "../domain/rules";
-import { UNKNOWN } from "../domain/unknown";
+import { UNKNOWN, containsUnknown } from "../domain/unknown";
 import { validateInputs } from "../schema";
 
 /** Every field of a rule that is an input; all but `description` replace the rule. */
@@ -41,7 +41,12 @@ export function checkSecurityGroupRule(news: Record<string, unknown>): dynamic.C
 /** Only a description change is in place; every other change replaces (create, then delete). */
 export function diffSecurityGroupRule(olds: Record<string, unknown>, news: Record<string, unknown>): dynamic.DiffResult {
   const changed = RULE_FIELDS.filter((f) => news[f] === UNKNOWN || JSON.stringify(olds[f]) !== JSON.stringify(news[f]));
-  return { changes: changed.length > 0, replaces: changed.filter((f) => f !== "description"), deleteBeforeReplace: false };
+  const replaces = changed.filter((f) => f !== "description");
+  // Create-before-delete, unless the new rule is a duplicate of the old one in Neutron's sense
+  // (e.g. remote 0.0.0.0/0 → no remote, protocol ip → 0): then the old one must go first.
+  const sameKey = replaces.length > 0 && !containsUnknown(news) &&
+    ruleKey(olds as unknown as CanonicalRule) === ruleKey(news as unknown as CanonicalRule);
+  return { changes: changed.length > 0, replaces, deleteBeforeReplace: sameKey };
 }
 
 /** The dynamic provider for SecurityGroupRule. */

@@ -5,7 +5,7 @@ import type { AttachmentPolicy, ServerRecord } from "../backends/types";
 import { getContext, getProfile, getSettings } from "../context";
 import { attachmentPolicy, projectSetup, type Profile } from "../domain/profiles";
 import { SecgroupsError } from "../errors";
-import { validateInputs } from "../schema";
+import { checkDefaultProject, validateInputs } from "../schema";
 import { changedFields, sleep, stripProvider } from "./common";
 
 /** Inputs whose change replaces the server (all but waitForActive). */
@@ -39,6 +39,7 @@ export const serverProvider = {
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
     const given = stripProvider(news);
     const failures = validateInputs("ServerInputs", given);
+    failures.push(...checkDefaultProject(getSettings().project, given.project));
     const profile = getProfile();
     const groups = given.securityGroupIds;
     if (!profile.groupsAtLaunch && Array.isArray(groups) && groups.length > 0) {

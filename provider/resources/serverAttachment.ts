@@ -28,7 +28,7 @@ async function previewFailures(news: Record<string, unknown>, olds: Record<strin
     if (net && !policy.attachableNetworks.includes(name)) {
       failures.push({
         property: "network",
-        reason: `SG_NETWORK_NOT_ATTACHABLE: profile ${policy.profile} applies security groups only to ports on ${policy.attachableNetworks.join(", ")}, not on ${name} (property network)`,
+        reason: `SG_NETWORK_NOT_ATTACHABLE: profile ${policy.profile} applies security groups only to ports on ${policy.attachableNetworks.join(", ")}, not on ${name} (property network, got ${JSON.stringify(network)}); allowed: ${policy.attachableNetworks.join(", ")}; fix: attach on one of those networks`,
       });
     }
   }
@@ -38,9 +38,10 @@ async function previewFailures(news: Record<string, unknown>, olds: Record<strin
   // An attachment that already exists (same server, network and group) is counted by the backend already.
   const existing = olds.serverId === serverId && olds.network === news.network && olds.securityGroupId !== undefined;
   if (existing) return failures;
-  const server = await backend.getServer(settings.project, serverId);
+  const project = (await backend.serverProject(serverId)) ?? settings.project;
+  const server = await backend.getServer(project, serverId);
   if (!server) return failures;
-  const fallback = policy.fallbackGroup ? (await backend.findGroupByName(settings.project, policy.fallbackGroup))?.id : undefined;
+  const fallback = policy.fallbackGroup ? (await backend.findGroupByName(project, policy.fallbackGroup))?.id : undefined;
   for (const port of server.ports) {
     if (network !== undefined && port.networkId !== network && port.networkName !== network) continue;
     if (policy.attachableNetworks && !policy.attachableNetworks.includes(port.networkName)) continue;
@@ -84,7 +85,8 @@ export const serverAttachmentProvider = {
 
   async create(inputs: AttachmentInputs): Promise<dynamic.CreateResult> {
     const { backend, profile, settings } = getContext();
-    const project = settings.project;
+    // The server's own project: an attachment needs no project of its own.
+    const project = (await backend.serverProject(inputs.serverId)) ?? settings.project;
     const deadline = Date.now() + inputs.waitForActiveSeconds * 1000;
     // Wait while the server boots; the backend re-checks ACTIVE inside the attach transaction.
     for (;;) {

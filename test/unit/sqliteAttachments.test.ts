@@ -625,7 +625,8 @@ describe("SqliteBackend.deleteAttachment and the minimum number of groups", () =
     const policy: AttachmentPolicy = { ...policyOf(OPENSTACK), minGroupsPerServer: 2 };
     const def = (await b.findGroupByName(PROJECT, "default"))!.id;
     const [x] = await groups(b, 1, "x");
-    const s = await b.createServer(newServer("vm", ["public"]), policy);
+    // Launched under openstack's own policy (a launch below the minimum is refused, see below).
+    const s = await b.createServer(newServer("vm", ["public"]), policyOf(OPENSTACK));
     const a = await b.createAttachment(PROJECT, s.id, x!, "public", policy);
     expect(await groupsOn(b, s.id, "public")).toEqual([def, x!].sort());
 
@@ -771,5 +772,38 @@ describe("stateful changes only while no port uses the group", () => {
     expect((await b.getGroup(PROJECT, g.group.id))?.group.stateful).toBe(true);
     expect(await b.deleteAttachment(PROJECT, a.id, policyOf(RACKSPACE))).toBe(true);
     expect((await b.updateGroup(PROJECT, g.group.id, { stateful: false })).group.stateful).toBe(false);
+  });
+});
+
+describe("review fixes", () => {
+  it("createServer refuses to launch below the profile's minimum (meshcloud, explicit no groups)", async () => {
+    const b = await project(MESHCLOUD);
+    const { launchGroup: _none, ...noLaunchGroup } = policyOf(MESHCLOUD);
+    const err = await rejection(b.createServer(newServer("vm", ["public"]), noLaunchGroup));
+    expect(err.code).toBe("SG_MIN_GROUPS");
+    expect(err.details.property).toBe("securityGroupIds");
+  });
+
+  it("serverProject finds a server's project by id alone", async () => {
+    const b = await project(OPENSTACK);
+    const s = await b.createServer(newServer("vm", ["public"]), policyOf(OPENSTACK));
+    expect(await b.serverProject(s.id)).toBe(PROJECT);
+    expect(await b.serverProject("nope")).toBeUndefined();
+  });
+
+  it("restoring default rules next to an equal user rule fails with SG_RULE_EXISTS, not a raw SQLite error", async () => {
+    const b = await project(OPENSTACK);
+    const egress = [{ direction: "egress" as const, ethertype: "IPv4" as const }, { direction: "egress" as const, ethertype: "IPv6" as const }];
+    const g = await b.createGroup({ project: PROJECT, name: "web", description: "", stateful: true, tags: [], defaultRules: [] });
+    const mine = await b.createRule({
+      securityGroupId: g.group.id, direction: "egress", ethertype: "IPv4", protocol: null, portRangeMin: null, portRangeMax: null,
+      remoteIpPrefix: null, remoteGroupId: null, remoteSubnetId: null, description: "mine",
+      key: ruleKey({ securityGroupId: g.group.id, direction: "egress", ethertype: "IPv4", protocol: "any", description: "" }),
+    }, { profile: "openstack" });
+    const err = await rejection(b.updateGroup(PROJECT, g.group.id, { deleteDefaultRules: false, defaultRules: egress }));
+    expect(err.code).toBe("SG_RULE_EXISTS");
+    expect(err.details.property).toBe("deleteDefaultRules");
+    expect(err.message).toContain(mine.id);
+    expect((await b.listRules(PROJECT, g.group.id)).map((r) => r.id)).toEqual([mine.id]);
   });
 });
