@@ -1,0 +1,96 @@
+/**
+ * A private PostgreSQL server for tests: Debian's `postgresql` binaries (installed with apt-get
+ * when missing and we are root), a fresh cluster in a temporary directory, listening on a free
+ * loopback port, trust authentication for one superuser, removed on stop. A missing PostgreSQL is
+ * a failure, never a skip.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+
+/** A running private cluster. */
+export interface PostgresServer {
+  /** `postgres://secgroups@127.0.0.1:PORT/DB` (no password: trust on loopback). */
+  url: string;
+  port: number;
+  database: string;
+  /** Stops the server and removes its directory. */
+  stop(): void;
+}
+
+/** The directory holding initdb/pg_ctl: the newest /usr/lib/postgresql/N/bin, or PATH. */
+export function findPostgresBin(): string | undefined {
+  const root = "/usr/lib/postgresql";
+  if (fs.existsSync(root)) {
+    const versions = fs.readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    for (const v of versions) {
+      const bin = path.join(root, v, "bin");
+      if (fs.existsSync(path.join(bin, "initdb"))) return bin;
+    }
+  }
+  const which = spawnSync("sh", ["-c", "command -v initdb"], { encoding: "utf8" });
+  return which.status === 0 ? path.dirname(which.stdout.trim()) : undefined;
+}
+
+/** Finds PostgreSQL, installing Debian's package when missing (as root); throws when impossible. */
+export function ensurePostgres(): string {
+  let bin = findPostgresBin();
+  if (!bin && process.getuid?.() === 0 && fs.existsSync("/usr/bin/apt-get")) {
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
+    execFileSync("apt-get", ["install", "-y", "-qq", "postgresql"], { stdio: "inherit", env });
+    bin = findPostgresBin();
+  }
+  if (!bin) {
+    throw new Error("PostgreSQL is not installed and could not be installed: run `apt-get install postgresql` (tests never skip it)");
+  }
+  return bin;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a fresh private cluster with database `database`. */
+export async function startPostgres(database = "secgroups"): Promise<PostgresServer> {
+  const bin = ensurePostgres();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secgroups-pg-"));
+  const data = path.join(dir, "data");
+  const port = await freePort();
+  // initdb and postgres refuse to run as root: run them as the postgres system user then.
+  const asOwner = (cmd: string, args: string[]) => {
+    if (process.getuid?.() === 0) {
+      fs.chownSync(dir, Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" })), Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" })));
+      return execFileSync("runuser", ["-u", "postgres", "--", path.join(bin, cmd), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    }
+    return execFileSync(path.join(bin, cmd), args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  };
+  asOwner("initdb", ["-D", data, "-A", "trust", "-U", "secgroups", "--no-sync", "-E", "UTF8"]);
+  asOwner("pg_ctl", ["-D", data, "-l", path.join(dir, "server.log"), "-w", "-o",
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, "start"]);
+  asOwner("createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", "secgroups", database]);
+  let stopped = false;
+  return {
+    url: `postgres://secgroups@127.0.0.1:${port}/${database}`,
+    port,
+    database,
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        asOwner("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
