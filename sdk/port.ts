@@ -134,6 +134,8 @@ export class Port {
   public static readonly MYSQL: Port = Port.tcp(3306);
   /** Ping: icmp type 8 code 0 (IPv4 echo request). */
   public static readonly PING: Port = Port.icmp(8, 0);
+  /** Ping over IPv6: ipv6-icmp type 128 code 0 (ICMPv6 echo request; profiles with ipv6-icmp). */
+  public static readonly PING6: Port = new Port("ipv6-icmp", 128, 0, "ipv6-icmp type 128 code 0");
 
   /** Validated range factory shared by tcpRange/udpRange/allTcp/allUdp. */
   private static range(protocol: "tcp" | "udp", factory: string, fromPort: number, toPort: number): Port {

@@ -105,6 +105,7 @@ describe("Port presets", () => {
     ["MS_SQL", Port.MS_SQL, { protocol: "tcp", portRangeMin: 1433, portRangeMax: 1433 }, "tcp 1433"],
     ["MYSQL", Port.MYSQL, { protocol: "tcp", portRangeMin: 3306, portRangeMax: 3306 }, "tcp 3306"],
     ["PING", Port.PING, { protocol: "icmp", portRangeMin: 8, portRangeMax: 0 }, "icmp type 8 code 0"],
+    ["PING6", Port.PING6, { protocol: "ipv6-icmp", portRangeMin: 128, portRangeMax: 0 }, "ipv6-icmp type 128 code 0"],
   ];
 
   it.each(presets)("Port.%s", (_name, port, rule, text) => {
