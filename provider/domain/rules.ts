@@ -8,7 +8,7 @@ import { ICMP_PROTOCOLS, IPV6_ONLY_PROTOCOLS, PROTOCOL_ALIASES, PROTOCOL_NAMES, 
 import type { Profile } from "./profiles";
 import { UNKNOWN } from "./unknown";
 import type { CheckFailure } from "../schema";
-import type { RuleRecord } from "../backends/types";
+import type { NewRule, RuleRecord } from "../backends/types";
 
 /** Rule inputs as a program gives them (after the schema check, before canonicalisation). */
 export interface RuleInput {
@@ -257,5 +257,22 @@ export function canonicalRuleOf(r: RuleRecord): CanonicalRule {
     ...(r.remoteGroupId !== null ? { remoteGroupId: r.remoteGroupId } : {}),
     ...(r.remoteSubnetId !== null ? { remoteSubnetId: r.remoteSubnetId } : {}),
     description: r.description,
+  };
+}
+
+/** A canonical rule as the backend stores it (null = any / absent), with its duplicate key. */
+export function newRuleOf(c: CanonicalRule): NewRule {
+  return {
+    securityGroupId: c.securityGroupId,
+    direction: c.direction,
+    ethertype: c.ethertype,
+    protocol: c.protocol === "any" ? null : c.protocol,
+    portRangeMin: c.portRangeMin ?? null,
+    portRangeMax: c.portRangeMax ?? null,
+    remoteIpPrefix: c.remoteIpPrefix ?? null,
+    remoteGroupId: c.remoteGroupId ?? null,
+    remoteSubnetId: c.remoteSubnetId ?? null,
+    description: c.description,
+    key: ruleKey(c),
   };
 }

@@ -2,7 +2,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { getContext, getProfile } from "../context";
 import type { RuleRecord } from "../backends/types";
-import { canonicalRuleOf, checkRule, ruleKey, type CanonicalRule } from "../domain/rules";
+import { canonicalRuleOf, checkRule, newRuleOf, ruleKey, type CanonicalRule } from "../domain/rules";
 import { UNKNOWN, containsUnknown } from "../domain/unknown";
 import { validateInputs } from "../schema";
 
@@ -61,19 +61,7 @@ export const securityGroupRuleProvider = {
 
   async create(inputs: CanonicalRule): Promise<dynamic.CreateResult> {
     const { backend, profile } = getContext();
-    const record = await backend.createRule({
-      securityGroupId: inputs.securityGroupId,
-      direction: inputs.direction,
-      ethertype: inputs.ethertype,
-      protocol: inputs.protocol === "any" ? null : inputs.protocol,
-      portRangeMin: inputs.portRangeMin ?? null,
-      portRangeMax: inputs.portRangeMax ?? null,
-      remoteIpPrefix: inputs.remoteIpPrefix ?? null,
-      remoteGroupId: inputs.remoteGroupId ?? null,
-      remoteSubnetId: inputs.remoteSubnetId ?? null,
-      description: inputs.description,
-      key: ruleKey(inputs),
-    }, {
+    const record = await backend.createRule(newRuleOf(inputs), {
       profile: profile.name,
       ...(profile.quotas.rules !== undefined ? { rulesPerProject: profile.quotas.rules } : {}),
       ...(profile.quotas.rulesPerGroup !== undefined ? { rulesPerGroup: profile.quotas.rulesPerGroup } : {}),

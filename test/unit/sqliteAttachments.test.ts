@@ -13,6 +13,7 @@ import type {
 import { checkRule, ruleKey, type CanonicalRule, type RuleInput } from "../../provider/domain/rules";
 import { loadProfile, type Profile, attachmentPolicy, projectSetup } from "../../provider/domain/profiles";
 import { SecgroupsError } from "../../provider/errors";
+import { rule, rejection, sleep } from "../support/backend";
 
 const PROJECT = "proj";
 const PUBLICNET = "00000000-0000-0000-0000-000000000000";
@@ -35,44 +36,8 @@ function newServer(name: string, networks: string[], overrides: Partial<NewServe
   return { project: PROJECT, name, networks, securityGroupIds: [], bootSeconds: 0, ...overrides };
 }
 
-/** The rule `input` canonicalises to (openstack), as the provider hands it to the backend. */
-function rule(securityGroupId: string, input: RuleInput = {}): NewRule {
-  const checked = checkRule({ securityGroupId, ...input }, OPENSTACK);
-  if (checked.kind !== "ok") throw new Error(`test rule is invalid: ${JSON.stringify(checked.failures)}`);
-  const c = checked.rule as unknown as CanonicalRule;
-  return {
-    securityGroupId: c.securityGroupId,
-    direction: c.direction,
-    ethertype: c.ethertype,
-    protocol: c.protocol === "any" ? null : c.protocol,
-    portRangeMin: c.portRangeMin ?? null,
-    portRangeMax: c.portRangeMax ?? null,
-    remoteIpPrefix: c.remoteIpPrefix ?? null,
-    remoteGroupId: c.remoteGroupId ?? null,
-    remoteSubnetId: c.remoteSubnetId ?? null,
-    description: c.description,
-    key: ruleKey(c),
-  };
-}
 
-/** Awaits a promise that must reject with a SecgroupsError and returns that error. */
-async function rejection(p: Promise<unknown>): Promise<SecgroupsError> {
-  let caught: unknown;
-  let resolved = false;
-  try {
-    await p;
-    resolved = true;
-  } catch (err) {
-    caught = err;
-  }
-  expect(resolved).toBe(false);
-  expect(caught).toBeInstanceOf(SecgroupsError);
-  return caught as SecgroupsError;
-}
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 let dir: string;
 let file: string;

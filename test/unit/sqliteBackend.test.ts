@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { SqliteBackend } from "../../provider/backends/sqlite";
 import type { DefaultRuleSpec, NewGroup } from "../../provider/backends/types";
 import { SecgroupsError } from "../../provider/errors";
+import { rejection } from "../support/backend";
 
 const REPO = path.resolve(__dirname, "../..");
 const EGRESS_ANY: DefaultRuleSpec[] = [
@@ -25,20 +26,6 @@ function newGroup(overrides: Partial<NewGroup> = {}): NewGroup {
   };
 }
 
-/** Awaits a promise that must reject with a SecgroupsError and returns that error. */
-async function rejection(p: Promise<unknown>): Promise<SecgroupsError> {
-  let caught: unknown;
-  let resolved = false;
-  try {
-    await p;
-    resolved = true;
-  } catch (err) {
-    caught = err;
-  }
-  expect(resolved).toBe(false);
-  expect(caught).toBeInstanceOf(SecgroupsError);
-  return caught as SecgroupsError;
-}
 
 let dir: string;
 let file: string;

@@ -7,6 +7,7 @@ import type { DefaultRuleSpec, NewGroup, NewRule, RuleLimits, RuleRecord } from 
 import { checkRule, ruleKey, type CanonicalRule, type RuleInput } from "../../provider/domain/rules";
 import { loadProfile } from "../../provider/domain/profiles";
 import { SecgroupsError } from "../../provider/errors";
+import { rule, rejection } from "../support/backend";
 
 const OPENSTACK = loadProfile("openstack", process.cwd());
 const EGRESS_ANY: DefaultRuleSpec[] = [
@@ -20,42 +21,9 @@ function newGroup(overrides: Partial<NewGroup> = {}): NewGroup {
   return { project: "proj", name: "web", description: "", stateful: true, tags: [], defaultRules: [], ...overrides };
 }
 
-/** The rule `input` canonicalises to (openstack), as the provider hands it to the backend. */
-function rule(securityGroupId: string, input: RuleInput = {}): NewRule {
-  const checked = checkRule({ securityGroupId, ...input }, OPENSTACK);
-  if (checked.kind !== "ok") throw new Error(`test rule is invalid: ${JSON.stringify(checked.failures)}`);
-  const c = checked.rule as unknown as CanonicalRule;
-  return {
-    securityGroupId: c.securityGroupId,
-    direction: c.direction,
-    ethertype: c.ethertype,
-    protocol: c.protocol === "any" ? null : c.protocol,
-    portRangeMin: c.portRangeMin ?? null,
-    portRangeMax: c.portRangeMax ?? null,
-    remoteIpPrefix: c.remoteIpPrefix ?? null,
-    remoteGroupId: c.remoteGroupId ?? null,
-    remoteSubnetId: c.remoteSubnetId ?? null,
-    description: c.description,
-    key: ruleKey(c),
-  };
-}
 
 const SSH: RuleInput = { protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "10.0.0.0/8", description: "ssh" };
 
-/** Awaits a promise that must reject with a SecgroupsError and returns that error. */
-async function rejection(p: Promise<unknown>): Promise<SecgroupsError> {
-  let caught: unknown;
-  let resolved = false;
-  try {
-    await p;
-    resolved = true;
-  } catch (err) {
-    caught = err;
-  }
-  expect(resolved).toBe(false);
-  expect(caught).toBeInstanceOf(SecgroupsError);
-  return caught as SecgroupsError;
-}
 
 let dir: string;
 let file: string;
