@@ -40,10 +40,10 @@ export function getProfile(): Profile {
 /** The context for the current settings, opening the backend and loading the profile once. */
 export function getContext(): ProviderContext {
   const settings = getSettings();
-  const key = JSON.stringify([settings.backend, settings.profile, settings.programDir]);
+  const key = JSON.stringify([settings.backend, settings.backendPassword ?? null, settings.profile, settings.programDir]);
   if (!current || current.key !== key) {
     const profile = getProfile();
-    const backend = openBackend(settings.backend, settings.programDir);
+    const backend = openBackend(settings.backend, settings.programDir, settings.backendPassword);
     if (current) void current.ctx.backend.close();
     current = { key, ctx: { settings, profile, backend } };
   }

@@ -1,15 +1,19 @@
 /** Opens a state backend by URL; each backend module is loaded lazily, only when it is used. */
 import * as path from "node:path";
 import { SecgroupsError } from "../errors";
+import { maskUrl } from "./mask";
 import type { StateBackend } from "./types";
 
-/** Masks the password in a URL so that it can go into messages and logs. */
-export function maskUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@]*@/i, "$1:***@");
-}
+export { maskUrl };
 
-/** Opens the backend `url`; a relative sqlite path is resolved against `baseDir`. */
-export function openBackend(url: string, baseDir: string): StateBackend {
+const ALLOWED = "sqlite:PATH (absolute, or relative to the program directory) or postgres://USER@HOST:PORT/DATABASE";
+
+/**
+ * Opens the backend `url`; a relative sqlite path is resolved against `baseDir`. `password` is the
+ * PostgreSQL password (secgroups:backendPassword or PGPASSWORD); it overrides one in the URL.
+ * No I/O beyond creating the SQLite file: the schema is migrated on first use.
+ */
+export function openBackend(url: string, baseDir: string, password?: string): StateBackend {
   if (url.startsWith("sqlite:")) {
     let file = url.slice("sqlite:".length);
     if (file.startsWith("//")) file = file.slice(2);
@@ -18,21 +22,38 @@ export function openBackend(url: string, baseDir: string): StateBackend {
         property: "secgroups:backend",
         problem: "the sqlite backend URL names no file",
         value: url,
-        allowed: "sqlite:PATH (absolute, or relative to the program directory)",
+        allowed: ALLOWED,
         fix: "set secgroups:backend to e.g. sqlite:.secgroups/cloud.db",
       });
     }
     const { SqliteBackend } = require("./sqlite") as typeof import("./sqlite");
     return new SqliteBackend(path.resolve(baseDir, file));
   }
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1];
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === "postgres" || scheme === "postgresql") {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !parsed.hostname || parsed.pathname.length <= 1) {
+      throw new SecgroupsError("SG_BACKEND_INVALID", {
+        property: "secgroups:backend",
+        problem: "the postgres backend URL needs a host and a database",
+        value: maskUrl(url),
+        allowed: "postgres://USER@HOST:PORT/DATABASE",
+        fix: "set secgroups:backend to e.g. postgres://secgroups@db.example.com:5432/secgroups and the password as the secret secgroups:backendPassword",
+      });
+    }
+    const { PostgresBackend } = require("./postgres") as typeof import("./postgres");
+    return new PostgresBackend(url, password);
+  }
   throw new SecgroupsError("SG_BACKEND_INVALID", {
     property: "secgroups:backend",
-    problem: scheme === "postgres" || scheme === "postgresql"
-      ? "the postgres backend is not available in this version"
-      : "unknown backend kind",
+    problem: "unknown backend kind",
     value: maskUrl(url),
-    allowed: "sqlite:PATH",
-    fix: "use an sqlite: backend URL",
+    allowed: ALLOWED,
+    fix: "use an sqlite: or postgres:// backend URL",
   });
 }

@@ -1,26 +1,26 @@
 /**
- * The embedded backend: one SQLite file (Node's built-in `node:sqlite`).
+ * The embedded backend's driver: one SQLite file (Node's built-in `node:sqlite`).
  *
- * Concurrency: every change runs in `BEGIN IMMEDIATE`, which takes SQLite's write lock before the
- * first read, so the invariant checks inside a transaction see the latest committed state and no
- * other process can commit in between. Inside one process the driver is synchronous, so two
- * transactions never interleave. `busy_timeout` makes other processes wait for the lock instead of
- * failing; WAL mode lets readers go on while one process writes.
+ * Concurrency: every write transaction is `BEGIN IMMEDIATE`, which takes SQLite's write lock
+ * before the first read, so the store's invariant checks see the latest committed state and no
+ * other process can commit in between. `busy_timeout` makes other processes wait for the lock
+ * instead of failing; WAL mode lets readers go on while one process writes. Inside one process
+ * the store's transactions are async (they await between statements), so the driver queues them
+ * per database file, across all connections of the process: one runs at a time. Otherwise a
+ * second connection's BEGIN IMMEDIATE would block the thread on the lock that the first
+ * connection's transaction, waiting for that same thread, holds.
+ *
+ * Crash safety: a transaction either commits or, if the process dies first, is rolled back by
+ * SQLite on the next open (WAL with `synchronous = FULL`).
  *
  * Files: the database, its `-wal` and `-shm` files are created with mode 0600 (SQLite gives the
  * journal files the database file's mode), inside a directory created with mode 0700.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { randomUUID } from "node:crypto";
-import type { DatabaseSync as DatabaseSyncType, SQLInputValue } from "node:sqlite";
+import type { DatabaseSync as DatabaseSyncType, StatementSync } from "node:sqlite";
 import { SecgroupsError } from "../errors";
-import { canonicalRuleOf, ruleKey } from "../domain/rules";
-import { addressAt, networkSize } from "../domain/cidr";
-import type {
-  AttachmentPolicy, AttachmentRecord, DefaultRuleSpec, GroupPatch, GroupRecord, GroupState, NetworkRecord, NewGroup,
-  NewRule, NewServer, PortRecord, ProjectSetup, RuleLimits, RuleRecord, ServerRecord, ServerStatus, StateBackend,
-} from "./types";
+import { SqlStore, type Row, type SqlDriver, type Tx } from "./store";
 
 /** Loads node:sqlite without its one-time "experimental feature" warning on stderr. */
 function loadSqlite(): typeof import("node:sqlite") {
@@ -37,142 +37,27 @@ function loadSqlite(): typeof import("node:sqlite") {
   }
 }
 
-/** One schema migration: SQL, or code for what SQL cannot compute. */
-type Migration = string | ((db: DatabaseSyncType) => void);
+/** One queue of transactions per database file, shared by every connection of this process. */
+const queues = new Map<string, Promise<unknown>>();
 
-/** Schema migrations, applied in order; the database's `user_version` is the number applied. */
-const MIGRATIONS: Migration[] = [
-  `CREATE TABLE security_groups (
-     id TEXT PRIMARY KEY,
-     project TEXT NOT NULL,
-     name TEXT NOT NULL,
-     description TEXT NOT NULL,
-     stateful INTEGER NOT NULL,
-     tags TEXT NOT NULL,
-     revision_number INTEGER NOT NULL,
-     created_at TEXT NOT NULL,
-     updated_at TEXT NOT NULL,
-     UNIQUE (project, name)
-   );
-   CREATE TABLE security_group_rules (
-     id TEXT PRIMARY KEY,
-     project TEXT NOT NULL,
-     security_group_id TEXT NOT NULL REFERENCES security_groups(id),
-     direction TEXT NOT NULL,
-     ethertype TEXT NOT NULL,
-     protocol TEXT,
-     port_range_min INTEGER,
-     port_range_max INTEGER,
-     remote_ip_prefix TEXT,
-     remote_group_id TEXT,
-     remote_subnet_id TEXT,
-     description TEXT NOT NULL,
-     is_default INTEGER NOT NULL,
-     created_at TEXT NOT NULL,
-     updated_at TEXT NOT NULL
-   );
-   CREATE INDEX security_group_rules_group ON security_group_rules (security_group_id);
-   CREATE INDEX security_group_rules_project ON security_group_rules (project);`,
-  // 2: the duplicate key of every rule, unique per group (Neutron's duplicate semantics).
-  (db) => {
-    db.exec("ALTER TABLE security_group_rules ADD COLUMN rule_key TEXT");
-    const rows = db.prepare("SELECT * FROM security_group_rules").all() as Row[];
-    const set = db.prepare("UPDATE security_group_rules SET rule_key = ? WHERE id = ?");
-    for (const row of rows) {
-      const rule = ruleFromRow(row);
-      set.run(ruleKey(canonicalRuleOf(rule)), rule.id);
-    }
-    db.exec("CREATE UNIQUE INDEX security_group_rules_key ON security_group_rules (security_group_id, rule_key)");
-  },
-  // 3: projects, networks, servers, their ports, the groups on each port, and attachments.
-  `CREATE TABLE projects (name TEXT PRIMARY KEY, created_at TEXT NOT NULL);
-   CREATE TABLE networks (
-     project TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, subnets TEXT NOT NULL,
-     builtin INTEGER NOT NULL, created_at TEXT NOT NULL,
-     PRIMARY KEY (project, id), UNIQUE (project, name)
-   );
-   CREATE TABLE servers (
-     id TEXT PRIMARY KEY, project TEXT NOT NULL, name TEXT NOT NULL, active_at TEXT NOT NULL,
-     error INTEGER NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
-   );
-   CREATE TABLE ports (
-     id TEXT PRIMARY KEY, project TEXT NOT NULL, server_id TEXT NOT NULL REFERENCES servers(id),
-     network_id TEXT NOT NULL, fixed_ip TEXT NOT NULL, UNIQUE (project, network_id, fixed_ip)
-   );
-   CREATE INDEX ports_server ON ports (server_id);
-   CREATE TABLE attachments (
-     id TEXT PRIMARY KEY, project TEXT NOT NULL, server_id TEXT NOT NULL, security_group_id TEXT NOT NULL,
-     network_id TEXT, created_at TEXT NOT NULL
-   );
-   CREATE TABLE port_groups (
-     port_id TEXT NOT NULL REFERENCES ports(id), security_group_id TEXT NOT NULL REFERENCES security_groups(id),
-     attachment_id TEXT, PRIMARY KEY (port_id, security_group_id)
-   );
-   CREATE INDEX port_groups_group ON port_groups (security_group_id);
-   CREATE INDEX port_groups_attachment ON port_groups (attachment_id);`,
-];
-
-/** A timestamp strictly after `previous` (ISO 8601 UTC, milliseconds). */
-export function nextTimestamp(previous?: string): string {
-  const now = Date.now();
-  const floor = previous ? Date.parse(previous) + 1 : 0;
-  return new Date(Math.max(now, floor)).toISOString();
-}
-
-type Row = Record<string, SQLInputValue>;
-
-function groupFromRow(r: Row): GroupRecord {
-  return {
-    id: String(r.id),
-    project: String(r.project),
-    name: String(r.name),
-    description: String(r.description),
-    stateful: Number(r.stateful) === 1,
-    tags: JSON.parse(String(r.tags)) as string[],
-    revisionNumber: Number(r.revision_number),
-    createdAt: String(r.created_at),
-    updatedAt: String(r.updated_at),
-  };
-}
-
-function nullableString(v: SQLInputValue): string | null {
-  return v === null || v === undefined ? null : String(v);
-}
-
-function nullableNumber(v: SQLInputValue): number | null {
-  return v === null || v === undefined ? null : Number(v);
-}
-
-function ruleFromRow(r: Row): RuleRecord {
-  return {
-    id: String(r.id),
-    project: String(r.project),
-    securityGroupId: String(r.security_group_id),
-    direction: String(r.direction) as RuleRecord["direction"],
-    ethertype: String(r.ethertype) as RuleRecord["ethertype"],
-    protocol: nullableString(r.protocol),
-    portRangeMin: nullableNumber(r.port_range_min),
-    portRangeMax: nullableNumber(r.port_range_max),
-    remoteIpPrefix: nullableString(r.remote_ip_prefix),
-    remoteGroupId: nullableString(r.remote_group_id),
-    remoteSubnetId: nullableString(r.remote_subnet_id),
-    description: String(r.description),
-    isDefault: Number(r.is_default) === 1,
-    createdAt: String(r.created_at),
-    updatedAt: String(r.updated_at),
-  };
-}
-
-/** The SQLite state backend. */
-export class SqliteBackend implements StateBackend {
+/** The SQLite driver. */
+export class SqliteDriver implements SqlDriver {
   readonly kind = "sqlite";
   readonly location: string;
   private readonly db: DatabaseSyncType;
+  private readonly statements = new Map<string, StatementSync>();
+  private readonly file: string;
   private closed = false;
+  private readonly tx: Tx = {
+    get: async (sql, params = []) => this.statement(sql).get(...params) as Row | undefined,
+    all: async (sql, params = []) => this.statement(sql).all(...params) as Row[],
+    run: async (sql, params = []) => Number(this.statement(sql).run(...params).changes),
+  };
 
-  /** Opens (creating if needed, mode 0600) the database file and applies pending migrations. */
+  /** Opens (creating if needed, mode 0600) the database file. */
   constructor(file: string) {
     this.location = `sqlite:${file}`;
+    this.file = path.resolve(file);
     const dir = path.dirname(file);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     try {
@@ -193,787 +78,71 @@ export class SqliteBackend implements StateBackend {
     this.db.exec("PRAGMA journal_mode = WAL");
     this.db.exec("PRAGMA synchronous = FULL");
     this.db.exec("PRAGMA foreign_keys = ON");
-    this.migrate();
   }
 
-  private migrate(): void {
-    const current = () => Number((this.db.prepare("PRAGMA user_version").get() as Row).user_version);
-    if (current() >= MIGRATIONS.length) return;
-    this.transaction(() => {
-      // Re-read under the write lock: another process may have migrated meanwhile.
-      for (let v = current(); v < MIGRATIONS.length; v++) {
-        const step = MIGRATIONS[v]!;
-        if (typeof step === "string") this.db.exec(step);
-        else step(this.db);
-        this.db.exec(`PRAGMA user_version = ${v + 1}`);
-      }
-    });
-  }
-
-  /** Runs `body` in one write transaction; rolls back if it throws. */
-  private transaction<T>(body: () => T): T {
-    if (this.closed) throw new Error("the SQLite backend is closed");
-    this.db.exec("BEGIN IMMEDIATE");
-    try {
-      const result = body();
-      this.db.exec("COMMIT");
-      return result;
-    } catch (err) {
-      this.db.exec("ROLLBACK");
-      throw err;
+  private statement(sql: string): StatementSync {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
     }
+    return s;
   }
 
-  private groupRow(project: string, id: string): GroupRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM security_groups WHERE project = ? AND id = ?").get(project, id) as Row | undefined;
-    return row ? groupFromRow(row) : undefined;
-  }
-
-  private defaultRuleIds(groupId: string): string[] {
-    const rows = this.db
-      .prepare("SELECT id FROM security_group_rules WHERE security_group_id = ? AND is_default = 1 ORDER BY created_at, ethertype")
-      .all(groupId) as Row[];
-    return rows.map((r) => String(r.id));
-  }
-
-  private nameTaken(project: string, name: string, existing: GroupRecord): SecgroupsError {
-    return new SecgroupsError("SG_NAME_TAKEN", {
-      property: "name",
-      problem: `project ${project} already has a security group named ${JSON.stringify(name)} (id ${existing.id})`,
-      value: name,
-      allowed: "a name no other group in the project uses",
-      fix: `choose another name or another secgroups:project, or destroy group ${existing.id} in the stack that owns it`,
-    });
-  }
-
-  private insertDefaultRules(group: GroupRecord, rules: DefaultRuleSpec[], at: string): void {
-    for (const rule of rules) {
-      this.insertRule({
-        securityGroupId: group.id, direction: rule.direction, ethertype: rule.ethertype, protocol: null,
-        portRangeMin: null, portRangeMax: null, remoteIpPrefix: null, remoteGroupId: null, remoteSubnetId: null,
-        description: "",
-        key: ruleKey({ securityGroupId: group.id, direction: rule.direction, ethertype: rule.ethertype, protocol: "any", description: "" }),
-      }, group.project, true, at);
-    }
-  }
-
-  private insertRule(rule: NewRule, project: string, isDefault: boolean, at: string): RuleRecord {
-    const record: RuleRecord = {
-      id: randomUUID(), project, securityGroupId: rule.securityGroupId, direction: rule.direction,
-      ethertype: rule.ethertype, protocol: rule.protocol, portRangeMin: rule.portRangeMin,
-      portRangeMax: rule.portRangeMax, remoteIpPrefix: rule.remoteIpPrefix, remoteGroupId: rule.remoteGroupId,
-      remoteSubnetId: rule.remoteSubnetId, description: rule.description, isDefault, createdAt: at, updatedAt: at,
+  /** Runs `body` inside `begin` ... COMMIT, one at a time per connection; ROLLBACK if it throws. */
+  private exclusive<T>(begin: string, body: (tx: Tx) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      if (this.closed) throw new Error("the SQLite backend is closed");
+      this.db.exec(begin);
+      try {
+        const result = await body(this.tx);
+        this.db.exec("COMMIT");
+        return result;
+      } catch (err) {
+        this.db.exec("ROLLBACK");
+        throw err;
+      }
     };
-    this.db.prepare(
-      `INSERT INTO security_group_rules (id, project, security_group_id, direction, ethertype, protocol,
-         port_range_min, port_range_max, remote_ip_prefix, remote_group_id, remote_subnet_id, description,
-         is_default, created_at, updated_at, rule_key)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(record.id, project, record.securityGroupId, record.direction, record.ethertype, record.protocol,
-      record.portRangeMin, record.portRangeMax, record.remoteIpPrefix, record.remoteGroupId, record.remoteSubnetId,
-      record.description, isDefault ? 1 : 0, at, at, rule.key);
-    return record;
-  }
-
-  /** Bumps a group's revision (and updatedAt) by `by`, inside the caller's transaction. */
-  private bumpGroup(id: string, by: number): void {
-    const row = this.db.prepare("SELECT updated_at FROM security_groups WHERE id = ?").get(id) as Row | undefined;
-    if (!row) return;
-    this.db.prepare("UPDATE security_groups SET revision_number = revision_number + ?, updated_at = ? WHERE id = ?")
-      .run(by, nextTimestamp(String(row.updated_at)), id);
-  }
-
-  async createRule(rule: NewRule, limits: RuleLimits): Promise<RuleRecord> {
-    return this.transaction(() => {
-      const groupRow = this.db.prepare("SELECT * FROM security_groups WHERE id = ?").get(rule.securityGroupId) as Row | undefined;
-      if (!groupRow) {
-        throw new SecgroupsError("SG_GROUP_NOT_FOUND", {
-          property: "securityGroupId",
-          problem: `security group ${rule.securityGroupId} does not exist`,
-          value: rule.securityGroupId,
-          fix: "pass the id of an existing group (e.g. group.id of a SecurityGroup in the program)",
-        });
-      }
-      const group = groupFromRow(groupRow);
-      if (rule.remoteGroupId !== null && !this.groupRow(group.project, rule.remoteGroupId)) {
-        throw new SecgroupsError("SG_GROUP_NOT_FOUND", {
-          property: "remoteGroupId",
-          problem: `remote security group ${rule.remoteGroupId} does not exist in project ${group.project}`,
-          value: rule.remoteGroupId,
-          fix: "pass the id of an existing group of the same project",
-        });
-      }
-      const dup = this.db
-        .prepare("SELECT * FROM security_group_rules WHERE security_group_id = ? AND rule_key = ?")
-        .get(rule.securityGroupId, rule.key) as Row | undefined;
-      if (dup) {
-        const existing = ruleFromRow(dup);
-        throw new SecgroupsError("SG_RULE_EXISTS", {
-          property: "",
-          problem: existing.isDefault
-            ? `group ${group.name} (${group.id}) already has this rule: it is the default ${existing.direction} ${existing.ethertype} rule ${existing.id} the group got when it was created`
-            : `group ${group.name} (${group.id}) already has this rule: rule ${existing.id} (duplicates are compared without the description; tcp = 6; 0.0.0.0/0, ::/0 and no remote are the same)`,
-          fix: existing.isDefault
-            ? "set deleteDefaultRules: true on the group to manage its egress rules yourself, or drop this rule"
-            : `drop this rule, or import rule ${existing.id} instead of creating it`,
-        });
-      }
-      const countIn = (sql: string, arg: string) => Number((this.db.prepare(sql).get(arg) as Row).n);
-      if (limits.rulesPerGroup !== undefined) {
-        const n = countIn("SELECT COUNT(*) AS n FROM security_group_rules WHERE security_group_id = ?", group.id);
-        if (n >= limits.rulesPerGroup) {
-          throw new SecgroupsError("SG_QUOTA_EXCEEDED", {
-            property: "securityGroupId",
-            problem: `group ${group.name} (${group.id}) already has ${n} rules, the limit of profile ${limits.profile}`,
-            value: group.id,
-            allowed: `at most ${limits.rulesPerGroup} rules per security group`,
-            fix: "merge rules (port ranges, wider CIDRs) or spread them over another group",
-          });
-        }
-      }
-      if (limits.rulesPerProject !== undefined) {
-        const n = countIn("SELECT COUNT(*) AS n FROM security_group_rules WHERE project = ?", group.project);
-        if (n >= limits.rulesPerProject) {
-          throw new SecgroupsError("SG_QUOTA_EXCEEDED", {
-            property: "securityGroupId",
-            problem: `project ${group.project} already holds ${n} rules, the quota of profile ${limits.profile}`,
-            value: group.id,
-            allowed: `at most ${limits.rulesPerProject} rules per project`,
-            fix: "delete rules you no longer need, or use a profile with a larger quota",
-          });
-        }
-      }
-      const record = this.insertRule(rule, group.project, false, nextTimestamp());
-      this.bumpGroup(group.id, 1);
-      return record;
+    const previous = queues.get(this.file) ?? Promise.resolve();
+    const result = previous.then(run, run);
+    const tail = result.catch(() => undefined);
+    queues.set(this.file, tail);
+    void tail.then(() => {
+      if (queues.get(this.file) === tail) queues.delete(this.file);
     });
+    return result;
   }
 
-  async getRule(project: string, id: string): Promise<RuleRecord | undefined> {
-    const row = this.db.prepare("SELECT * FROM security_group_rules WHERE project = ? AND id = ?").get(project, id) as Row | undefined;
-    return row ? ruleFromRow(row) : undefined;
+  write<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.exclusive("BEGIN IMMEDIATE", body);
   }
 
-  async updateRuleDescription(project: string, id: string, description: string): Promise<RuleRecord> {
-    return this.transaction(() => {
-      const row = this.db.prepare("SELECT * FROM security_group_rules WHERE project = ? AND id = ?").get(project, id) as Row | undefined;
-      if (!row) {
-        throw new SecgroupsError("SG_NOT_FOUND", {
-          property: "id",
-          problem: `security group rule ${id} does not exist in project ${project}`,
-          value: id,
-          fix: "run `pulumi refresh` to drop it from the stack, then `pulumi up` to create it again",
-        });
-      }
-      const current = ruleFromRow(row);
-      const at = nextTimestamp(current.updatedAt);
-      this.db.prepare("UPDATE security_group_rules SET description = ?, updated_at = ? WHERE id = ?").run(description, at, id);
-      return { ...current, description, updatedAt: at };
+  read<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.exclusive("BEGIN", body);
+  }
+
+  async migrate(apply: (tx: Tx, applied: number) => Promise<number>): Promise<void> {
+    const version = () => Number((this.db.prepare("PRAGMA user_version").get() as Row).user_version);
+    return this.write(async (tx) => {
+      // Read under the write lock: another process may have migrated meanwhile.
+      const applied = version();
+      const now = await apply(tx, applied);
+      if (now !== applied) this.db.exec(`PRAGMA user_version = ${Number(now)}`);
     });
-  }
-
-  async deleteRule(project: string, id: string): Promise<boolean> {
-    return this.transaction(() => {
-      const row = this.db.prepare("SELECT security_group_id FROM security_group_rules WHERE project = ? AND id = ?").get(project, id) as Row | undefined;
-      if (!row) return false;
-      this.db.prepare("DELETE FROM security_group_rules WHERE id = ?").run(id);
-      this.bumpGroup(String(row.security_group_id), 1);
-      return true;
-    });
-  }
-
-  async createGroup(input: NewGroup): Promise<GroupState> {
-    return this.transaction(() => {
-      const existing = this.db
-        .prepare("SELECT * FROM security_groups WHERE project = ? AND name = ?")
-        .get(input.project, input.name) as Row | undefined;
-      if (existing) throw this.nameTaken(input.project, input.name, groupFromRow(existing));
-      if (input.groupQuota !== undefined) {
-        const count = Number((this.db.prepare("SELECT COUNT(*) AS n FROM security_groups WHERE project = ?").get(input.project) as Row).n);
-        if (count >= input.groupQuota) {
-          throw new SecgroupsError("SG_QUOTA_EXCEEDED", {
-            property: "project",
-            problem: `project ${input.project} already holds ${count} security groups, its quota`,
-            value: input.project,
-            allowed: `at most ${input.groupQuota} security groups per project`,
-            fix: "delete a group you no longer need, or use a profile with a larger quota",
-          });
-        }
-      }
-      const at = nextTimestamp();
-      const group: GroupRecord = {
-        id: randomUUID(),
-        project: input.project,
-        name: input.name,
-        description: input.description,
-        stateful: input.stateful,
-        tags: [...input.tags].sort(),
-        // Neutron: a new group starts at 0 and each of its default rules bumps it (seed 001 shows 2).
-        revisionNumber: input.defaultRules.length,
-        createdAt: at,
-        updatedAt: at,
-      };
-      this.db
-        .prepare(
-          `INSERT INTO security_groups (id, project, name, description, stateful, tags, revision_number, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(group.id, group.project, group.name, group.description, group.stateful ? 1 : 0,
-          JSON.stringify(group.tags), group.revisionNumber, group.createdAt, group.updatedAt);
-      this.insertDefaultRules(group, input.defaultRules, at);
-      return { group, defaultRuleIds: this.defaultRuleIds(group.id) };
-    });
-  }
-
-  async getGroup(project: string, id: string): Promise<GroupState | undefined> {
-    const group = this.groupRow(project, id);
-    return group ? { group, defaultRuleIds: this.defaultRuleIds(id) } : undefined;
-  }
-
-  async findGroupByName(project: string, name: string): Promise<GroupRecord | undefined> {
-    const row = this.db.prepare("SELECT * FROM security_groups WHERE project = ? AND name = ?").get(project, name) as Row | undefined;
-    return row ? groupFromRow(row) : undefined;
-  }
-
-  async listGroups(project: string): Promise<GroupRecord[]> {
-    const rows = this.db.prepare("SELECT * FROM security_groups WHERE project = ? ORDER BY name").all(project) as Row[];
-    return rows.map(groupFromRow);
-  }
-
-  async updateGroup(project: string, id: string, patch: GroupPatch): Promise<GroupState> {
-    return this.transaction(() => {
-      const current = this.groupRow(project, id);
-      if (!current) {
-        throw new SecgroupsError("SG_NOT_FOUND", {
-          property: "id",
-          problem: `security group ${id} does not exist in project ${project}`,
-          value: id,
-          fix: "run `pulumi refresh` to drop it from the stack, then `pulumi up` to create it again",
-        });
-      }
-      if (patch.name !== undefined && patch.name !== current.name) {
-        const clash = this.db
-          .prepare("SELECT * FROM security_groups WHERE project = ? AND name = ? AND id <> ?")
-          .get(project, patch.name, id) as Row | undefined;
-        if (clash) throw this.nameTaken(project, patch.name, groupFromRow(clash));
-      }
-      if (patch.stateful !== undefined && patch.stateful !== current.stateful) {
-        const ports = this.db.prepare("SELECT COUNT(*) AS n FROM port_groups WHERE security_group_id = ?").get(id) as Row;
-        if (Number(ports.n) > 0) {
-          throw new SecgroupsError("SG_IN_USE", {
-            property: "stateful",
-            problem: `security group ${current.name} (${id}) is on ${Number(ports.n)} port(s); stateful can only change while no port uses the group (Neutron)`,
-            value: patch.stateful,
-            fix: "detach the group from its servers, change stateful, and attach it again",
-          });
-        }
-      }
-      let revision = current.revisionNumber + 1;
-      const at = nextTimestamp(current.updatedAt);
-      if (patch.deleteDefaultRules === true) {
-        const removed = this.db.prepare("DELETE FROM security_group_rules WHERE security_group_id = ? AND is_default = 1").run(id);
-        revision += Number(removed.changes);
-      } else if (patch.deleteDefaultRules === false && this.defaultRuleIds(id).length === 0) {
-        const rules = patch.defaultRules ?? [];
-        for (const rule of rules) {
-          const key = ruleKey({ securityGroupId: id, direction: rule.direction, ethertype: rule.ethertype, protocol: "any", description: "" });
-          const clash = this.db.prepare("SELECT id FROM security_group_rules WHERE security_group_id = ? AND rule_key = ?").get(id, key) as Row | undefined;
-          if (clash) {
-            throw new SecgroupsError("SG_RULE_EXISTS", {
-              property: "deleteDefaultRules",
-              problem: `group ${current.name} already has rule ${String(clash.id)}, which equals its default ${rule.direction} ${rule.ethertype} rule`,
-              value: false,
-              fix: `keep deleteDefaultRules: true, or delete rule ${String(clash.id)} first`,
-            });
-          }
-        }
-        this.insertDefaultRules(current, rules, at);
-        revision += rules.length;
-      }
-      const next: GroupRecord = {
-        ...current,
-        name: patch.name ?? current.name,
-        description: patch.description ?? current.description,
-        stateful: patch.stateful ?? current.stateful,
-        tags: patch.tags ? [...patch.tags].sort() : current.tags,
-        revisionNumber: revision,
-        updatedAt: at,
-      };
-      this.db
-        .prepare(
-          `UPDATE security_groups SET name = ?, description = ?, stateful = ?, tags = ?, revision_number = ?, updated_at = ?
-           WHERE id = ?`,
-        )
-        .run(next.name, next.description, next.stateful ? 1 : 0, JSON.stringify(next.tags), next.revisionNumber, next.updatedAt, id);
-      return { group: next, defaultRuleIds: this.defaultRuleIds(id) };
-    });
-  }
-
-  async deleteGroup(project: string, id: string): Promise<boolean> {
-    return this.transaction(() => {
-      const group = this.groupRow(project, id);
-      if (!group) return false;
-      // Refuse while anything holds the group (Neutron's 409 SecurityGroupInUse; nothing cascades).
-      const ports = this.db.prepare(
-        `SELECT s.name AS server, p.id AS port, n.name AS network FROM port_groups pg
-           JOIN ports p ON p.id = pg.port_id JOIN servers s ON s.id = p.server_id
-           JOIN networks n ON n.project = p.project AND n.id = p.network_id
-         WHERE pg.security_group_id = ? ORDER BY s.name, n.name`,
-      ).all(id) as Row[];
-      const rules = this.db.prepare(
-        `SELECT r.id AS rule, g.name AS grp FROM security_group_rules r JOIN security_groups g ON g.id = r.security_group_id
-         WHERE r.remote_group_id = ? AND r.security_group_id <> ? ORDER BY g.name, r.id`,
-      ).all(id, id) as Row[];
-      if (ports.length || rules.length) {
-        const holders = [
-          ...ports.map((p) => `server ${String(p.server)} port ${String(p.port)} on network ${String(p.network)}`),
-          ...rules.map((r) => `rule ${String(r.rule)} of group ${String(r.grp)}`),
-        ];
-        throw new SecgroupsError("SG_IN_USE", {
-          property: "id",
-          problem: `security group ${group.name} (${id}) is still in use by ${holders.join("; ")}`,
-          value: id,
-          fix: "detach the group from those ports and delete or change those rules first; nothing is removed automatically",
-        });
-      }
-      this.db.prepare("DELETE FROM security_group_rules WHERE security_group_id = ?").run(id);
-      this.db.prepare("DELETE FROM security_groups WHERE id = ?").run(id);
-      return true;
-    });
-  }
-
-  // ---- projects, networks, servers, attachments -------------------------------------------
-
-  async ensureProject(project: string, setup: ProjectSetup): Promise<void> {
-    if (this.db.prepare("SELECT 1 AS x FROM projects WHERE name = ?").get(project)) return;
-    this.transaction(() => {
-      if (this.db.prepare("SELECT 1 AS x FROM projects WHERE name = ?").get(project)) return;
-      const at = nextTimestamp();
-      for (const n of setup.builtinNetworks) {
-        this.db.prepare("INSERT INTO networks (project, id, name, subnets, builtin, created_at) VALUES (?, ?, ?, ?, 1, ?)")
-          .run(project, n.id, n.name, JSON.stringify(n.subnets), at);
-      }
-      for (const g of setup.defaultGroups) {
-        const id = randomUUID();
-        this.db.prepare(
-          `INSERT INTO security_groups (id, project, name, description, stateful, tags, revision_number, created_at, updated_at)
-           VALUES (?, ?, ?, ?, 1, '[]', ?, ?, ?)`,
-        ).run(id, project, g.name, g.description, g.rules.length, at, at);
-        for (const r of g.rules) {
-          const { remoteMembers, ...rest } = r;
-          const rule: NewRule = { ...rest, securityGroupId: id, remoteGroupId: remoteMembers ? id : null, key: "" };
-          rule.key = ruleKey(canonicalRuleOf({ ...rule, id: "", project, isDefault: true, createdAt: at, updatedAt: at }));
-          this.insertRule(rule, project, true, at);
-        }
-      }
-      this.db.prepare("INSERT INTO projects (name, created_at) VALUES (?, ?)").run(project, at);
-    });
-  }
-
-  private networkRow(project: string, idOrName: string): NetworkRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM networks WHERE project = ? AND (id = ? OR name = ?)").get(project, idOrName, idOrName) as Row | undefined;
-    if (!row) return undefined;
-    return {
-      id: String(row.id), project: String(row.project), name: String(row.name),
-      subnets: JSON.parse(String(row.subnets)) as string[], builtin: Number(row.builtin) === 1, createdAt: String(row.created_at),
-    };
-  }
-
-  async createNetwork(project: string, name: string, subnets: string[]): Promise<NetworkRecord> {
-    return this.transaction(() => {
-      const existing = this.networkRow(project, name);
-      if (existing && existing.name === name) {
-        throw new SecgroupsError("SG_NAME_TAKEN", {
-          property: "name",
-          problem: `project ${project} already has a network named ${JSON.stringify(name)} (id ${existing.id})`,
-          value: name,
-          fix: "choose another name",
-        });
-      }
-      const record: NetworkRecord = { id: randomUUID(), project, name, subnets, builtin: false, createdAt: nextTimestamp() };
-      this.db.prepare("INSERT INTO networks (project, id, name, subnets, builtin, created_at) VALUES (?, ?, ?, ?, 0, ?)")
-        .run(project, record.id, name, JSON.stringify(subnets), record.createdAt);
-      return record;
-    });
-  }
-
-  async getNetwork(project: string, idOrName: string): Promise<NetworkRecord | undefined> {
-    return this.networkRow(project, idOrName);
-  }
-
-  async deleteNetwork(project: string, id: string): Promise<boolean> {
-    return this.transaction(() => {
-      const network = this.networkRow(project, id);
-      if (!network || network.id !== id) return false;
-      if (network.builtin) {
-        throw new SecgroupsError("SG_IN_USE", {
-          property: "id",
-          problem: `network ${network.name} (${id}) is a built-in network of every project and cannot be deleted`,
-          value: id,
-          fix: "remove the Network resource from the program with `pulumi state delete` (it only adopted the network)",
-        });
-      }
-      const users = this.db.prepare(
-        "SELECT p.id AS port, s.name AS server FROM ports p JOIN servers s ON s.id = p.server_id WHERE p.project = ? AND p.network_id = ?",
-      ).all(project, id) as Row[];
-      if (users.length) {
-        throw new SecgroupsError("SG_IN_USE", {
-          property: "id",
-          problem: `network ${network.name} (${id}) still has ports: ${users.map((u) => `server ${String(u.server)} port ${String(u.port)}`).join(", ")}`,
-          value: id,
-          fix: "delete the servers on the network first",
-        });
-      }
-      this.db.prepare("DELETE FROM networks WHERE project = ? AND id = ?").run(project, id);
-      return true;
-    });
-  }
-
-  private serverRow(project: string, id: string): ServerRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM servers WHERE project = ? AND id = ?").get(project, id) as Row | undefined;
-    if (!row) return undefined;
-    const status: ServerStatus = Number(row.error) === 1 ? "ERROR" : Date.now() < Date.parse(String(row.active_at)) ? "BUILD" : "ACTIVE";
-    const ports = (this.db.prepare(
-      `SELECT p.*, n.name AS network_name FROM ports p JOIN networks n ON n.project = p.project AND n.id = p.network_id
-       WHERE p.server_id = ? ORDER BY n.name, p.id`,
-    ).all(id) as Row[]).map((p): PortRecord => ({
-      id: String(p.id), serverId: id, networkId: String(p.network_id), networkName: String(p.network_name), fixedIp: String(p.fixed_ip),
-      securityGroupIds: (this.db.prepare("SELECT security_group_id FROM port_groups WHERE port_id = ? ORDER BY security_group_id").all(String(p.id)) as Row[])
-        .map((g) => String(g.security_group_id)),
-    }));
-    return {
-      id, project, name: String(row.name), status, activeAt: String(row.active_at),
-      createdAt: String(row.created_at), updatedAt: String(row.updated_at), ports,
-    };
-  }
-
-  private notFound(code: "SG_SERVER_NOT_FOUND" | "SG_NETWORK_NOT_FOUND" | "SG_GROUP_NOT_FOUND", property: string, what: string, value: string, project: string): SecgroupsError {
-    return new SecgroupsError(code, {
-      property,
-      problem: `${what} ${value} does not exist in project ${project}`,
-      value,
-      fix: `pass the id${what === "network" ? " or name" : ""} of an existing ${what} of the project`,
-    });
-  }
-
-  private groupByName(project: string, name: string): GroupRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM security_groups WHERE project = ? AND name = ?").get(project, name) as Row | undefined;
-    return row ? groupFromRow(row) : undefined;
-  }
-
-  private freeAddress(project: string, network: NetworkRecord): string {
-    const used = new Set((this.db.prepare("SELECT fixed_ip FROM ports WHERE project = ? AND network_id = ?").all(project, network.id) as Row[])
-      .map((r) => String(r.fixed_ip)));
-    for (const subnet of network.subnets) {
-      // Skip the network address and the gateway (.1); leave out the IPv4 broadcast address.
-      const last = networkSize(subnet) - (subnet.includes(":") ? 1 : 2);
-      for (let n = 2; n <= last; n++) {
-        const ip = addressAt(subnet, n);
-        if (ip === undefined) break;
-        if (!used.has(ip)) return ip;
-      }
-    }
-    throw new SecgroupsError("SG_NO_ADDRESSES", {
-      property: "networks",
-      problem: `network ${network.name} has no free address left in ${network.subnets.join(", ")}`,
-      value: network.name,
-      fix: "add a subnet to the network or delete servers on it",
-    });
-  }
-
-  async createServer(server: NewServer, policy: AttachmentPolicy): Promise<ServerRecord> {
-    return this.transaction(() => {
-      if (server.securityGroupIds.length && !policy.groupsAtLaunch) {
-        throw new SecgroupsError("SG_ATTACH_AT_BOOT", {
-          property: "securityGroupIds",
-          problem: `profile ${policy.profile} applies security groups only to a server that is ACTIVE, never at launch`,
-          value: server.securityGroupIds,
-          fix: "launch the server without securityGroupIds and attach each group with a ServerAttachment",
-        });
-      }
-      const networks = server.networks.map((n, i) => {
-        const network = this.networkRow(server.project, n);
-        if (!network) throw this.notFound("SG_NETWORK_NOT_FOUND", `networks[${i}]`, "network", n, server.project);
-        return network;
-      });
-      let groups = server.securityGroupIds.map((g, i) => {
-        const group = this.groupRow(server.project, g);
-        if (!group) throw this.notFound("SG_GROUP_NOT_FOUND", `securityGroupIds[${i}]`, "security group", g, server.project);
-        return group;
-      });
-      if (!groups.length && policy.launchGroup) {
-        const launch = this.groupByName(server.project, policy.launchGroup);
-        if (launch) groups = [launch];
-      }
-      if (groups.length < policy.minGroupsPerServer) {
-        throw new SecgroupsError("SG_MIN_GROUPS", {
-          property: "securityGroupIds",
-          problem: `server ${server.name} would launch with ${groups.length} security groups; profile ${policy.profile} requires at least ${policy.minGroupsPerServer}`,
-          value: server.securityGroupIds,
-          fix: "name a group, or leave securityGroupIds out to get the profile's launch group",
-        });
-      }
-      if (policy.groupsPerPort !== undefined && groups.length > policy.groupsPerPort) {
-        throw new SecgroupsError("SG_LIMIT_GROUPS_PER_PORT", {
-          property: "securityGroupIds",
-          problem: `server ${server.name} would get ${groups.length} security groups on each network (limit of profile ${policy.profile}: ${policy.groupsPerPort})`,
-          value: server.securityGroupIds,
-          allowed: `at most ${policy.groupsPerPort} groups per network per server`,
-          fix: "merge groups, or attach fewer",
-        });
-      }
-      this.assertNoStatefulMix(groups, server.name, "securityGroupIds");
-      const at = nextTimestamp();
-      const id = randomUUID();
-      const activeAt = new Date(Date.now() + server.bootSeconds * 1000).toISOString();
-      this.db.prepare("INSERT INTO servers (id, project, name, active_at, error, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)")
-        .run(id, server.project, server.name, activeAt, at, at);
-      for (const network of networks) {
-        const portId = randomUUID();
-        this.db.prepare("INSERT INTO ports (id, project, server_id, network_id, fixed_ip) VALUES (?, ?, ?, ?, ?)")
-          .run(portId, server.project, id, network.id, this.freeAddress(server.project, network));
-        if (this.attachable(network, policy)) {
-          for (const g of groups) {
-            this.db.prepare("INSERT INTO port_groups (port_id, security_group_id, attachment_id) VALUES (?, ?, NULL)").run(portId, g.id);
-          }
-        }
-      }
-      return this.serverRow(server.project, id)!;
-    });
-  }
-
-  async getServer(project: string, id: string): Promise<ServerRecord | undefined> {
-    return this.serverRow(project, id);
-  }
-
-  async serverProject(id: string): Promise<string | undefined> {
-    const row = this.db.prepare("SELECT project FROM servers WHERE id = ?").get(id) as Row | undefined;
-    return row ? String(row.project) : undefined;
-  }
-
-  async setServerError(project: string, id: string): Promise<void> {
-    this.transaction(() => {
-      const current = this.serverRow(project, id);
-      if (!current) throw this.notFound("SG_SERVER_NOT_FOUND", "id", "server", id, project);
-      this.db.prepare("UPDATE servers SET error = 1, updated_at = ? WHERE id = ?").run(nextTimestamp(current.updatedAt), id);
-    });
-  }
-
-  async deleteServer(project: string, id: string): Promise<boolean> {
-    return this.transaction(() => {
-      if (!this.serverRow(project, id)) return false;
-      this.db.prepare("DELETE FROM port_groups WHERE port_id IN (SELECT id FROM ports WHERE server_id = ?)").run(id);
-      this.db.prepare("DELETE FROM ports WHERE server_id = ?").run(id);
-      this.db.prepare("DELETE FROM attachments WHERE server_id = ?").run(id);
-      this.db.prepare("DELETE FROM servers WHERE id = ?").run(id);
-      return true;
-    });
-  }
-
-  private attachable(network: NetworkRecord, policy: AttachmentPolicy): boolean {
-    return policy.attachableNetworks === undefined || policy.attachableNetworks.includes(network.name);
-  }
-
-  private assertNoStatefulMix(groups: GroupRecord[], serverName: string, property: string): void {
-    const stateful = groups.filter((g) => g.stateful);
-    if (stateful.length && stateful.length < groups.length) {
-      const stateless = groups.filter((g) => !g.stateful);
-      throw new SecgroupsError("SG_STATEFUL_MIX", {
-        property,
-        problem: `server ${serverName} would carry stateful (${stateful.map((g) => g.name).join(", ")}) and stateless (${stateless.map((g) => g.name).join(", ")}) security groups on one port`,
-        value: groups.map((g) => g.id),
-        allowed: "only stateful or only stateless groups on one port",
-        fix: "make the groups agree on `stateful`, or put them on different networks",
-      });
-    }
-  }
-
-  private attachmentRow(project: string, id: string): AttachmentRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM attachments WHERE project = ? AND id = ?").get(project, id) as Row | undefined;
-    if (!row) return undefined;
-    const portIds = (this.db.prepare("SELECT DISTINCT port_id FROM port_groups WHERE attachment_id = ? ORDER BY port_id").all(id) as Row[])
-      .map((r) => String(r.port_id));
-    return {
-      id, project, serverId: String(row.server_id), securityGroupId: String(row.security_group_id),
-      networkId: row.network_id === null ? null : String(row.network_id), portIds, createdAt: String(row.created_at),
-    };
-  }
-
-  /** Groups on a port other than the fallback group (which only holds while nothing else does). */
-  private portGroups(portId: string, fallbackId: string | undefined): GroupRecord[] {
-    return (this.db.prepare("SELECT g.* FROM port_groups pg JOIN security_groups g ON g.id = pg.security_group_id WHERE pg.port_id = ?").all(portId) as Row[])
-      .map(groupFromRow)
-      .filter((g) => g.id !== fallbackId);
-  }
-
-  async createAttachment(project: string, serverId: string, securityGroupId: string, network: string | null, policy: AttachmentPolicy): Promise<AttachmentRecord> {
-    return this.transaction(() => {
-      const server = this.serverRow(project, serverId);
-      if (!server) throw this.notFound("SG_SERVER_NOT_FOUND", "serverId", "server", serverId, project);
-      if (server.status !== "ACTIVE") {
-        throw new SecgroupsError("SG_SERVER_NOT_ACTIVE", {
-          property: "serverId",
-          problem: `server ${server.name} (${server.id}) is ${server.status}; security groups attach only to an ACTIVE server`,
-          value: serverId,
-          fix: server.status === "ERROR" ? "rebuild or replace the server" : "wait for the server to boot (raise waitForActiveSeconds)",
-        });
-      }
-      const group = this.groupRow(project, securityGroupId);
-      if (!group) throw this.notFound("SG_GROUP_NOT_FOUND", "securityGroupId", "security group", securityGroupId, project);
-      const attachableNames = policy.attachableNetworks?.join(", ") ?? "every network";
-      let ports: PortRecord[];
-      let networkId: string | null = null;
-      if (network !== null) {
-        const net = this.networkRow(project, network);
-        if (!net) throw this.notFound("SG_NETWORK_NOT_FOUND", "network", "network", network, project);
-        if (!this.attachable(net, policy)) {
-          throw new SecgroupsError("SG_NETWORK_NOT_ATTACHABLE", {
-            property: "network",
-            problem: `profile ${policy.profile} applies security groups only to ports on ${attachableNames}, not on ${net.name}`,
-            value: network,
-            allowed: attachableNames,
-            fix: "attach on one of those networks",
-          });
-        }
-        ports = server.ports.filter((p) => p.networkId === net.id);
-        if (!ports.length) {
-          throw new SecgroupsError("SG_NETWORK_NOT_FOUND", {
-            property: "network",
-            problem: `server ${server.name} has no port on network ${net.name}`,
-            value: network,
-            allowed: server.ports.map((p) => p.networkName).join(", "),
-            fix: "attach on a network the server is on",
-          });
-        }
-        networkId = net.id;
-      } else {
-        ports = server.ports.filter((p) => this.attachable(this.networkRow(project, p.networkId)!, policy));
-        if (!ports.length) {
-          throw new SecgroupsError("SG_NETWORK_NOT_ATTACHABLE", {
-            property: "network",
-            problem: `server ${server.name} has no port on a network that takes security groups under profile ${policy.profile}`,
-            value: null,
-            allowed: attachableNames,
-            fix: "launch the server on one of those networks",
-          });
-        }
-      }
-      const fallback = policy.fallbackGroup ? this.groupByName(project, policy.fallbackGroup) : undefined;
-      for (const port of ports) {
-        const current = this.portGroups(port.id, fallback?.id);
-        if (current.some((g) => g.id === group.id)) {
-          throw new SecgroupsError("SG_ALREADY_ATTACHED", {
-            property: "securityGroupId",
-            problem: `group ${group.name} is already on server ${server.name}'s port on network ${port.networkName}`,
-            value: securityGroupId,
-            fix: "remove the duplicate attachment from the program",
-          });
-        }
-        if (policy.groupsPerPort !== undefined && current.length + 1 > policy.groupsPerPort) {
-          throw new SecgroupsError("SG_LIMIT_GROUPS_PER_PORT", {
-            property: "securityGroupId",
-            problem: `server ${server.name} already has ${current.length} security groups on network ${port.networkName} (limit of profile ${policy.profile})`,
-            value: securityGroupId,
-            allowed: `at most ${policy.groupsPerPort} groups per network per server`,
-            fix: "detach one first",
-          });
-        }
-        this.assertNoStatefulMix([...current, group], server.name, "securityGroupId");
-      }
-      const id = randomUUID();
-      for (const port of ports) {
-        if (fallback) this.db.prepare("DELETE FROM port_groups WHERE port_id = ? AND security_group_id = ?").run(port.id, fallback.id);
-        this.db.prepare("INSERT INTO port_groups (port_id, security_group_id, attachment_id) VALUES (?, ?, ?)").run(port.id, group.id, id);
-      }
-      this.db.prepare("INSERT INTO attachments (id, project, server_id, security_group_id, network_id, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-        .run(id, project, serverId, group.id, networkId, nextTimestamp());
-      return this.attachmentRow(project, id)!;
-    });
-  }
-
-  async getAttachment(project: string, id: string): Promise<AttachmentRecord | undefined> {
-    return this.attachmentRow(project, id);
-  }
-
-  async swapAttachment(project: string, id: string, securityGroupId: string, policy: AttachmentPolicy): Promise<AttachmentRecord> {
-    return this.transaction(() => {
-      const attachment = this.attachmentRow(project, id);
-      if (!attachment) {
-        throw new SecgroupsError("SG_NOT_FOUND", {
-          property: "id", problem: `attachment ${id} does not exist in project ${project}`, value: id,
-          fix: "run `pulumi refresh`, then `pulumi up`",
-        });
-      }
-      const server = this.serverRow(project, attachment.serverId)!;
-      const group = this.groupRow(project, securityGroupId);
-      if (!group) throw this.notFound("SG_GROUP_NOT_FOUND", "securityGroupId", "security group", securityGroupId, project);
-      const fallback = policy.fallbackGroup ? this.groupByName(project, policy.fallbackGroup) : undefined;
-      for (const portId of attachment.portIds) {
-        const others = this.portGroups(portId, fallback?.id).filter((g) => g.id !== attachment.securityGroupId);
-        const port = server.ports.find((p) => p.id === portId)!;
-        if (others.some((g) => g.id === group.id)) {
-          throw new SecgroupsError("SG_ALREADY_ATTACHED", {
-            property: "securityGroupId",
-            problem: `group ${group.name} is already on server ${server.name}'s port on network ${port.networkName}`,
-            value: securityGroupId,
-            fix: "remove the duplicate attachment from the program",
-          });
-        }
-        this.assertNoStatefulMix([...others, group], server.name, "securityGroupId");
-      }
-      // One port update per port: the old group out and the new one in, so the count never rises.
-      for (const portId of attachment.portIds) {
-        this.db.prepare("DELETE FROM port_groups WHERE port_id = ? AND attachment_id = ?").run(portId, id);
-        this.db.prepare("INSERT INTO port_groups (port_id, security_group_id, attachment_id) VALUES (?, ?, ?)").run(portId, group.id, id);
-      }
-      this.db.prepare("UPDATE attachments SET security_group_id = ? WHERE id = ?").run(group.id, id);
-      return this.attachmentRow(project, id)!;
-    });
-  }
-
-  async deleteAttachment(project: string, id: string, policy: AttachmentPolicy): Promise<boolean> {
-    return this.transaction(() => {
-      const attachment = this.attachmentRow(project, id);
-      if (!attachment) return false;
-      const server = this.serverRow(project, attachment.serverId);
-      this.db.prepare("DELETE FROM port_groups WHERE attachment_id = ?").run(id);
-      this.db.prepare("DELETE FROM attachments WHERE id = ?").run(id);
-      if (server) {
-        const remaining = Number((this.db.prepare(
-          "SELECT COUNT(DISTINCT pg.security_group_id) AS n FROM port_groups pg JOIN ports p ON p.id = pg.port_id WHERE p.server_id = ?",
-        ).get(server.id) as Row).n);
-        if (remaining < policy.minGroupsPerServer) {
-          throw new SecgroupsError("SG_MIN_GROUPS", {
-            property: "securityGroupId",
-            problem: `detaching would leave server ${server.name} with ${remaining} security groups; profile ${policy.profile} requires at least ${policy.minGroupsPerServer}`,
-            value: attachment.securityGroupId,
-            fix: "attach another group to the server before detaching this one",
-          });
-        }
-        const fallback = policy.fallbackGroup ? this.groupByName(project, policy.fallbackGroup) : undefined;
-        if (fallback) {
-          for (const portId of attachment.portIds) {
-            const left = Number((this.db.prepare("SELECT COUNT(*) AS n FROM port_groups WHERE port_id = ?").get(portId) as Row).n);
-            if (left === 0) this.db.prepare("INSERT INTO port_groups (port_id, security_group_id, attachment_id) VALUES (?, ?, NULL)").run(portId, fallback.id);
-          }
-        }
-      }
-      return true;
-    });
-  }
-
-  async listRules(project: string, securityGroupId?: string): Promise<RuleRecord[]> {
-    const rows = (securityGroupId === undefined
-      ? this.db.prepare("SELECT * FROM security_group_rules WHERE project = ? ORDER BY created_at, id").all(project)
-      : this.db
-          .prepare("SELECT * FROM security_group_rules WHERE project = ? AND security_group_id = ? ORDER BY created_at, id")
-          .all(project, securityGroupId)) as Row[];
-    return rows.map(ruleFromRow);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
+    await queues.get(this.file);
     this.closed = true;
+    this.statements.clear();
     this.db.close();
+  }
+}
+
+/** The SQLite state backend: the store over one SQLite file (migrated on first use). */
+export class SqliteBackend extends SqlStore {
+  constructor(file: string) {
+    super(new SqliteDriver(file));
   }
 }
