@@ -11,6 +11,8 @@ import { networkProvider } from "./resources/network";
 import { serverProvider } from "./resources/server";
 import { serverAttachmentProvider } from "./resources/serverAttachment";
 import { SETTING_KEYS, type RawConfig } from "./settings";
+import { clientToken } from "./resources/common";
+import { UNKNOWN } from "./domain/unknown";
 
 export { SecgroupsError } from "./errors";
 export type { StateBackend } from "./backends/types";
@@ -24,18 +26,55 @@ export type ResourceType = "SecurityGroup" | "SecurityGroupRule" | "Network" | "
 export type ResourceImpl = {
   check?(olds: any, news: any): Promise<dynamic.CheckResult>;
   diff?(id: string, olds: any, news: any): Promise<dynamic.DiffResult>;
-  create(inputs: any): Promise<dynamic.CreateResult>;
+  create(inputs: any, clientToken?: string): Promise<dynamic.CreateResult>;
   read?(id: string, props: any): Promise<dynamic.ReadResult>;
   update?(id: string, olds: any, news: any): Promise<dynamic.UpdateResult>;
   delete?(id: string, props: any): Promise<void>;
 };
 
+/** Longest `managedBy` accepted (a URN). */
+const MANAGED_BY_MAX = 2048;
+
+/**
+ * Adds `managedBy` to a resource type: the URN the SDK passes with every resource. `check` keeps
+ * it beside the checked inputs (it never causes a diff); `create` turns it and the inputs into the
+ * client token that makes the create idempotent (see `clientToken`).
+ */
+function withManagedBy(impl: ResourceImpl): ResourceImpl {
+  return {
+    ...impl,
+    async check(olds: any, news: any): Promise<dynamic.CheckResult> {
+      const { managedBy, ...rest } = (news ?? {}) as Record<string, unknown>;
+      const result = impl.check ? await impl.check(olds, rest) : { inputs: rest };
+      if (managedBy === undefined) return result;
+      if (managedBy !== UNKNOWN && (typeof managedBy !== "string" || managedBy.length > MANAGED_BY_MAX)) {
+        const failures = [...(result.failures ?? []), {
+          property: "managedBy",
+          reason: `SG_INVALID_INPUT: managedBy must be the resource's URN, a string of at most ${MANAGED_BY_MAX} characters (property managedBy, got ${JSON.stringify(managedBy)?.slice(0, 80)}); fix: leave managedBy to the SDK`,
+        }];
+        return { ...result, failures };
+      }
+      return { ...result, inputs: { ...result.inputs, managedBy } };
+    },
+    async create(inputs: any): Promise<dynamic.CreateResult> {
+      const { managedBy, ...rest } = (inputs ?? {}) as Record<string, unknown>;
+      const created = await impl.create(rest, clientToken(managedBy, rest));
+      return managedBy === undefined ? created : { ...created, outs: { ...created.outs, managedBy } };
+    },
+    async update(id: string, olds: any, news: any): Promise<dynamic.UpdateResult> {
+      const { managedBy, ...rest } = (news ?? {}) as Record<string, unknown>;
+      const updated = impl.update ? await impl.update(id, olds, rest) : { outs: { ...olds, ...rest } };
+      return managedBy === undefined ? updated : { ...updated, outs: { ...updated.outs, managedBy } };
+    },
+  };
+}
+
 const IMPLEMENTATIONS: Record<ResourceType, ResourceImpl> = {
-  SecurityGroup: securityGroupProvider,
-  SecurityGroupRule: securityGroupRuleProvider,
-  Network: networkProvider,
-  Server: serverProvider,
-  ServerAttachment: serverAttachmentProvider,
+  SecurityGroup: withManagedBy(securityGroupProvider),
+  SecurityGroupRule: withManagedBy(securityGroupRuleProvider),
+  Network: withManagedBy(networkProvider),
+  Server: withManagedBy(serverProvider),
+  ServerAttachment: withManagedBy(serverAttachmentProvider),
 };
 
 /** The implementation of `type`; throws for a type this version does not know. */

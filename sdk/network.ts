@@ -1,5 +1,6 @@
 /** The Network resource class. */
 import * as pulumi from "@pulumi/pulumi";
+import { managedBy } from "./managedBy";
 import { shimProvider } from "./shim";
 
 /** Inputs of a Network. */
@@ -23,9 +24,12 @@ export class Network extends pulumi.dynamic.Resource {
   /** Creation time, ISO 8601 UTC. */
   declare public readonly createdAt: pulumi.Output<string>;
 
+  /** URN of this resource; makes its create idempotent (set by the SDK). */
+  declare public readonly managedBy: pulumi.Output<string>;
+
   constructor(name: string, args: NetworkArgs, opts?: pulumi.CustomResourceOptions) {
     super(shimProvider("Network"), name,
-      { name: args.name ?? name, subnets: args.subnets, project: args.project, createdAt: undefined },
+      { name: args.name ?? name, subnets: args.subnets, project: args.project, createdAt: undefined, managedBy: managedBy("Network", name, opts) },
       opts, "secgroups", "Network");
   }
 }

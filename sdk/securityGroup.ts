@@ -1,5 +1,6 @@
 /** The SecurityGroup resource class users instantiate. */
 import * as pulumi from "@pulumi/pulumi";
+import { managedBy } from "./managedBy";
 import { shimProvider } from "./shim";
 import type { Peer } from "./peer";
 import type { Port } from "./port";
@@ -44,6 +45,9 @@ export class SecurityGroup extends pulumi.dynamic.Resource {
   /** Ids of the rules the profile created with the group. */
   declare public readonly defaultRuleIds: pulumi.Output<string[]>;
 
+  /** URN of this resource; makes its create idempotent (set by the SDK). */
+  declare public readonly managedBy: pulumi.Output<string>;
+
   constructor(name: string, args: SecurityGroupArgs = {}, opts?: pulumi.CustomResourceOptions) {
     super(
       shimProvider("SecurityGroup"),
@@ -59,6 +63,7 @@ export class SecurityGroup extends pulumi.dynamic.Resource {
         createdAt: undefined,
         updatedAt: undefined,
         defaultRuleIds: undefined,
+        managedBy: managedBy("SecurityGroup", name, opts),
       },
       opts,
       "secgroups",

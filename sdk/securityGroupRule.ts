@@ -1,5 +1,6 @@
 /** The SecurityGroupRule resource class users instantiate. */
 import * as pulumi from "@pulumi/pulumi";
+import { managedBy } from "./managedBy";
 import { shimProvider } from "./shim";
 
 /** Inputs of a SecurityGroupRule (see the README reference, generated from schema.json). */
@@ -55,6 +56,9 @@ export class SecurityGroupRule extends pulumi.dynamic.Resource {
   /** Last change, ISO 8601 UTC. */
   declare public readonly updatedAt: pulumi.Output<string>;
 
+  /** URN of this resource; makes its create idempotent (set by the SDK). */
+  declare public readonly managedBy: pulumi.Output<string>;
+
   constructor(name: string, args: SecurityGroupRuleArgs, opts?: pulumi.CustomResourceOptions) {
     super(
       shimProvider("SecurityGroupRule"),
@@ -73,6 +77,7 @@ export class SecurityGroupRule extends pulumi.dynamic.Resource {
         project: undefined,
         createdAt: undefined,
         updatedAt: undefined,
+        managedBy: managedBy("SecurityGroupRule", name, opts),
       },
       // Any change but description replaces the rule; the new one is created before the old one
       // is deleted (the canonical form guarantees the two never collide as duplicates).

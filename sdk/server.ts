@@ -1,5 +1,6 @@
 /** The Server resource class. */
 import * as pulumi from "@pulumi/pulumi";
+import { managedBy } from "./managedBy";
 import { shimProvider } from "./shim";
 
 /** Inputs of a Server. */
@@ -41,8 +42,12 @@ export class Server extends pulumi.dynamic.Resource {
   /** Creation time, ISO 8601 UTC. */
   declare public readonly createdAt: pulumi.Output<string>;
 
+  /** URN of this resource; makes its create idempotent (set by the SDK). */
+  declare public readonly managedBy: pulumi.Output<string>;
+
   constructor(name: string, args: ServerArgs, opts?: pulumi.CustomResourceOptions) {
     super(shimProvider("Server"), name, {
+      managedBy: managedBy("Server", name, opts),
       name: args.name ?? name,
       networks: args.networks,
       securityGroupIds: args.securityGroupIds,

@@ -1,5 +1,6 @@
 /** The ServerAttachment resource class. */
 import * as pulumi from "@pulumi/pulumi";
+import { managedBy } from "./managedBy";
 import { shimProvider } from "./shim";
 
 /** Inputs of a ServerAttachment. */
@@ -25,8 +26,12 @@ export class ServerAttachment extends pulumi.dynamic.Resource {
   /** Ports the group was attached to. */
   declare public readonly portIds: pulumi.Output<string[]>;
 
+  /** URN of this resource; makes its create idempotent (set by the SDK). */
+  declare public readonly managedBy: pulumi.Output<string>;
+
   constructor(name: string, args: ServerAttachmentArgs, opts?: pulumi.CustomResourceOptions) {
     super(shimProvider("ServerAttachment"), name, {
+      managedBy: managedBy("ServerAttachment", name, opts),
       serverId: args.serverId,
       securityGroupId: args.securityGroupId,
       network: args.network,

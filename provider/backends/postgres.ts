@@ -65,6 +65,14 @@ function passwordOf(url: string): string | undefined {
   }
 }
 
+/** `url` with its password set to `password` (when given); only ever handed to the pool. */
+function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined) return url;
+  const u = new URL(url);
+  u.password = encodeURIComponent(password);
+  return u.toString();
+}
+
 /** The PostgreSQL driver. */
 export class PostgresDriver implements SqlDriver {
   readonly kind = "postgres";
@@ -79,8 +87,8 @@ export class PostgresDriver implements SqlDriver {
     this.secrets = [password, passwordOf(url), new URL(url).password || undefined]
       .filter((s): s is string => typeof s === "string" && s.length > 0);
     this.pool = new Pool({
-      connectionString: url,
-      ...(password !== undefined ? { password } : {}),
+      // pg lets the connection string's fields override separate ones, so the password goes into it.
+      connectionString: withPassword(url, password),
       max: 4,
       allowExitOnIdle: true,
       idleTimeoutMillis: 10_000,

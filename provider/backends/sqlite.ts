@@ -131,6 +131,14 @@ export class SqliteDriver implements SqlDriver {
     });
   }
 
+  async checkDatabase(): Promise<string[]> {
+    return this.read(async (tx) => {
+      const problems = (await tx.all("PRAGMA integrity_check")).map((r) => String(r.integrity_check)).filter((t) => t !== "ok");
+      for (const r of await tx.all("PRAGMA foreign_key_check")) problems.push(`foreign key: ${JSON.stringify(r)}`);
+      return problems;
+    });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     await queues.get(this.file);

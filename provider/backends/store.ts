@@ -53,6 +53,8 @@ export interface SqlDriver {
    * migrations already applied, under a lock, in one transaction, and records the new number.
    */
   migrate(apply: (tx: Tx, applied: number) => Promise<number>): Promise<void>;
+  /** The database's own consistency checks (e.g. SQLite's integrity_check), as problems; [] when fine. */
+  checkDatabase?(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -127,7 +129,21 @@ export const MIGRATIONS: Migration[] = [
    );
    CREATE INDEX port_groups_group ON port_groups (security_group_id);
    CREATE INDEX port_groups_attachment ON port_groups (attachment_id);`,
+  // 4: client tokens, which make creates idempotent (a create retried after a crash finds its object).
+  `ALTER TABLE security_groups ADD COLUMN client_token TEXT;
+   ALTER TABLE security_group_rules ADD COLUMN client_token TEXT;
+   ALTER TABLE networks ADD COLUMN client_token TEXT;
+   ALTER TABLE servers ADD COLUMN client_token TEXT;
+   ALTER TABLE attachments ADD COLUMN client_token TEXT;
+   CREATE INDEX security_groups_token ON security_groups (project, client_token);
+   CREATE INDEX security_group_rules_token ON security_group_rules (project, client_token);
+   CREATE INDEX networks_token ON networks (project, client_token);
+   CREATE INDEX servers_token ON servers (project, client_token);
+   CREATE INDEX attachments_token ON attachments (project, client_token);`,
 ];
+
+/** Tables whose rows a create makes, and so may carry a client token. */
+type TokenTable = "security_groups" | "security_group_rules" | "networks" | "servers" | "attachments";
 
 /** A timestamp strictly after `previous` (ISO 8601 UTC, milliseconds). */
 export function nextTimestamp(previous?: string): string {
@@ -274,6 +290,22 @@ export class SqlStore implements StateBackend {
     return record;
   }
 
+  /**
+   * The row that an earlier create with the same client token made, or undefined. A client token
+   * names one create request (the resource's URN and its inputs; see provider/resources/common.ts):
+   * when the process dies after the backend committed but before the engine recorded the result,
+   * the retried create finds its object here and returns it instead of making a second one.
+   */
+  private async byToken(tx: Tx, table: TokenTable, project: string, token: string | undefined): Promise<Row | undefined> {
+    if (!token) return undefined;
+    return tx.get(`SELECT * FROM ${table} WHERE project = ? AND client_token = ?`, [project, token]);
+  }
+
+  /** Records the client token of the create that made row `id` (same transaction). */
+  private async setToken(tx: Tx, table: TokenTable, project: string, id: string, token: string | undefined): Promise<void> {
+    if (token) await tx.run(`UPDATE ${table} SET client_token = ? WHERE project = ? AND id = ?`, [token, project, id]);
+  }
+
   /** Bumps a group's revision (and updatedAt) by `by`, inside the caller's transaction. */
   private async bumpGroup(tx: Tx, id: string, by: number): Promise<void> {
     const row = (await tx.get("SELECT updated_at FROM security_groups WHERE id = ?", [id]));
@@ -293,6 +325,8 @@ export class SqlStore implements StateBackend {
         });
       }
       const group = groupFromRow(groupRow);
+      const retried = await this.byToken(tx, "security_group_rules", group.project, rule.clientToken);
+      if (retried) return ruleFromRow(retried);
       if (rule.remoteGroupId !== null && !await this.groupRow(tx, group.project, rule.remoteGroupId)) {
         throw new SecgroupsError("SG_GROUP_NOT_FOUND", {
           property: "remoteGroupId",
@@ -340,6 +374,7 @@ export class SqlStore implements StateBackend {
         }
       }
       const record = await this.insertRule(tx, rule, group.project, false, nextTimestamp());
+      await this.setToken(tx, "security_group_rules", group.project, record.id, rule.clientToken);
       await this.bumpGroup(tx, group.id, 1);
       return record;
     });
@@ -382,6 +417,8 @@ export class SqlStore implements StateBackend {
 
   async createGroup(input: NewGroup): Promise<GroupState> {
     return this.write(async (tx) => {
+      const retried = await this.byToken(tx, "security_groups", input.project, input.clientToken);
+      if (retried) return { group: groupFromRow(retried), defaultRuleIds: await this.defaultRuleIds(tx, String(retried.id)) };
       const existing = (await tx.get("SELECT * FROM security_groups WHERE project = ? AND name = ?", [input.project, input.name]));
       if (existing) throw this.nameTaken(input.project, input.name, groupFromRow(existing));
       if (input.groupQuota !== undefined) {
@@ -563,8 +600,10 @@ export class SqlStore implements StateBackend {
     };
   }
 
-  async createNetwork(project: string, name: string, subnets: string[]): Promise<NetworkRecord> {
+  async createNetwork(project: string, name: string, subnets: string[], clientToken?: string): Promise<NetworkRecord> {
     return this.write(async (tx) => {
+      const retried = await this.byToken(tx, "networks", project, clientToken);
+      if (retried) return (await this.networkRow(tx, project, String(retried.id)))!;
       const existing = await this.networkRow(tx, project, name);
       if (existing && existing.name === name) {
         throw new SecgroupsError("SG_NAME_TAKEN", {
@@ -576,6 +615,7 @@ export class SqlStore implements StateBackend {
       }
       const record: NetworkRecord = { id: randomUUID(), project, name, subnets, builtin: false, createdAt: nextTimestamp() };
       (await tx.run("INSERT INTO networks (project, id, name, subnets, builtin, created_at) VALUES (?, ?, ?, ?, 0, ?)", [project, record.id, name, JSON.stringify(subnets), record.createdAt]));
+      await this.setToken(tx, "networks", project, record.id, clientToken);
       return record;
     });
   }
@@ -669,6 +709,8 @@ export class SqlStore implements StateBackend {
 
   async createServer(server: NewServer, policy: AttachmentPolicy): Promise<ServerRecord> {
     return this.write(async (tx) => {
+      const retried = await this.byToken(tx, "servers", server.project, server.clientToken);
+      if (retried) return (await this.serverRow(tx, server.project, String(retried.id)))!;
       if (server.securityGroupIds.length && !policy.groupsAtLaunch) {
         throw new SecgroupsError("SG_ATTACH_AT_BOOT", {
           property: "securityGroupIds",
@@ -715,6 +757,7 @@ export class SqlStore implements StateBackend {
       const id = randomUUID();
       const activeAt = new Date(Date.now() + server.bootSeconds * 1000).toISOString();
       (await tx.run("INSERT INTO servers (id, project, name, active_at, error, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)", [id, server.project, server.name, activeAt, at, at]));
+      await this.setToken(tx, "servers", server.project, id, server.clientToken);
       for (const network of networks) {
         const portId = randomUUID();
         (await tx.run("INSERT INTO ports (id, project, server_id, network_id, fixed_ip) VALUES (?, ?, ?, ?, ?)", [portId, server.project, id, network.id, await this.freeAddress(tx, server.project, network)]));
@@ -805,8 +848,12 @@ export class SqlStore implements StateBackend {
       .filter((g) => g.id !== fallbackId);
   }
 
-  async createAttachment(project: string, serverId: string, securityGroupId: string, network: string | null, policy: AttachmentPolicy): Promise<AttachmentRecord> {
+  async createAttachment(
+    project: string, serverId: string, securityGroupId: string, network: string | null, policy: AttachmentPolicy, clientToken?: string,
+  ): Promise<AttachmentRecord> {
     return this.write(async (tx) => {
+      const retried = await this.byToken(tx, "attachments", project, clientToken);
+      if (retried) return (await this.attachmentRow(tx, project, String(retried.id)))!;
       const server = await this.serverRow(tx, project, serverId);
       if (!server) throw this.notFound("SG_SERVER_NOT_FOUND", "serverId", "server", serverId, project);
       if (server.status !== "ACTIVE") {
@@ -881,6 +928,7 @@ export class SqlStore implements StateBackend {
         (await tx.run("INSERT INTO port_groups (port_id, security_group_id, attachment_id) VALUES (?, ?, ?)", [port.id, group.id, id]));
       }
       (await tx.run("INSERT INTO attachments (id, project, server_id, security_group_id, network_id, created_at) VALUES (?, ?, ?, ?, ?, ?)", [id, project, serverId, group.id, networkId, nextTimestamp()]));
+      await this.setToken(tx, "attachments", project, id, clientToken);
       return (await this.attachmentRow(tx, project, id))!;
     });
   }
@@ -956,6 +1004,61 @@ export class SqlStore implements StateBackend {
         : (await tx.all("SELECT * FROM security_group_rules WHERE project = ? AND security_group_id = ? ORDER BY created_at, id", [project, securityGroupId]))) as Row[];
       return rows.map(ruleFromRow);
     });
+  }
+
+  async listServers(project: string): Promise<ServerRecord[]> {
+    return this.read(async (tx) => {
+      const servers: ServerRecord[] = [];
+      for (const row of await tx.all("SELECT id FROM servers WHERE project = ? ORDER BY name, id", [project])) {
+        servers.push((await this.serverRow(tx, project, String(row.id)))!);
+      }
+      return servers;
+    });
+  }
+
+  async listAttachments(project: string): Promise<AttachmentRecord[]> {
+    return this.read(async (tx) => {
+      const attachments: AttachmentRecord[] = [];
+      for (const row of await tx.all("SELECT id FROM attachments WHERE project = ? ORDER BY created_at, id", [project])) {
+        attachments.push((await this.attachmentRow(tx, project, String(row.id)))!);
+      }
+      return attachments;
+    });
+  }
+
+  async checkIntegrity(): Promise<string[]> {
+    /** Each query yields one row per problem, with its text in column `problem`. */
+    const checks = [
+      `SELECT 'rule ' || r.id || ' belongs to missing group ' || r.security_group_id AS problem
+         FROM security_group_rules r LEFT JOIN security_groups g ON g.id = r.security_group_id WHERE g.id IS NULL`,
+      `SELECT 'rule ' || r.id || ' names missing remote group ' || r.remote_group_id AS problem
+         FROM security_group_rules r LEFT JOIN security_groups g ON g.id = r.remote_group_id
+        WHERE r.remote_group_id IS NOT NULL AND g.id IS NULL`,
+      `SELECT 'rule ' || r.id || ' has no duplicate key' AS problem FROM security_group_rules r WHERE r.rule_key IS NULL`,
+      `SELECT 'group ' || r.security_group_id || ' holds ' || COUNT(*) || ' rules with key ' || r.rule_key AS problem
+         FROM security_group_rules r GROUP BY r.security_group_id, r.rule_key HAVING COUNT(*) > 1`,
+      `SELECT 'port ' || p.id || ' belongs to missing server ' || p.server_id AS problem
+         FROM ports p LEFT JOIN servers s ON s.id = p.server_id WHERE s.id IS NULL`,
+      `SELECT 'port ' || p.id || ' is on missing network ' || p.network_id AS problem
+         FROM ports p LEFT JOIN networks n ON n.project = p.project AND n.id = p.network_id WHERE n.id IS NULL`,
+      `SELECT 'port ' || pg.port_id || ' carries missing group ' || pg.security_group_id AS problem
+         FROM port_groups pg LEFT JOIN security_groups g ON g.id = pg.security_group_id WHERE g.id IS NULL`,
+      `SELECT 'missing port ' || pg.port_id || ' carries group ' || pg.security_group_id AS problem
+         FROM port_groups pg LEFT JOIN ports p ON p.id = pg.port_id WHERE p.id IS NULL`,
+      `SELECT 'port ' || pg.port_id || ' carries group ' || pg.security_group_id || ' for missing attachment ' || pg.attachment_id AS problem
+         FROM port_groups pg LEFT JOIN attachments a ON a.id = pg.attachment_id WHERE pg.attachment_id IS NOT NULL AND a.id IS NULL`,
+      `SELECT 'attachment ' || a.id || ' is on no port' AS problem
+         FROM attachments a WHERE NOT EXISTS (SELECT 1 FROM port_groups pg WHERE pg.attachment_id = a.id)`,
+      `SELECT 'attachment ' || a.id || ' belongs to missing server ' || a.server_id AS problem
+         FROM attachments a LEFT JOIN servers s ON s.id = a.server_id WHERE s.id IS NULL`,
+    ];
+    const problems = await this.read(async (tx) => {
+      const found: string[] = [];
+      for (const sql of checks) for (const row of await tx.all(sql)) found.push(String(row.problem));
+      return found;
+    });
+    if (this.driver.checkDatabase) problems.push(...await this.driver.checkDatabase());
+    return problems.sort();
   }
 
   async close(): Promise<void> {

@@ -63,6 +63,8 @@ export interface NewGroup {
   defaultRules: DefaultRuleSpec[];
   /** Most groups the project may hold, if limited. */
   groupQuota?: number;
+  /** Idempotency key of this create request (see SqlStore.byToken); a retry with it returns the first result. */
+  clientToken?: string;
 }
 
 /** Fields of a group that change in place; absent fields stay as they are. */
@@ -98,6 +100,8 @@ export interface NewRule {
   description: string;
   /** `ruleKey()` of the rule: equal keys are duplicates. */
   key: string;
+  /** Idempotency key of this create request (see SqlStore.byToken); a retry with it returns the first result. */
+  clientToken?: string;
 }
 
 /** Limits checked when a rule is created; absent means unlimited. */
@@ -190,9 +194,11 @@ export interface NewServer {
   /** Groups for every port at launch (where the profile allows it). */
   securityGroupIds: string[];
   bootSeconds: number;
+  /** Idempotency key of this create request (see SqlStore.byToken); a retry with it returns the first result. */
+  clientToken?: string;
 }
 
-/** The state backend. Implementations: `sqlite` (embedded default) and, later, `postgres`. */
+/** The state backend. Implementations: `sqlite` (embedded default) and `postgres`, both SqlStore. */
 export interface StateBackend {
   /** `sqlite` or `postgres`. */
   readonly kind: string;
@@ -223,8 +229,12 @@ export interface StateBackend {
   deleteRule(project: string, id: string): Promise<boolean>;
   /** Creates the project's built-in networks and default groups if missing (idempotent). */
   ensureProject(project: string, setup: ProjectSetup): Promise<void>;
-  /** Creates a private network; SG_NAME_TAKEN if the project has a network of that name. */
-  createNetwork(project: string, name: string, subnets: string[]): Promise<NetworkRecord>;
+  /**
+   * Creates a private network; SG_NAME_TAKEN if the project has a network of that name. Every
+   * create takes an optional client token: a create retried with the token of one that committed
+   * returns that object instead of making another (crash safety).
+   */
+  createNetwork(project: string, name: string, subnets: string[], clientToken?: string): Promise<NetworkRecord>;
   /** The network with this id or name, or undefined. */
   getNetwork(project: string, idOrName: string): Promise<NetworkRecord | undefined>;
   /** Deletes a private network; SG_IN_USE while ports use it or for a built-in network; false if it did not exist. */
@@ -245,7 +255,9 @@ export interface StateBackend {
    * (SG_NETWORK_NOT_ATTACHABLE), the per-port limit (SG_LIMIT_GROUPS_PER_PORT), no mix of stateful
    * and stateless groups (SG_STATEFUL_MIX); drops the fallback group.
    */
-  createAttachment(project: string, serverId: string, securityGroupId: string, network: string | null, policy: AttachmentPolicy): Promise<AttachmentRecord>;
+  createAttachment(
+    project: string, serverId: string, securityGroupId: string, network: string | null, policy: AttachmentPolicy, clientToken?: string,
+  ): Promise<AttachmentRecord>;
   /** The attachment with this id, or undefined. */
   getAttachment(project: string, id: string): Promise<AttachmentRecord | undefined>;
   /** Swaps an attachment's group on its ports in one transaction (never above the limit). */
@@ -254,6 +266,16 @@ export interface StateBackend {
   deleteAttachment(project: string, id: string, policy: AttachmentPolicy): Promise<boolean>;
   /** Rules of the project, optionally of one group, oldest first. */
   listRules(project: string, securityGroupId?: string): Promise<RuleRecord[]>;
+  /** Every server of the project with its ports, by name then id. */
+  listServers(project: string): Promise<ServerRecord[]>;
+  /** Every attachment of the project, oldest first. */
+  listAttachments(project: string): Promise<AttachmentRecord[]>;
+  /**
+   * Checks the stored state for what no change may leave behind (an empty list when all is well):
+   * rules, ports, port groups and attachments pointing at rows that do not exist, attachments
+   * on no port, and rules that duplicate another rule of their group.
+   */
+  checkIntegrity(): Promise<string[]>;
   /** Releases the connection; the backend is unusable afterwards. */
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 /** Small helpers the resource providers share. */
+import { createHash } from "node:crypto";
 import { UNKNOWN } from "../domain/unknown";
 
 /** The inputs without the serialized provider the engine adds. */
@@ -15,4 +16,27 @@ export function changedFields(fields: readonly string[], olds: Record<string, un
 /** Waits `ms` milliseconds. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** JSON with object keys sorted at every level, so equal values give equal text. */
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    return `{${Object.keys(o).sort().filter((k) => o[k] !== undefined).map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+/**
+ * The client token of one create request: the resource's URN (`managedBy`, which the SDK sets)
+ * and a digest of its checked inputs. Pulumi retries a create whose result it did not record
+ * (the provider was killed after the backend committed) with the same URN and inputs, so the
+ * retry finds the object the first attempt made; a replacement has different inputs, so it never
+ * mistakes the object it replaces for its own. Undefined without `managedBy` (no idempotency).
+ */
+export function clientToken(managedBy: unknown, inputs: Record<string, unknown>): string | undefined {
+  if (typeof managedBy !== "string" || managedBy === "") return undefined;
+  const { __provider: _p, managedBy: _m, ...rest } = inputs;
+  return `${managedBy}#${createHash("sha256").update(stableJson(rest)).digest("hex").slice(0, 32)}`;
 }

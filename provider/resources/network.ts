@@ -44,10 +44,10 @@ export const networkProvider = {
     return { changes: changed.length > 0, replaces: changed, deleteBeforeReplace: true };
   },
 
-  async create(inputs: Required<schema.NetworkInputs>): Promise<dynamic.CreateResult> {
+  async create(inputs: Required<schema.NetworkInputs>, token?: string): Promise<dynamic.CreateResult> {
     const { backend, profile } = getContext();
     await backend.ensureProject(inputs.project, projectSetup(profile));
-    const n = await backend.createNetwork(inputs.project, inputs.name, inputs.subnets);
+    const n = await backend.createNetwork(inputs.project, inputs.name, inputs.subnets, token);
     const outs: schema.NetworkOutputs = { name: n.name, subnets: n.subnets, project: n.project, createdAt: n.createdAt };
     return { id: n.id, outs };
   },

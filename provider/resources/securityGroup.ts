@@ -95,7 +95,7 @@ export const securityGroupProvider = {
     return diffSecurityGroup(olds, news);
   },
 
-  async create(inputs: SecurityGroupInputs): Promise<dynamic.CreateResult> {
+  async create(inputs: SecurityGroupInputs, token?: string): Promise<dynamic.CreateResult> {
     const { backend, profile } = getContext();
     const state = await backend.createGroup({
       project: inputs.project,
@@ -105,6 +105,7 @@ export const securityGroupProvider = {
       tags: inputs.tags,
       defaultRules: inputs.deleteDefaultRules ? [] : profile.newGroupRules,
       ...(profile.quotas.groups !== undefined ? { groupQuota: profile.quotas.groups } : {}),
+      ...(token ? { clientToken: token } : {}),
     });
     return { id: state.group.id, outs: outputsOf(state, inputs.deleteDefaultRules) };
   },

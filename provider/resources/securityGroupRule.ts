@@ -59,9 +59,9 @@ export const securityGroupRuleProvider = {
     return diffSecurityGroupRule(olds, news);
   },
 
-  async create(inputs: CanonicalRule): Promise<dynamic.CreateResult> {
+  async create(inputs: CanonicalRule, token?: string): Promise<dynamic.CreateResult> {
     const { backend, profile } = getContext();
-    const record = await backend.createRule(newRuleOf(inputs), {
+    const record = await backend.createRule({ ...newRuleOf(inputs), ...(token ? { clientToken: token } : {}) }, {
       profile: profile.name,
       ...(profile.quotas.rules !== undefined ? { rulesPerProject: profile.quotas.rules } : {}),
       ...(profile.quotas.rulesPerGroup !== undefined ? { rulesPerGroup: profile.quotas.rulesPerGroup } : {}),

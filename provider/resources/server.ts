@@ -77,7 +77,7 @@ export const serverProvider = {
     return { changes: changed.length > 0, replaces: changed.filter((f) => f !== "waitForActive"), deleteBeforeReplace: false };
   },
 
-  async create(inputs: ServerInputs): Promise<dynamic.CreateResult> {
+  async create(inputs: ServerInputs, token?: string): Promise<dynamic.CreateResult> {
     const { backend, profile } = getContext();
     await backend.ensureProject(inputs.project, projectSetup(profile));
     let server = await backend.createServer({
@@ -86,6 +86,7 @@ export const serverProvider = {
       networks: inputs.networks,
       securityGroupIds: inputs.securityGroupIds ?? [],
       bootSeconds: inputs.bootSeconds,
+      ...(token ? { clientToken: token } : {}),
     }, launchPolicy(profile, inputs.securityGroupIds));
     if (inputs.waitForActive) {
       while (server.status === "BUILD") {

@@ -83,7 +83,7 @@ export const serverAttachmentProvider = {
     return { changes: changed.length > 0, replaces: changed.filter((f) => f === "serverId" || f === "network"), deleteBeforeReplace: true };
   },
 
-  async create(inputs: AttachmentInputs): Promise<dynamic.CreateResult> {
+  async create(inputs: AttachmentInputs, token?: string): Promise<dynamic.CreateResult> {
     const { backend, profile, settings } = getContext();
     // The server's own project: an attachment needs no project of its own.
     const project = (await backend.serverProject(inputs.serverId)) ?? settings.project;
@@ -94,7 +94,7 @@ export const serverAttachmentProvider = {
       if (!server || server.status !== "BUILD" || Date.now() >= deadline) break;
       await sleep(Math.min(250, Math.max(10, Math.min(deadline, Date.parse(server.activeAt)) - Date.now())));
     }
-    const a = await backend.createAttachment(project, inputs.serverId, inputs.securityGroupId, inputs.network ?? null, attachmentPolicy(profile));
+    const a = await backend.createAttachment(project, inputs.serverId, inputs.securityGroupId, inputs.network ?? null, attachmentPolicy(profile), token);
     const outs: schema.ServerAttachmentOutputs = { ...inputs, project, portIds: a.portIds };
     return { id: a.id, outs };
   },

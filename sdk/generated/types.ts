@@ -50,6 +50,8 @@ export interface SecurityGroupOutputs {
   updatedAt: string;
   /** Ids of the rules the profile created with the group (empty when deleteDefaultRules). */
   defaultRuleIds: string[];
+  /** URN of this resource (set by the SDK); makes its create idempotent. */
+  managedBy?: string;
 }
 
 /** One rule of a security group. Only `description` changes in place; any other change replaces the rule (the new one is created before the old one is deleted). */
@@ -110,6 +112,8 @@ export interface SecurityGroupRuleOutputs {
   createdAt: string;
   /** Last change, ISO 8601 UTC. */
   updatedAt: string;
+  /** URN of this resource (set by the SDK); makes its create idempotent. */
+  managedBy?: string;
 }
 
 /** A private network with subnets. Every project also has its profile's built-in networks (rackspace: PublicNet, ServiceNet; others: public). Any change replaces the network. */
@@ -131,6 +135,8 @@ export interface NetworkOutputs {
   project: string;
   /** Creation time, ISO 8601 UTC. */
   createdAt: string;
+  /** URN of this resource (set by the SDK); makes its create idempotent. */
+  managedBy?: string;
 }
 
 /** A server with a port (and a fixed IP) on each of its networks. It is BUILD for bootSeconds, then ACTIVE. Any change but waitForActive replaces it. */
@@ -174,6 +180,8 @@ export interface ServerOutputs {
   ports: ServerPort[];
   /** Creation time, ISO 8601 UTC. */
   createdAt: string;
+  /** URN of this resource (set by the SDK); makes its create idempotent. */
+  managedBy?: string;
 }
 
 /** A server's port on one network. */
@@ -215,6 +223,8 @@ export interface ServerAttachmentOutputs {
   project: string;
   /** Ports the group was attached to. */
   portIds: string[];
+  /** URN of this resource (set by the SDK); makes its create idempotent. */
+  managedBy?: string;
 }
 
 /** A rule every new group gets: all protocols, all ports, any remote of its ethertype. */

@@ -15,14 +15,18 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Starts `pulumi args…`, calls `done` with its output when it ends; returns the CLI's pid. */
+function spawnPulumi(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }, done: (r: CliResult) => void): number {
+  const child = execFile("pulumi", args, { cwd: opts.cwd, env: opts.env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
+    done({ code, stdout: String(stdout), stderr: String(stderr) });
+  });
+  return child.pid ?? 0;
+}
+
 /** Runs `pulumi args…` and resolves with its output; never rejects on a non-zero exit. */
 export function runPulumi(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile("pulumi", args, { cwd: opts.cwd, env: opts.env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
+  return new Promise((resolve) => spawnPulumi(args, opts, resolve));
 }
 
 /** The directory of a test program's source by name. */
@@ -82,7 +86,16 @@ export class TestStack {
 
   /** Runs a pulumi command for this stack. */
   run(args: string[]): Promise<CliResult> {
-    return runPulumi([...args, "--stack", this.stack, "--non-interactive"], { cwd: path.join(this.dir, "program"), env: this.env });
+    return this.start(args).result;
+  }
+
+  /** Starts a pulumi command for this stack; `pid` is the CLI's process (for tests that kill its children). */
+  start(args: string[]): { pid: number; result: Promise<CliResult> } {
+    let pid = 0;
+    const result = new Promise<CliResult>((resolve) => {
+      pid = spawnPulumi([...args, "--stack", this.stack, "--non-interactive"], { cwd: path.join(this.dir, "program"), env: this.env }, resolve);
+    });
+    return { pid, result };
   }
 
   /** Runs a pulumi command and throws with its output if it fails. */

@@ -60,8 +60,12 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts a fresh private cluster with database `database`. */
-export async function startPostgres(database = "secgroups"): Promise<PostgresServer> {
+/**
+ * Starts a fresh private cluster with database `database`. Without `password`, loopback
+ * connections are trusted; with it, user secgroups must log in over TCP with that password
+ * (scram-sha-256), and `url` carries none.
+ */
+export async function startPostgres(database = "secgroups", opts: { password?: string } = {}): Promise<PostgresServer> {
   const bin = ensurePostgres();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secgroups-pg-"));
   const data = path.join(dir, "data");
@@ -74,10 +78,17 @@ export async function startPostgres(database = "secgroups"): Promise<PostgresSer
     }
     return execFileSync(path.join(bin, cmd), args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   };
-  asOwner("initdb", ["-D", data, "-A", "trust", "-U", "secgroups", "--no-sync", "-E", "UTF8"]);
+  const auth = ["-A", "trust"];
+  if (opts.password !== undefined) {
+    const pwfile = path.join(dir, "pwfile");
+    fs.writeFileSync(pwfile, opts.password + "\n", { mode: 0o644 });
+    auth.splice(0, 2, "--auth-local=trust", "--auth-host=scram-sha-256", `--pwfile=${pwfile}`);
+  }
+  asOwner("initdb", ["-D", data, ...auth, "-U", "secgroups", "--no-sync", "-E", "UTF8"]);
+  if (opts.password !== undefined) fs.rmSync(path.join(dir, "pwfile"));
   asOwner("pg_ctl", ["-D", data, "-l", path.join(dir, "server.log"), "-w", "-o",
     `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, "start"]);
-  asOwner("createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", "secgroups", database]);
+  asOwner("createdb", ["-h", dir, "-p", String(port), "-U", "secgroups", database]);
   let stopped = false;
   return {
     url: `postgres://secgroups@127.0.0.1:${port}/${database}`,

@@ -260,6 +260,8 @@ describe("SecurityGroup.allowIngress / allowEgress", () => {
       portRangeMax: 22,
       remoteIpPrefix: "0.0.0.0/0",
       description: "ssh from anywhere",
+      // Its own URN, which makes its create idempotent.
+      managedBy: "urn:pulumi:test::sdk-helpers::pulumi-nodejs:dynamic/secgroups:SecurityGroup$pulumi-nodejs:dynamic/secgroups:SecurityGroupRule::web-ssh",
     });
     // The group is the rule's parent: its type is in the rule's URN.
     expect(await resolve(rule.urn)).toBe(
@@ -285,6 +287,8 @@ describe("SecurityGroup.allowIngress / allowEgress", () => {
       portRangeMin: 3306,
       portRangeMax: 3306,
       remoteGroupId: "db_id",
+      // Its own URN, which makes its create idempotent.
+      managedBy: "urn:pulumi:test::sdk-helpers::pulumi-nodejs:dynamic/secgroups:SecurityGroup$pulumi-nodejs:dynamic/secgroups:SecurityGroupRule::app-to-db",
     });
   });
 
@@ -302,6 +306,7 @@ describe("SecurityGroup.allowIngress / allowEgress", () => {
       portRangeMax: 0,
       remoteIpPrefix: "2001:db8::/32",
       description: "ping6",
+      managedBy: "urn:pulumi:test::sdk-helpers::pulumi-nodejs:dynamic/secgroups:SecurityGroup$pulumi-nodejs:dynamic/secgroups:SecurityGroupRule::web6-ping",
     });
   });
 

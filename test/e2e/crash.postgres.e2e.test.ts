@@ -1,0 +1,19 @@
+/** Crash safety (see crash.ts) on one private PostgreSQL server shared by the ten runs. */
+import { afterAll, beforeAll, describe } from "vitest";
+import { openBackend } from "../../provider/backends";
+import { startPostgres, type PostgresServer } from "../support/postgres";
+import { crashRuns } from "./crash";
+
+let pg: PostgresServer;
+
+beforeAll(async () => {
+  pg = await startPostgres("crash");
+});
+
+afterAll(() => {
+  pg?.stop();
+});
+
+describe("crash safety on PostgreSQL", () => {
+  crashRuns("PostgreSQL", () => pg.url, () => openBackend(pg.url, process.cwd()));
+});
