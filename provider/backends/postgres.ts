@@ -2,13 +2,21 @@
  * The shared backend's driver: one PostgreSQL database (node-postgres), for several stacks,
  * processes and machines.
  *
- * Locking choice: SERIALIZABLE with retry, not row locks. Every write transaction of the store
- * runs in ONE transaction on ONE checked-out client at isolation level SERIALIZABLE. PostgreSQL's
- * serializable snapshot isolation guarantees that the store's invariant checks (unique names,
- * quotas, duplicate rules, the per-port group limit, the stateful mix, free fixed IPs) hold for the
- * committed result as if the transactions had run one after another; when two conflict, one fails
- * with SQLSTATE 40001 (or 40P01 on a deadlock) and is run again from the start, a bounded number
- * of times with a small random back-off. UNIQUE constraints (group and network names, rule keys,
+ * Locking choice: SERIALIZABLE with retry, not row locks, behind one writer lock. Every write
+ * transaction of the store runs in ONE transaction on ONE checked-out client at isolation level
+ * SERIALIZABLE. PostgreSQL's serializable snapshot isolation guarantees that the store's invariant
+ * checks (unique names, quotas, duplicate rules, the per-port group limit, the stateful mix, free
+ * fixed IPs) hold for the committed result as if the transactions had run one after another; when
+ * two conflict, one fails with SQLSTATE 40001 (or 40P01 on a deadlock) and is run again from the
+ * start, a bounded number of times with a small random back-off. Because nearly every write reads
+ * a project-wide count (quotas), concurrent writers conflict all the time: 4 stacks x 16 parallel
+ * creates exhausted any sane retry budget. So before BEGIN each writer takes a session-level
+ * advisory lock (WRITE_LOCK_KEY) and releases it after COMMIT: writers queue instead of
+ * conflicting, one at a time across every process and machine, as SQLite's write lock makes
+ * them; the serializable isolation and the retry stay as the guarantee. (The lock is taken
+ * before BEGIN because a serializable snapshot starts with the transaction's first statement; a
+ * lock taken inside would be waited for with a stale snapshot.) A killed process's connection
+ * drops, which releases its lock and rolls its transaction back. UNIQUE constraints (group and network names, rule keys,
  * fixed IPs, a group once per port) back this up; a unique violation (23505) from a concurrent
  * writer is retried too, and the retry then reports the domain error (SG_NAME_TAKEN, ...).
  * Reads run in a REPEATABLE READ READ ONLY transaction, so a server and its ports are one snapshot.
@@ -29,6 +37,8 @@ import { SqlStore, type Row, type SqlDriver, type SqlValue, type Tx } from "./st
 
 /** Key of the transaction-level advisory lock that serialises schema migrations across processes. */
 const MIGRATION_LOCK_KEY = 736_563_677;
+/** Key of the session-level advisory lock every write transaction holds (see the header). */
+const WRITE_LOCK_KEY = 736_563_678;
 /** Most attempts of one transaction that keeps failing with a serialization failure or deadlock. */
 const MAX_ATTEMPTS = 12;
 /** SQLSTATEs after which the whole transaction is retried. */
@@ -137,11 +147,16 @@ export class PostgresDriver implements SqlDriver {
    * READ READ ONLY for reads. Rolls back if it throws; runs it again from the start on 40001,
    * 40P01 and 23505 (a concurrent writer), at most MAX_ATTEMPTS times.
    */
-  private async run<T>(begin: string, body: (tx: Tx) => Promise<T>): Promise<T> {
+  private async run<T>(begin: string, body: (tx: Tx) => Promise<T>, writer: boolean): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.connect();
       let broken = false;
+      let locked = false;
       try {
+        if (writer) {
+          await client.query("SELECT pg_advisory_lock($1)", [WRITE_LOCK_KEY]);
+          locked = true;
+        }
         await client.query(begin);
         let result: T;
         try {
@@ -167,17 +182,25 @@ export class PostgresDriver implements SqlDriver {
         if (typeof code !== "string" || /^(08|57P)/.test(code)) throw this.unavailable(err, "use");
         throw new Error(`PostgreSQL backend ${this.location}: ${this.hide((err as Error).message)}`);
       } finally {
+        if (locked && !broken) {
+          try {
+            await client.query("SELECT pg_advisory_unlock($1)", [WRITE_LOCK_KEY]);
+          } catch {
+            broken = true;
+          }
+        }
+        // A client that may still hold the lock is destroyed, never reused: that releases it.
         client.release(broken);
       }
     }
   }
 
   write<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.run("BEGIN ISOLATION LEVEL SERIALIZABLE", body);
+    return this.run("BEGIN ISOLATION LEVEL SERIALIZABLE", body, true);
   }
 
   read<T>(body: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body);
+    return this.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body, false);
   }
 
   async migrate(apply: (tx: Tx, applied: number) => Promise<number>): Promise<void> {

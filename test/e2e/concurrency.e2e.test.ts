@@ -6,10 +6,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openBackend } from "../../provider/backends";
 import type { StateBackend } from "../../provider/backends/types";
 import { startPostgres, type PostgresServer } from "../support/postgres";
-import { fleetConfig, fleetMismatches, roomyProfile, type FleetShape } from "./fleet";
+import { fleetConfig, fleetMismatches, openTestBackend, roomyProfile, type FleetShape } from "./fleet";
 import { TestStack, tempDir } from "./harness";
 
 const STACKS = 4;
@@ -43,7 +42,7 @@ describe.each([
     const results = await Promise.all(stacks.map((s) => s.up()));
     for (const r of results) expect(r.code, r.stdout + r.stderr).toBe(0);
 
-    backend = openBackend(url, process.cwd());
+    backend = openTestBackend(url);
     const rules = (await backend.listRules("shared")).filter((r) => !r.isDefault);
     expect(rules).toHaveLength(400);
     expect(new Set(rules.map((r) => r.id)).size).toBe(400);

@@ -1,8 +1,8 @@
 /** Crash safety (see crash.ts) on one private PostgreSQL server shared by the ten runs. */
 import { afterAll, beforeAll, describe } from "vitest";
-import { openBackend } from "../../provider/backends";
 import { startPostgres, type PostgresServer } from "../support/postgres";
 import { crashRuns } from "./crash";
+import { openTestBackend } from "./fleet";
 
 let pg: PostgresServer;
 
@@ -15,5 +15,5 @@ afterAll(() => {
 });
 
 describe("crash safety on PostgreSQL", () => {
-  crashRuns("PostgreSQL", () => pg.url, () => openBackend(pg.url, process.cwd()));
+  crashRuns("PostgreSQL", () => pg.url, () => openTestBackend(pg.url));
 });

@@ -62,6 +62,8 @@ export function crashRuns(kind: string, url: () => string, open: () => StateBack
         const kill = await killProviderAt(backend, project, shape.prefix, up.pid, target, delayMs, () => ended);
         await up.result;
         const note = `target ${target} delay ${delayMs}ms, killed=${kill.killed} at ${kill.seen} objects\n${first?.stdout}\n${first?.stderr}`;
+        console.log(`${kind} run ${run + 1}: kill after ${target} objects + ${delayMs} ms; killed=${kill.killed} at ${kill.seen}; first up exit ${first?.code}`);
+        expect(kill.killed, note).toBe(true);
         // The kill lands mid-run (the up fails), unless the up had already finished its last step.
         if (kill.killed && first!.code === 0) expect(await fleetObjects(backend, project, shape.prefix), note).toBe(50);
         // Whatever the kill interrupted was either committed whole or not at all.

@@ -5,7 +5,14 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { PostgresBackend } from "../../provider/backends/postgres";
+import { SqliteBackend } from "../../provider/backends/sqlite";
 import type { StateBackend } from "../../provider/backends/types";
+
+/** The backend at `url` (sqlite:ABSOLUTE_PATH or postgres://…), opened from the test process. */
+export function openTestBackend(url: string): StateBackend {
+  return url.startsWith("sqlite:") ? new SqliteBackend(url.slice("sqlite:".length)) : new PostgresBackend(url);
+}
 
 /** The size of one fleet (see test/e2e/programs/fleet/index.ts). */
 export interface FleetShape {
