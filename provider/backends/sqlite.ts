@@ -58,24 +58,42 @@ export class SqliteDriver implements SqlDriver {
   constructor(file: string) {
     this.location = `sqlite:${file}`;
     this.file = path.resolve(file);
+    const unavailable = (doing: string, err: unknown) => new SecgroupsError("SG_BACKEND_UNAVAILABLE", {
+      property: "secgroups:backend",
+      problem: `cannot ${doing}: ${(err as Error).message}`,
+      value: this.location,
+      fix: "point secgroups:backend at a writable file path (sqlite:/path/to/cloud.db)",
+    });
     const dir = path.dirname(file);
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw unavailable(`create the directory ${dir}`, err);
+    }
     try {
       fs.closeSync(fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_RDWR, 0o600));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EEXIST") {
-        throw new SecgroupsError("SG_BACKEND_UNAVAILABLE", {
-          property: "secgroups:backend",
-          problem: `cannot create the SQLite file: ${(err as Error).message}`,
-          value: this.location,
-          fix: "point secgroups:backend at a writable path (sqlite:/path/to/cloud.db)",
-        });
-      }
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw unavailable("create the SQLite file", err);
     }
     const { DatabaseSync } = loadSqlite();
-    this.db = new DatabaseSync(file);
+    try {
+      this.db = new DatabaseSync(file);
+    } catch (err) {
+      throw unavailable("open the SQLite file", err);
+    }
     this.db.exec("PRAGMA busy_timeout = 60000");
-    this.db.exec("PRAGMA journal_mode = WAL");
+    // Switching a fresh file to WAL needs a lock the busy handler does not wait for: when another
+    // process opens the same fresh file at that moment, SQLite answers "database is locked" at
+    // once. Retry for a while, sleeping between attempts.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.db.exec("PRAGMA journal_mode = WAL");
+        break;
+      } catch (err) {
+        if (!/database is locked|busy/i.test((err as Error).message) || attempt >= 600) throw unavailable("open the SQLite file", err);
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10 + Math.floor(Math.random() * 40));
+      }
+    }
     this.db.exec("PRAGMA synchronous = FULL");
     this.db.exec("PRAGMA foreign_keys = ON");
   }

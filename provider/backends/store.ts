@@ -450,6 +450,7 @@ export class SqlStore implements StateBackend {
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [group.id, group.project, group.name, group.description, group.stateful ? 1 : 0,
           JSON.stringify(group.tags), group.revisionNumber, group.createdAt, group.updatedAt]));
       await this.insertDefaultRules(tx, group, input.defaultRules, at);
+      await this.setToken(tx, "security_groups", group.project, group.id, input.clientToken);
       return { group, defaultRuleIds: await this.defaultRuleIds(tx, group.id) };
     });
   }
