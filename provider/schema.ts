@@ -98,5 +98,23 @@ export function checkDefaultProject(project: string, given: unknown): CheckFailu
  */
 export function validateInputs(definition: string, inputs: Record<string, unknown>): CheckFailure[] {
   const unknown = new Set(Object.keys(inputs).filter((k) => containsUnknown(inputs[k])));
-  return validate(definition, withoutUnknowns(inputs)).filter((f) => !unknown.has(f.property.split(/[.[]/)[0]!));
+  const failures = validate(definition, withoutUnknowns(inputs)).filter((f) => !unknown.has(f.property.split(/[.[]/)[0]!));
+  return [...failures, ...nulCharacters(inputs, "")];
+}
+
+/**
+ * Strings holding a NUL character: no backend can store one (SQLite would cut the text there,
+ * PostgreSQL refuses it), so they are refused at preview, for every input.
+ */
+function nulCharacters(value: unknown, at: string): CheckFailure[] {
+  if (typeof value === "string") {
+    return value.includes("\u0000")
+      ? [{ property: at, reason: `SG_INVALID_INPUT: ${at} contains a NUL character (U+0000) (property ${at}, got ${JSON.stringify(value)}); allowed: any text without NUL; fix: remove the NUL character` }]
+      : [];
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => nulCharacters(v, `${at}[${i}]`));
+  if (value && typeof value === "object") {
+    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => nulCharacters(v, at ? `${at}.${k}` : k));
+  }
+  return [];
 }

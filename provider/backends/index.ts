@@ -1,7 +1,9 @@
-/** Opens a state backend by URL; each backend module is loaded lazily, only when it is used. */
+/** Opens a state backend by URL (node:sqlite and pg are loaded only by the backend that uses them). */
 import * as path from "node:path";
 import { SecgroupsError } from "../errors";
 import { maskUrl } from "./mask";
+import { PostgresBackend } from "./postgres";
+import { SqliteBackend } from "./sqlite";
 import type { StateBackend } from "./types";
 
 export { maskUrl };
@@ -26,7 +28,6 @@ export function openBackend(url: string, baseDir: string, password?: string): St
         fix: "set secgroups:backend to e.g. sqlite:.secgroups/cloud.db",
       });
     }
-    const { SqliteBackend } = require("./sqlite") as typeof import("./sqlite");
     return new SqliteBackend(path.resolve(baseDir, file));
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
@@ -46,7 +47,6 @@ export function openBackend(url: string, baseDir: string, password?: string): St
         fix: "set secgroups:backend to e.g. postgres://secgroups@db.example.com:5432/secgroups and the password as the secret secgroups:backendPassword",
       });
     }
-    const { PostgresBackend } = require("./postgres") as typeof import("./postgres");
     return new PostgresBackend(url, password);
   }
   throw new SecgroupsError("SG_BACKEND_INVALID", {

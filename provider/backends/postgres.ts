@@ -30,7 +30,7 @@
  * The pool is small and lets an idle process exit (`allowExitOnIdle`), so a provider process never
  * hangs on open connections. The password never reaches `location` or an error message.
  */
-import { Pool, type PoolClient } from "pg";
+import type { Pool, PoolClient } from "pg";
 import { SecgroupsError } from "../errors";
 import { maskUrl } from "./mask";
 import { SqlStore, type Row, type SqlDriver, type SqlValue, type Tx } from "./store";
@@ -96,6 +96,8 @@ export class PostgresDriver implements SqlDriver {
     this.location = maskUrl(url);
     this.secrets = [password, passwordOf(url), new URL(url).password || undefined]
       .filter((s): s is string => typeof s === "string" && s.length > 0);
+    // Loaded here, so that a provider on the SQLite backend never loads pg.
+    const { Pool } = require("pg") as typeof import("pg");
     this.pool = new Pool({
       // pg lets the connection string's fields override separate ones, so the password goes into it.
       connectionString: withPassword(url, password),

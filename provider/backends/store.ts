@@ -145,11 +145,17 @@ export const MIGRATIONS: Migration[] = [
 /** Tables whose rows a create makes, and so may carry a client token. */
 type TokenTable = "security_groups" | "security_group_rules" | "networks" | "servers" | "attachments";
 
-/** A timestamp strictly after `previous` (ISO 8601 UTC, milliseconds). */
+/** The last timestamp this process handed out (ms since the epoch). */
+let lastIssued = 0;
+
+/**
+ * A timestamp strictly after `previous` and after every one this process handed out before (ISO
+ * 8601 UTC, milliseconds), so that objects one process creates list in creation order.
+ */
 export function nextTimestamp(previous?: string): string {
-  const now = Date.now();
   const floor = previous ? Date.parse(previous) + 1 : 0;
-  return new Date(Math.max(now, floor)).toISOString();
+  lastIssued = Math.max(Date.now(), floor, lastIssued + 1);
+  return new Date(lastIssued).toISOString();
 }
 
 function flag(v: unknown): boolean {

@@ -104,14 +104,22 @@ describe("loadProfile", () => {
 });
 
 describe("openBackend and maskUrl", () => {
-  it("rejects a postgres URL with SG_BACKEND_INVALID and never shows the password", () => {
-    const err = thrown(() => openBackend("postgres://u:secretpw@h:5432/db", dir));
-    expect(err.code).toBe("SG_BACKEND_INVALID");
-    expect(err.details.property).toBe("secgroups:backend");
-    expect(err.details.value).toBe("postgres://u:***@h:5432/db");
-    expect(err.message).not.toContain("secretpw");
-    expect(JSON.stringify(err.details)).not.toContain("secretpw");
-    expect(err.message).toContain("postgres backend is not available");
+  it("opens a postgres URL without I/O (the schema is migrated on first use), its location masked", async () => {
+    const backend = openBackend("postgres://u:secretpw@h:5432/db", dir, "otherpw");
+    expect(backend.kind).toBe("postgres");
+    expect(backend.location).toBe("postgres://u:***@h:5432/db");
+    await backend.close();
+  });
+
+  it("rejects a postgres URL without host or database with SG_BACKEND_INVALID and never shows the password", () => {
+    for (const url of ["postgres://u:secretpw@h:5432", "postgresql://u:secretpw@/db", "postgres://u:secretpw@h:5432/"]) {
+      const err = thrown(() => openBackend(url, dir));
+      expect(err.code).toBe("SG_BACKEND_INVALID");
+      expect(err.details.property).toBe("secgroups:backend");
+      expect(err.message).toContain("the postgres backend URL needs a host and a database");
+      expect(err.message).not.toContain("secretpw");
+      expect(JSON.stringify(err.details)).not.toContain("secretpw");
+    }
   });
 
   it("rejects an unknown scheme with SG_BACKEND_INVALID", () => {

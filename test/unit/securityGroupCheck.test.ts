@@ -156,3 +156,13 @@ describe("diffSecurityGroup", () => {
     expect(diffSecurityGroup(olds, { ...same, project: UNKNOWN })).toEqual({ changes: true, replaces: ["project"], deleteBeforeReplace: false });
   });
 });
+
+describe("NUL characters", () => {
+  it("are refused at check for every string input, naming the property (no backend can store them)", () => {
+    const { failures } = checkSecurityGroup({ name: "we\u0000b", description: "ok", tags: ["a", "b\u0000"] }, "proj");
+    expect(failures.map((f) => f.property)).toStrictEqual(["name", "tags[1]"]);
+    expect(failures[0]!.reason).toBe(
+      'SG_INVALID_INPUT: name contains a NUL character (U+0000) (property name, got "we\\u0000b"); allowed: any text without NUL; fix: remove the NUL character',
+    );
+  });
+});
