@@ -19,7 +19,8 @@ export type ErrorCode =
   | "SG_ALREADY_ATTACHED"
   | "SG_PROFILE_INVALID"
   | "SG_BACKEND_INVALID"
-  | "SG_BACKEND_UNAVAILABLE";
+  | "SG_BACKEND_UNAVAILABLE"
+  | "SG_BACKEND_BUSY";
 
 /** The parts every user-facing error is made of (STYLE.md habit 4). */
 export interface ErrorDetails {

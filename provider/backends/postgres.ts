@@ -182,6 +182,14 @@ export class PostgresDriver implements SqlDriver {
           continue;
         }
         if (typeof code !== "string" || /^(08|57P)/.test(code)) throw this.unavailable(err, "use");
+        if (typeof code === "string" && RETRY_CODES.has(code)) {
+          throw new SecgroupsError("SG_BACKEND_BUSY", {
+            property: "secgroups:backend",
+            problem: `the PostgreSQL backend kept reporting conflicting concurrent changes (${this.hide((err as Error).message)}); gave up after ${attempt} attempts, nothing was changed`,
+            value: this.location,
+            fix: "run the command again",
+          });
+        }
         throw new Error(`PostgreSQL backend ${this.location}: ${this.hide((err as Error).message)}`);
       } finally {
         if (locked && !broken) {
