@@ -12,6 +12,7 @@ import { serverProvider } from "./resources/server";
 import { serverAttachmentProvider } from "./resources/serverAttachment";
 import { SETTING_KEYS, type RawConfig } from "./settings";
 import { clientToken } from "./resources/common";
+import { getContext } from "./context";
 import { UNKNOWN } from "./domain/unknown";
 
 export { SecgroupsError } from "./errors";
@@ -31,6 +32,17 @@ export type ResourceImpl = {
   update?(id: string, olds: any, news: any): Promise<dynamic.UpdateResult>;
   delete?(id: string, props: any): Promise<void>;
 };
+
+/** Forgets the client token of a recorded object; best effort (a backend that is down keeps it). */
+async function forgetClientToken(id: string, recorded: any): Promise<void> {
+  try {
+    const { backend, settings } = getContext();
+    const project = typeof recorded?.project === "string" ? recorded.project : settings.project;
+    await backend.forgetClientToken(project, id);
+  } catch {
+    // The token only matters for a create retried after a crash; failing to forget it is harmless here.
+  }
+}
 
 /** Longest `managedBy` accepted (a URN). */
 const MANAGED_BY_MAX = 2048;
@@ -55,6 +67,28 @@ function withManagedBy(impl: ResourceImpl): ResourceImpl {
         return { ...result, failures };
       }
       return { ...result, inputs: { ...result.inputs, managedBy } };
+    },
+    // Once the engine diffs or reads an object it has recorded it: its client token is forgotten,
+    // so that a later replacement with the same URN and inputs makes a new object. (The engine
+    // skips the provider's diff for `--replace` and tainted resources, and checks replacements
+    // with empty olds; see README "Crash safety" for the case this leaves.)
+    async diff(id: string, olds: any, news: any): Promise<dynamic.DiffResult> {
+      const { managedBy: _ignored, ...rest } = (news ?? {}) as Record<string, unknown>;
+      const result = await impl.diff!(id, olds, rest);
+      await forgetClientToken(id, olds);
+      return result;
+    },
+    async read(id: string, props: any): Promise<dynamic.ReadResult> {
+      const result = await impl.read!(id, props);
+      if (!result.id) return result;
+      await forgetClientToken(id, props);
+      const managedBy = (props ?? {}).managedBy;
+      if (managedBy === undefined) return result;
+      return {
+        ...result,
+        props: { ...result.props, managedBy },
+        ...(result.inputs ? { inputs: { ...result.inputs, managedBy } } : {}),
+      };
     },
     async create(inputs: any): Promise<dynamic.CreateResult> {
       const { managedBy, ...rest } = (inputs ?? {}) as Record<string, unknown>;

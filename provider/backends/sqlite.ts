@@ -48,6 +48,7 @@ export class SqliteDriver implements SqlDriver {
   private readonly statements = new Map<string, StatementSync>();
   private readonly file: string;
   private closed = false;
+  private closing: Promise<void> | undefined;
   private readonly tx: Tx = {
     get: async (sql, params = []) => this.statement(sql).get(...params) as Row | undefined,
     all: async (sql, params = []) => this.statement(sql).all(...params) as Row[],
@@ -157,13 +158,17 @@ export class SqliteDriver implements SqlDriver {
     });
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await queues.get(this.file);
-    this.closed = true;
-    this.statements.clear();
-    this.db.close();
+  close(): Promise<void> {
+    // One close, however often it is called: queued transactions finish first.
+    this.closing ??= (async () => {
+      await queues.get(this.file);
+      this.closed = true;
+      this.statements.clear();
+      this.db.close();
+    })();
+    return this.closing;
   }
+
 }
 
 /** The SQLite state backend: the store over one SQLite file (migrated on first use). */

@@ -1033,6 +1033,21 @@ export class SqlStore implements StateBackend {
     });
   }
 
+  async forgetClientToken(project: string, id: string): Promise<void> {
+    const tables: TokenTable[] = ["security_groups", "security_group_rules", "networks", "servers", "attachments"];
+    const holding = await this.read(async (tx) => {
+      const found: TokenTable[] = [];
+      for (const t of tables) {
+        if (await tx.get(`SELECT 1 AS x FROM ${t} WHERE project = ? AND id = ? AND client_token IS NOT NULL`, [project, id])) found.push(t);
+      }
+      return found;
+    });
+    if (!holding.length) return;
+    await this.write(async (tx) => {
+      for (const t of holding) await tx.run(`UPDATE ${t} SET client_token = NULL WHERE project = ? AND id = ?`, [project, id]);
+    });
+  }
+
   async checkIntegrity(): Promise<string[]> {
     /** Each query yields one row per problem, with its text in column `problem`. */
     const checks = [

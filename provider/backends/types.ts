@@ -276,6 +276,12 @@ export interface StateBackend {
    * on no port, and rules that duplicate another rule of their group.
    */
   checkIntegrity(): Promise<string[]>;
+  /**
+   * Forgets the client token of the object with this id (any type) once the engine has shown it
+   * recorded the object (it diffed or read it): from then on a create with the same token makes
+   * a new object. Cheap when there is nothing to forget (a read, no write).
+   */
+  forgetClientToken(project: string, id: string): Promise<void>;
   /** Releases the connection; the backend is unusable afterwards. */
   close(): Promise<void>;
 }

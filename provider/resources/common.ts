@@ -38,5 +38,10 @@ function stableJson(value: unknown): string {
 export function clientToken(managedBy: unknown, inputs: Record<string, unknown>): string | undefined {
   if (typeof managedBy !== "string" || managedBy === "") return undefined;
   const { __provider: _p, managedBy: _m, ...rest } = inputs;
-  return `${managedBy}#${createHash("sha256").update(stableJson(rest)).digest("hex").slice(0, 32)}`;
+  return `${managedBy}#${digestOf(rest)}`;
+}
+
+/** A short digest of a value (32 hex digits of SHA-256 over its stable JSON). */
+export function digestOf(value: unknown): string {
+  return createHash("sha256").update(stableJson(value)).digest("hex").slice(0, 32);
 }

@@ -1356,6 +1356,22 @@ export function backendContract(name: string, factory: BackendFactory): void {
         expect(await b.checkIntegrity()).toStrictEqual([]);
       });
 
+      it("once forgotten (the engine recorded the object), the same token makes a new object", async () => {
+        const b = await project(OPENSTACK);
+        const policy = attachmentPolicy(OPENSTACK);
+        const s = await b.createServer(newServer("web-1", ["public"], { clientToken: TOKEN }), policy);
+        await b.forgetClientToken(PROJECT, s.id);
+        await b.forgetClientToken(PROJECT, s.id); // nothing left to forget: a no-op
+        expect((await b.createServer(newServer("web-1", ["public"], { clientToken: TOKEN }), policy)).id).not.toBe(s.id);
+        const g = await b.createGroup(newGroup("web", { clientToken: TOKEN }));
+        await b.forgetClientToken(PROJECT, g.group.id);
+        expect((await rejection(b.createGroup(newGroup("web", { clientToken: TOKEN })))).code).toBe("SG_NAME_TAKEN");
+        // Forgetting in another project touches nothing here.
+        const kept = await b.createGroup(newGroup("app", { clientToken: `${TOKEN}app` }));
+        await b.forgetClientToken("other", kept.group.id);
+        expect((await b.createGroup(newGroup("app", { clientToken: `${TOKEN}app` }))).group.id).toBe(kept.group.id);
+      });
+
       it("a token only counts in its project", async () => {
         const b = await project(OPENSTACK);
         const g = await b.createGroup(newGroup("web", { clientToken: TOKEN }));

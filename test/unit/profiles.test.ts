@@ -142,3 +142,13 @@ describe("openBackend and maskUrl", () => {
     expect(maskUrl("sqlite:/tmp/cloud.db")).toBe("sqlite:/tmp/cloud.db");
   });
 });
+
+describe("maskUrl with awkward passwords", () => {
+  it("masks everything of the password, wherever the URL parser would end it", () => {
+    expect(maskUrl("postgres://app:p@ss@db:5432/sg")).toBe("postgres://app:***@db:5432/sg");
+    expect(maskUrl("postgres://app:ab/cd@db/sg")).toBe("postgres://app:***@db/sg");
+    expect(maskUrl("postgres://app:a#b?c@db/sg")).toBe("postgres://app:***@db/sg");
+    expect(maskUrl("postgres://app@db/sg?password=hunter2&sslmode=require")).toBe("postgres://app@db/sg?password=***&sslmode=require");
+    expect(maskUrl("postgres://db:5432/sg")).toBe("postgres://db:5432/sg");
+  });
+});
