@@ -72,31 +72,21 @@ export class SecurityGroup extends pulumi.dynamic.Resource {
   }
 
   /** Adds a rule letting `port` traffic in from `peer`; the rule is a child of this group. */
-  public allowIngress(
-    name: string,
-    peer: Peer,
-    port: Port,
-    description?: string,
-    opts?: pulumi.CustomResourceOptions,
-  ): SecurityGroupRule {
-    return new SecurityGroupRule(
-      name,
-      { securityGroupId: this.id, direction: "ingress", ...port.render(), ...peer.render(), description },
-      { parent: this, ...opts },
-    );
+  public allowIngress(name: string, peer: Peer, port: Port, description?: string, opts?: pulumi.CustomResourceOptions): SecurityGroupRule {
+    return this.allow("ingress", name, peer, port, description, opts);
   }
 
   /** Adds a rule letting `port` traffic out to `peer`; the rule is a child of this group. */
-  public allowEgress(
-    name: string,
-    peer: Peer,
-    port: Port,
-    description?: string,
-    opts?: pulumi.CustomResourceOptions,
+  public allowEgress(name: string, peer: Peer, port: Port, description?: string, opts?: pulumi.CustomResourceOptions): SecurityGroupRule {
+    return this.allow("egress", name, peer, port, description, opts);
+  }
+
+  private allow(
+    direction: "ingress" | "egress", name: string, peer: Peer, port: Port, description?: string, opts?: pulumi.CustomResourceOptions,
   ): SecurityGroupRule {
     return new SecurityGroupRule(
       name,
-      { securityGroupId: this.id, direction: "egress", ...port.render(), ...peer.render(), description },
+      { securityGroupId: this.id, direction, ...port.render(), ...peer.render(), description },
       { parent: this, ...opts },
     );
   }

@@ -86,23 +86,14 @@ export interface GroupState {
 }
 
 /** A rule to create: canonical fields (null = any) and its duplicate key from the domain core. */
-export interface NewRule {
-  securityGroupId: string;
-  direction: Direction;
-  ethertype: Ethertype;
-  /** Canonical protocol, or null for any. */
-  protocol: string | null;
-  portRangeMin: number | null;
-  portRangeMax: number | null;
-  remoteIpPrefix: string | null;
-  remoteGroupId: string | null;
-  remoteSubnetId: string | null;
-  description: string;
+export type NewRule = Pick<RuleRecord,
+  "securityGroupId" | "direction" | "ethertype" | "protocol" | "portRangeMin" | "portRangeMax" |
+  "remoteIpPrefix" | "remoteGroupId" | "remoteSubnetId" | "description"> & {
   /** `ruleKey()` of the rule: equal keys are duplicates. */
   key: string;
   /** Idempotency key of this create request (see SqlStore.byToken); a retry with it returns the first result. */
   clientToken?: string;
-}
+};
 
 /** Limits checked when a rule is created; absent means unlimited. */
 export interface RuleLimits {

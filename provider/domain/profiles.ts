@@ -3,57 +3,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { SecgroupsError } from "../errors";
 import { validate } from "../schema";
-import type { AttachmentPolicy, DefaultRuleSpec, ProjectSetup } from "../backends/types";
+import type { Profile as ProfileData } from "../../sdk/generated/types";
+import type { AttachmentPolicy, ProjectSetup } from "../backends/types";
 import openstack from "../profiles/openstack.json";
 import meshcloud from "../profiles/meshcloud.json";
 import rackspace from "../profiles/rackspace.json";
 import evroc from "../profiles/evroc.json";
 
-/** A validated profile. */
-export interface Profile {
-  name: string;
-  description?: string;
-  newGroupRules: DefaultRuleSpec[];
-  /** Protocol names a rule may use; `any` is always allowed. */
-  protocols: string[];
-  /** Whether a protocol may be given as a number 0-255. */
-  protocolNumbers: boolean;
-  /** Protocols whose rules may carry a port range. */
-  portProtocols: string[];
-  /** Whether ICMP rules may carry a type and code. */
-  icmpTypeCode: boolean;
-  /** Kinds of remote a rule may name. */
-  remotes: Array<"cidr" | "group" | "subnet">;
-  /** Networks every project has. */
-  builtinNetworks: Array<{ name: string; id: string; subnets: string[] }>;
-  /** Names of the only networks whose ports take groups; absent: all. */
-  attachableNetworks?: string[];
-  /** Whether servers may get groups at launch. */
-  groupsAtLaunch: boolean;
-  /** Most groups on one port; absent: unlimited. */
-  groupsPerPort?: number;
-  /** Fewest groups a server must keep. */
-  minGroupsPerServer: number;
-  /** Default group a server launched without groups gets. */
-  launchGroup?: string;
-  /** Default group a port holds only while it has no other group. */
-  fallbackGroup?: string;
-  /** Groups every project has (names reserved). */
-  defaultGroups: Array<{
-    name: string;
-    description: string;
-    rules: Array<{
-      direction: "ingress" | "egress";
-      ethertype: "IPv4" | "IPv6";
-      protocol?: string;
-      portRangeMin?: number;
-      portRangeMax?: number;
-      remoteIpPrefix?: string;
-      remoteMembers?: boolean;
-    }>;
-  }>;
-  quotas: { groups?: number; rules?: number; rulesPerGroup?: number };
-}
+/** A validated profile: the `Profile` definition of schema.json (types generated from it). */
+export type Profile = ProfileData;
 
 /** Names of the built-in profiles. */
 export const BUILTIN_PROFILES: Record<string, unknown> = { openstack, meshcloud, rackspace, evroc };

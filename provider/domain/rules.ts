@@ -3,6 +3,7 @@
  * Pure functions over plain data (no I/O). Values unknown at preview (UNKNOWN) are never reported
  * as invalid: checks that need them are skipped and the values pass through unchanged.
  */
+import type { SecurityGroupRuleOutputs } from "../../sdk/generated/types";
 import { isAnyNetwork, parseCidr, type Family } from "./cidr";
 import { ICMP_PROTOCOLS, IPV6_ONLY_PROTOCOLS, PROTOCOL_ALIASES, PROTOCOL_NAMES, PROTOCOL_NUMBERS, protocolNumber } from "./protocols";
 import type { Profile } from "./profiles";
@@ -24,21 +25,11 @@ export interface RuleInput {
   description?: unknown;
 }
 
-/** A rule in canonical form: what `check` returns and the backend stores. */
-export interface CanonicalRule {
-  securityGroupId: string;
-  direction: "ingress" | "egress";
-  ethertype: Family;
-  /** Lower-case name, a number as a string where no name is known, or `any`. */
-  protocol: string;
-  /** Absent means all ports (or, for ICMP, all types). */
-  portRangeMin?: number;
-  portRangeMax?: number;
-  remoteIpPrefix?: string;
-  remoteGroupId?: string;
-  remoteSubnetId?: string;
-  description: string;
-}
+/**
+ * A rule in canonical form: what `check` returns and the backend stores — the rule outputs of
+ * schema.json without what only the backend adds (project, timestamps) and the SDK's managedBy.
+ */
+export type CanonicalRule = Omit<SecurityGroupRuleOutputs, "project" | "createdAt" | "updatedAt" | "managedBy">;
 
 /** The outcome of canonicalising: the rule (possibly holding UNKNOWN values), or every failure. */
 export type RuleCheck =
