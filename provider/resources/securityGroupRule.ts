@@ -4,6 +4,7 @@ import { getContext, getProfile } from "../context";
 import type { RuleRecord } from "../backends/types";
 import { canonicalRuleOf, checkRule, newRuleOf, ruleKey, type CanonicalRule } from "../domain/rules";
 import { UNKNOWN, containsUnknown } from "../domain/unknown";
+import { stripProvider } from "./common";
 import { validateInputs } from "../schema";
 
 /** Every field of a rule that is an input; all but `description` replace the rule. */
@@ -19,10 +20,6 @@ export interface SecurityGroupRuleOutputs extends CanonicalRule {
   updatedAt: string;
 }
 
-function stripProvider(props: Record<string, unknown>): Record<string, unknown> {
-  const { __provider: _ignored, ...rest } = props;
-  return rest;
-}
 
 function outputsOf(r: RuleRecord): SecurityGroupRuleOutputs {
   return { ...canonicalRuleOf(r), project: r.project, createdAt: r.createdAt, updatedAt: r.updatedAt };
