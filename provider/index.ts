@@ -14,6 +14,7 @@ import { SETTING_KEYS, type RawConfig } from "./settings";
 import { clientToken } from "./resources/common";
 import { getContext } from "./context";
 import { UNKNOWN } from "./domain/unknown";
+import { adoptionError, compareForAdoption, type ImportTarget } from "./resources/adoption";
 
 export { SecgroupsError } from "./errors";
 export type { StateBackend } from "./backends/types";
@@ -27,10 +28,14 @@ export type ResourceType = "SecurityGroup" | "SecurityGroupRule" | "Network" | "
 export type ResourceImpl = {
   check?(olds: any, news: any): Promise<dynamic.CheckResult>;
   diff?(id: string, olds: any, news: any): Promise<dynamic.DiffResult>;
-  create(inputs: any, clientToken?: string): Promise<dynamic.CreateResult>;
+  create(inputs: any, clientToken?: string, managedBy?: string): Promise<dynamic.CreateResult>;
   read?(id: string, props: any): Promise<dynamic.ReadResult>;
   update?(id: string, olds: any, news: any): Promise<dynamic.UpdateResult>;
   delete?(id: string, props: any): Promise<void>;
+  /** Adoptable types: the object an import id names (see resources/adoption.ts). */
+  resolveImport?(importId: string, inputs: Record<string, unknown>): Promise<ImportTarget | undefined>;
+  /** Called once an adopted object is under management (e.g. to record its manager). */
+  adopted?(target: ImportTarget, managedBy: string | undefined): Promise<void>;
 };
 
 /** Forgets the client token of a recorded object; best effort (a backend that is down keeps it). */
@@ -44,6 +49,39 @@ async function forgetClientToken(id: string, recorded: any): Promise<void> {
   }
 }
 
+/**
+ * `check` of a resource the program imports (`importId`, from the SDK's `import` option): only
+ * on its first check (no old inputs: the resource is not in the stack yet; a replacement of an
+ * imported resource creates a new object), the object must exist and match the program.
+ */
+async function checkImport(type: ResourceType, impl: ResourceImpl, olds: any, importId: unknown, result: dynamic.CheckResult): Promise<dynamic.CheckResult> {
+  const recorded = Object.keys(olds ?? {}).some((k) => k !== "__provider");
+  if (recorded || result.failures?.length) return result;
+  if (!impl.resolveImport || (importId !== UNKNOWN && typeof importId !== "string")) {
+    const reason = impl.resolveImport
+      ? `SG_INVALID_INPUT: the import option must be an id string (property import, got ${JSON.stringify(importId)}); fix: pass the id of the object to adopt`
+      : `SG_INVALID_INPUT: ${type} resources cannot be imported (property import, got ${JSON.stringify(importId)}); allowed: import on SecurityGroup, SecurityGroupRule and ServerAttachment; fix: drop the import option`;
+    return { ...result, failures: [{ property: "importId", reason }] };
+  }
+  if (importId === UNKNOWN) return { ...result, inputs: { ...result.inputs, importId } };
+  const adoption = await compareForAdoption({ type, resolveImport: impl.resolveImport, read: impl.read }, importId as string, result.inputs as Record<string, unknown>);
+  if ("reason" in adoption) return { ...result, failures: [adoption] };
+  if (adoption.failures.length) return { ...result, failures: adoption.failures };
+  return { ...result, inputs: { ...result.inputs, importId } };
+}
+
+/** `create` of an imported resource: compares again (the object may have changed) and takes it over. */
+async function adopt(type: ResourceType, impl: ResourceImpl, importId: string, inputs: Record<string, unknown>, managedBy: string | undefined): Promise<dynamic.CreateResult> {
+  const adoption = await compareForAdoption({ type, resolveImport: impl.resolveImport!, read: impl.read }, importId, inputs);
+  if ("reason" in adoption) throw adoptionError([adoption]);
+  if (adoption.failures.length) throw adoptionError(adoption.failures);
+  if (impl.adopted) await impl.adopted(adoption.target, managedBy);
+  // Read again now that it is managed: outputs that depend on the manager (a group's unmanagedRules).
+  const { target } = adoption;
+  const read = await impl.read!(target.id, { ...target.props, project: target.project, ...(managedBy ? { managedBy } : {}) });
+  return { id: read.id!, outs: read.props };
+}
+
 /** Longest `managedBy` accepted (a URN). */
 const MANAGED_BY_MAX = 2048;
 
@@ -52,12 +90,13 @@ const MANAGED_BY_MAX = 2048;
  * it beside the checked inputs (it never causes a diff); `create` turns it and the inputs into the
  * client token that makes the create idempotent (see `clientToken`).
  */
-function withManagedBy(impl: ResourceImpl): ResourceImpl {
+function withManagedBy(type: ResourceType, impl: ResourceImpl): ResourceImpl {
   return {
     ...impl,
     async check(olds: any, news: any): Promise<dynamic.CheckResult> {
-      const { managedBy, ...rest } = (news ?? {}) as Record<string, unknown>;
-      const result = impl.check ? await impl.check(olds, rest) : { inputs: rest };
+      const { managedBy, importId, ...rest } = (news ?? {}) as Record<string, unknown>;
+      let result = impl.check ? await impl.check(olds, rest) : { inputs: rest };
+      if (importId !== undefined) result = await checkImport(type, impl, olds, importId, result);
       if (managedBy === undefined) return result;
       if (managedBy !== UNKNOWN && (typeof managedBy !== "string" || managedBy.length > MANAGED_BY_MAX)) {
         const failures = [...(result.failures ?? []), {
@@ -73,7 +112,7 @@ function withManagedBy(impl: ResourceImpl): ResourceImpl {
     // skips the provider's diff for `--replace` and tainted resources, and checks replacements
     // with empty olds; see README "Crash safety" for the case this leaves.)
     async diff(id: string, olds: any, news: any): Promise<dynamic.DiffResult> {
-      const { managedBy: _ignored, ...rest } = (news ?? {}) as Record<string, unknown>;
+      const { managedBy: _ignored, importId: _adopted, ...rest } = (news ?? {}) as Record<string, unknown>;
       const result = await impl.diff!(id, olds, rest);
       await forgetClientToken(id, olds);
       return result;
@@ -91,12 +130,15 @@ function withManagedBy(impl: ResourceImpl): ResourceImpl {
       };
     },
     async create(inputs: any): Promise<dynamic.CreateResult> {
-      const { managedBy, ...rest } = (inputs ?? {}) as Record<string, unknown>;
-      const created = await impl.create(rest, clientToken(managedBy, rest));
+      const { managedBy, importId, ...rest } = (inputs ?? {}) as Record<string, unknown>;
+      const urn = typeof managedBy === "string" ? managedBy : undefined;
+      const created = typeof importId === "string"
+        ? await adopt(type, impl, importId, rest, urn)
+        : await impl.create(rest, clientToken(managedBy, rest), urn);
       return managedBy === undefined ? created : { ...created, outs: { ...created.outs, managedBy } };
     },
     async update(id: string, olds: any, news: any): Promise<dynamic.UpdateResult> {
-      const { managedBy, ...rest } = (news ?? {}) as Record<string, unknown>;
+      const { managedBy, importId: _adopted, ...rest } = (news ?? {}) as Record<string, unknown>;
       const updated = impl.update ? await impl.update(id, olds, rest) : { outs: { ...olds, ...rest } };
       return managedBy === undefined ? updated : { ...updated, outs: { ...updated.outs, managedBy } };
     },
@@ -104,11 +146,11 @@ function withManagedBy(impl: ResourceImpl): ResourceImpl {
 }
 
 const IMPLEMENTATIONS: Record<ResourceType, ResourceImpl> = {
-  SecurityGroup: withManagedBy(securityGroupProvider),
-  SecurityGroupRule: withManagedBy(securityGroupRuleProvider),
-  Network: withManagedBy(networkProvider),
-  Server: withManagedBy(serverProvider),
-  ServerAttachment: withManagedBy(serverAttachmentProvider),
+  SecurityGroup: withManagedBy("SecurityGroup", securityGroupProvider),
+  SecurityGroupRule: withManagedBy("SecurityGroupRule", securityGroupRuleProvider),
+  Network: withManagedBy("Network", networkProvider),
+  Server: withManagedBy("Server", serverProvider),
+  ServerAttachment: withManagedBy("ServerAttachment", serverAttachmentProvider),
 };
 
 /** The implementation of `type`; throws for a type this version does not know. */

@@ -1,6 +1,6 @@
 /** The Network resource class. */
 import * as pulumi from "@pulumi/pulumi";
-import { managedBy } from "./managedBy";
+import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { shimProvider } from "./shim";
 
 /** Inputs of a Network. */
@@ -29,7 +29,7 @@ export class Network extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.CustomResourceOptions) {
     super(shimProvider("Network"), name,
-      { name: args.name ?? name, subnets: args.subnets, project: args.project, createdAt: undefined, managedBy: managedBy("Network", name, opts) },
-      opts, "secgroups", "Network");
+      { name: args.name ?? name, subnets: args.subnets, project: args.project, createdAt: undefined, managedBy: managedBy("Network", name, opts), importId: importIdOf(opts) },
+      withoutImport(opts), "secgroups", "Network");
   }
 }

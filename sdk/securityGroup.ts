@@ -1,8 +1,9 @@
 /** The SecurityGroup resource class users instantiate. */
 import * as pulumi from "@pulumi/pulumi";
-import { managedBy } from "./managedBy";
+import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { shimProvider } from "./shim";
 import type { Peer } from "./peer";
+import type { UnmanagedRule } from "./generated/types";
 import type { Port } from "./port";
 import { SecurityGroupRule } from "./securityGroupRule";
 
@@ -44,6 +45,8 @@ export class SecurityGroup extends pulumi.dynamic.Resource {
   declare public readonly updatedAt: pulumi.Output<string>;
   /** Ids of the rules the profile created with the group. */
   declare public readonly defaultRuleIds: pulumi.Output<string[]>;
+  /** Rules no resource of this stack manages (added outside the program); refresh updates them. */
+  declare public readonly unmanagedRules: pulumi.Output<UnmanagedRule[]>;
 
   /** URN of this resource; makes its create idempotent (set by the SDK). */
   declare public readonly managedBy: pulumi.Output<string>;
@@ -63,9 +66,11 @@ export class SecurityGroup extends pulumi.dynamic.Resource {
         createdAt: undefined,
         updatedAt: undefined,
         defaultRuleIds: undefined,
+        unmanagedRules: undefined,
         managedBy: managedBy("SecurityGroup", name, opts),
+        importId: importIdOf(opts),
       },
-      opts,
+      withoutImport(opts),
       "secgroups",
       "SecurityGroup",
     );

@@ -1,6 +1,6 @@
 /** The SecurityGroupRule resource class users instantiate. */
 import * as pulumi from "@pulumi/pulumi";
-import { managedBy } from "./managedBy";
+import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { shimProvider } from "./shim";
 
 /** Inputs of a SecurityGroupRule (see the README reference, generated from schema.json). */
@@ -78,10 +78,11 @@ export class SecurityGroupRule extends pulumi.dynamic.Resource {
         createdAt: undefined,
         updatedAt: undefined,
         managedBy: managedBy("SecurityGroupRule", name, opts),
+        importId: importIdOf(opts),
       },
       // Any change but description replaces the rule; the new one is created before the old one
       // is deleted (the canonical form guarantees the two never collide as duplicates).
-      { deleteBeforeReplace: false, ...opts },
+      { deleteBeforeReplace: false, ...withoutImport(opts) },
       "secgroups",
       "SecurityGroupRule",
     );

@@ -1,6 +1,6 @@
 /** The Server resource class. */
 import * as pulumi from "@pulumi/pulumi";
-import { managedBy } from "./managedBy";
+import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { shimProvider } from "./shim";
 
 /** Inputs of a Server. */
@@ -48,6 +48,7 @@ export class Server extends pulumi.dynamic.Resource {
   constructor(name: string, args: ServerArgs, opts?: pulumi.CustomResourceOptions) {
     super(shimProvider("Server"), name, {
       managedBy: managedBy("Server", name, opts),
+      importId: importIdOf(opts),
       name: args.name ?? name,
       networks: args.networks,
       securityGroupIds: args.securityGroupIds,
@@ -57,6 +58,6 @@ export class Server extends pulumi.dynamic.Resource {
       status: undefined,
       ports: undefined,
       createdAt: undefined,
-    }, opts, "secgroups", "Server");
+    }, withoutImport(opts), "secgroups", "Server");
   }
 }

@@ -1,6 +1,6 @@
 /** The ServerAttachment resource class. */
 import * as pulumi from "@pulumi/pulumi";
-import { managedBy } from "./managedBy";
+import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { shimProvider } from "./shim";
 
 /** Inputs of a ServerAttachment. */
@@ -32,12 +32,13 @@ export class ServerAttachment extends pulumi.dynamic.Resource {
   constructor(name: string, args: ServerAttachmentArgs, opts?: pulumi.CustomResourceOptions) {
     super(shimProvider("ServerAttachment"), name, {
       managedBy: managedBy("ServerAttachment", name, opts),
+      importId: importIdOf(opts),
       serverId: args.serverId,
       securityGroupId: args.securityGroupId,
       network: args.network,
       waitForActiveSeconds: args.waitForActiveSeconds,
       project: undefined,
       portIds: undefined,
-    }, opts, "secgroups", "ServerAttachment");
+    }, withoutImport(opts), "secgroups", "ServerAttachment");
   }
 }

@@ -140,6 +140,9 @@ export const MIGRATIONS: Migration[] = [
    CREATE INDEX networks_token ON networks (project, client_token);
    CREATE INDEX servers_token ON servers (project, client_token);
    CREATE INDEX attachments_token ON attachments (project, client_token);`,
+  // 5: which program resource manages a rule (its URN), so a group can list the rules no
+  // resource of its own stack manages (added by another stack, the CLI, or by hand).
+  `ALTER TABLE security_group_rules ADD COLUMN managed_by TEXT;`,
 ];
 
 /** Tables whose rows a create makes, and so may carry a client token. */
@@ -201,6 +204,7 @@ function ruleFromRow(r: Row): RuleRecord {
     isDefault: flag(r.is_default),
     createdAt: String(r.created_at),
     updatedAt: String(r.updated_at),
+    ...(r.managed_by !== null && r.managed_by !== undefined ? { managedBy: String(r.managed_by) } : {}),
   };
 }
 
@@ -286,13 +290,14 @@ export class SqlStore implements StateBackend {
       ethertype: rule.ethertype, protocol: rule.protocol, portRangeMin: rule.portRangeMin,
       portRangeMax: rule.portRangeMax, remoteIpPrefix: rule.remoteIpPrefix, remoteGroupId: rule.remoteGroupId,
       remoteSubnetId: rule.remoteSubnetId, description: rule.description, isDefault, createdAt: at, updatedAt: at,
+      ...(rule.managedBy ? { managedBy: rule.managedBy } : {}),
     };
     (await tx.run(`INSERT INTO security_group_rules (id, project, security_group_id, direction, ethertype, protocol,
          port_range_min, port_range_max, remote_ip_prefix, remote_group_id, remote_subnet_id, description,
-         is_default, created_at, updated_at, rule_key)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [record.id, project, record.securityGroupId, record.direction, record.ethertype, record.protocol,
+         is_default, created_at, updated_at, rule_key, managed_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [record.id, project, record.securityGroupId, record.direction, record.ethertype, record.protocol,
       record.portRangeMin, record.portRangeMax, record.remoteIpPrefix, record.remoteGroupId, record.remoteSubnetId,
-      record.description, isDefault ? 1 : 0, at, at, rule.key]));
+      record.description, isDefault ? 1 : 0, at, at, rule.key, rule.managedBy ?? null]));
     return record;
   }
 
@@ -781,6 +786,19 @@ export class SqlStore implements StateBackend {
   async getServer(project: string, id: string): Promise<ServerRecord | undefined> {
     return this.read(async (tx) => {
       return await this.serverRow(tx, project, id);
+    });
+  }
+
+  async groupProject(id: string): Promise<string | undefined> {
+    return this.read(async (tx) => {
+      const row = (await tx.get("SELECT project FROM security_groups WHERE id = ?", [id]));
+      return row ? String(row.project) : undefined;
+    });
+  }
+
+  async setRuleManagedBy(project: string, id: string, managedBy: string): Promise<void> {
+    await this.write(async (tx) => {
+      await tx.run("UPDATE security_group_rules SET managed_by = ? WHERE project = ? AND id = ?", [managedBy, project, id]);
     });
   }
 

@@ -44,6 +44,8 @@ export interface RuleRecord {
   isDefault: boolean;
   createdAt: string;
   updatedAt: string;
+  /** URN of the program resource that manages the rule (created or adopted it); absent: none. */
+  managedBy?: string;
 }
 
 /** A rule the profile gives every new group: all protocols, ports and remotes of one family. */
@@ -88,7 +90,7 @@ export interface GroupState {
 /** A rule to create: canonical fields (null = any) and its duplicate key from the domain core. */
 export type NewRule = Pick<RuleRecord,
   "securityGroupId" | "direction" | "ethertype" | "protocol" | "portRangeMin" | "portRangeMax" |
-  "remoteIpPrefix" | "remoteGroupId" | "remoteSubnetId" | "description"> & {
+  "remoteIpPrefix" | "remoteGroupId" | "remoteSubnetId" | "description" | "managedBy"> & {
   /** `ruleKey()` of the rule: equal keys are duplicates. */
   key: string;
   /** Idempotency key of this create request (see SqlStore.byToken); a retry with it returns the first result. */
@@ -234,6 +236,10 @@ export interface StateBackend {
   createServer(server: NewServer, policy: AttachmentPolicy): Promise<ServerRecord>;
   /** The server with this id, or undefined. */
   getServer(project: string, id: string): Promise<ServerRecord | undefined>;
+  /** The project of the group with this id (ids are unique across projects), or undefined. */
+  groupProject(id: string): Promise<string | undefined>;
+  /** Records which program resource (URN) manages a rule, e.g. after it adopted the rule. */
+  setRuleManagedBy(project: string, id: string, managedBy: string): Promise<void>;
   /** The project of the server with this id (ids are unique across projects), or undefined. */
   serverProject(id: string): Promise<string | undefined>;
   /** Puts a server into ERROR (what a failed boot does; for operators and tests). */

@@ -2,7 +2,8 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type * as schema from "../../sdk/generated/types";
 import { getContext, getProfile, getSettings } from "../context";
-import type { GroupState } from "../backends/types";
+import type { GroupState, RuleRecord, StateBackend } from "../backends/types";
+import type { ImportTarget } from "./adoption";
 import { checkDefaultProject, validateInputs, type CheckFailure } from "../schema";
 import { UNKNOWN, containsUnknown } from "../domain/unknown";
 import { stripProvider } from "./common";
@@ -60,7 +61,39 @@ export function diffSecurityGroup(olds: Record<string, unknown>, news: Record<st
   return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };
 }
 
-function outputsOf(state: GroupState, deleteDefaultRules: boolean): SecurityGroupOutputs {
+/** `urn:pulumi:STACK::PROJECT::` of a URN: what every resource of one stack shares. */
+function stackOf(urn: string | undefined): string | undefined {
+  const parts = urn?.split("::");
+  return parts && parts.length >= 3 ? `${parts[0]}::${parts[1]}::` : undefined;
+}
+
+/**
+ * The group's rules that no resource of the group's own stack manages and that are not its
+ * default rules: added by another stack, the CLI or by hand. They are an output, so `pulumi
+ * refresh` (and `preview --refresh`) shows a rule added or removed outside the program.
+ */
+export function unmanagedRulesOf(rules: RuleRecord[], managedBy: string | undefined): schema.UnmanagedRule[] {
+  const stack = stackOf(managedBy);
+  return rules
+    .filter((r) => !r.isDefault && !(stack && r.managedBy?.startsWith(stack)))
+    .map((r) => {
+      const shown: schema.UnmanagedRule = { id: r.id, direction: r.direction, ethertype: r.ethertype, protocol: r.protocol ?? "any" };
+      if (r.portRangeMin !== null) shown.portRangeMin = r.portRangeMin;
+      if (r.portRangeMax !== null) shown.portRangeMax = r.portRangeMax;
+      if (r.remoteIpPrefix !== null) shown.remoteIpPrefix = r.remoteIpPrefix;
+      if (r.remoteGroupId !== null) shown.remoteGroupId = r.remoteGroupId;
+      if (r.remoteSubnetId !== null) shown.remoteSubnetId = r.remoteSubnetId;
+      if (r.description !== "") shown.description = r.description;
+      if (r.managedBy) shown.managedBy = r.managedBy;
+      return shown;
+    });
+}
+
+async function unmanagedRules(backend: StateBackend, g: GroupState["group"], managedBy: unknown): Promise<schema.UnmanagedRule[]> {
+  return unmanagedRulesOf(await backend.listRules(g.project, g.id), typeof managedBy === "string" ? managedBy : undefined);
+}
+
+function outputsOf(state: GroupState, deleteDefaultRules: boolean, unmanaged: schema.UnmanagedRule[]): SecurityGroupOutputs {
   const g = state.group;
   return {
     name: g.name,
@@ -73,6 +106,7 @@ function outputsOf(state: GroupState, deleteDefaultRules: boolean): SecurityGrou
     createdAt: g.createdAt,
     updatedAt: g.updatedAt,
     defaultRuleIds: state.defaultRuleIds,
+    unmanagedRules: unmanaged,
   };
 }
 
@@ -91,7 +125,7 @@ export const securityGroupProvider = {
     return diffSecurityGroup(olds, news);
   },
 
-  async create(inputs: SecurityGroupInputs, token?: string): Promise<dynamic.CreateResult> {
+  async create(inputs: SecurityGroupInputs, token?: string, managedBy?: string): Promise<dynamic.CreateResult> {
     const { backend, profile } = getContext();
     const state = await backend.createGroup({
       project: inputs.project,
@@ -103,7 +137,8 @@ export const securityGroupProvider = {
       ...(profile.quotas.groups !== undefined ? { groupQuota: profile.quotas.groups } : {}),
       ...(token ? { clientToken: token } : {}),
     });
-    return { id: state.group.id, outs: outputsOf(state, inputs.deleteDefaultRules) };
+    // A new group has only its default rules; a retried create may find rules added since.
+    return { id: state.group.id, outs: outputsOf(state, inputs.deleteDefaultRules, token ? await unmanagedRules(backend, state.group, managedBy) : []) };
   },
 
   async read(id: string, props: Partial<SecurityGroupOutputs>): Promise<dynamic.ReadResult> {
@@ -114,7 +149,7 @@ export const securityGroupProvider = {
     const deleteDefaultRules = profile.newGroupRules.length > 0
       ? state.defaultRuleIds.length === 0
       : props.deleteDefaultRules ?? false;
-    const outs = outputsOf(state, deleteDefaultRules);
+    const outs = outputsOf(state, deleteDefaultRules, await unmanagedRules(backend, state.group, props.managedBy));
     return { id, props: outs, inputs: inputsOf(outs) };
   },
 
@@ -129,11 +164,19 @@ export const securityGroupProvider = {
         ? { deleteDefaultRules: news.deleteDefaultRules, defaultRules: profile.newGroupRules }
         : {}),
     });
-    return { outs: outputsOf(state, news.deleteDefaultRules) };
+    return { outs: outputsOf(state, news.deleteDefaultRules, await unmanagedRules(backend, state.group, olds.managedBy)) };
   },
 
   async delete(id: string, props: SecurityGroupOutputs): Promise<void> {
     const { backend } = getContext();
     await backend.deleteGroup(props.project, id);
+  },
+
+  /** An import id is the group's id or its name in the program's project. */
+  async resolveImport(importId: string, inputs: Record<string, unknown>): Promise<ImportTarget | undefined> {
+    const { backend } = getContext();
+    const project = String(inputs.project);
+    const group = (await backend.getGroup(project, importId))?.group ?? await backend.findGroupByName(project, importId);
+    return group && { project, id: group.id, label: `security group ${group.name} (${group.id}) of project ${project}` };
   },
 };

@@ -1,6 +1,7 @@
 /** SecurityGroupRule: check/diff/create/read/update/delete, wiring the rule core to the backend. */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { getContext, getProfile } from "../context";
+import type { ImportTarget } from "./adoption";
 import type { RuleRecord } from "../backends/types";
 import { canonicalRuleOf, checkRule, newRuleOf, ruleKey, type CanonicalRule } from "../domain/rules";
 import { UNKNOWN, containsUnknown } from "../domain/unknown";
@@ -56,9 +57,9 @@ export const securityGroupRuleProvider = {
     return diffSecurityGroupRule(olds, news);
   },
 
-  async create(inputs: CanonicalRule, token?: string): Promise<dynamic.CreateResult> {
+  async create(inputs: CanonicalRule, token?: string, managedBy?: string): Promise<dynamic.CreateResult> {
     const { backend, profile } = getContext();
-    const record = await backend.createRule({ ...newRuleOf(inputs), ...(token ? { clientToken: token } : {}) }, {
+    const record = await backend.createRule({ ...newRuleOf(inputs), ...(token ? { clientToken: token } : {}), ...(managedBy ? { managedBy } : {}) }, {
       profile: profile.name,
       ...(profile.quotas.rules !== undefined ? { rulesPerProject: profile.quotas.rules } : {}),
       ...(profile.quotas.rulesPerGroup !== undefined ? { rulesPerGroup: profile.quotas.rulesPerGroup } : {}),
@@ -82,5 +83,27 @@ export const securityGroupRuleProvider = {
   async delete(id: string, props: SecurityGroupRuleOutputs): Promise<void> {
     const { backend } = getContext();
     await backend.deleteRule(props.project, id);
+  },
+
+  /** An import id is the rule's id; a group's default rules belong to the group and are refused. */
+  async resolveImport(importId: string, inputs: Record<string, unknown>): Promise<ImportTarget | undefined> {
+    const { backend, settings } = getContext();
+    const groupId = inputs.securityGroupId;
+    const project = (typeof groupId === "string" ? await backend.groupProject(groupId) : undefined) ?? settings.project;
+    const rule = await backend.getRule(project, importId);
+    if (!rule) return undefined;
+    const target: ImportTarget = { project, id: rule.id, label: `rule ${rule.id} of group ${rule.securityGroupId}` };
+    if (rule.isDefault) {
+      target.failures = [{
+        property: "importId",
+        reason: `SG_IMPORT_MISMATCH: rule ${rule.id} is a default rule of group ${rule.securityGroupId}, which the group manages (property import, got ${JSON.stringify(importId)}); fix: leave default rules to the group (deleteDefaultRules: true removes them), and declare your own rule instead`,
+      }];
+    }
+    return target;
+  },
+
+  /** Records the adopting resource as the rule's manager (its group no longer lists it as unmanaged). */
+  async adopted(target: ImportTarget, managedBy: string | undefined): Promise<void> {
+    if (managedBy) await getContext().backend.setRuleManagedBy(target.project, target.id, managedBy);
   },
 };

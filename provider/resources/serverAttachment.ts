@@ -11,6 +11,7 @@ import { attachmentPolicy } from "../domain/profiles";
 import { UNKNOWN, containsUnknown } from "../domain/unknown";
 import { validateInputs, type CheckFailure } from "../schema";
 import { changedFields, sleep, stripProvider } from "./common";
+import type { ImportTarget } from "./adoption";
 
 type AttachmentInputs = schema.ServerAttachmentInputs & { waitForActiveSeconds: number; project: string };
 
@@ -124,5 +125,35 @@ export const serverAttachmentProvider = {
   async delete(id: string, props: schema.ServerAttachmentOutputs): Promise<void> {
     const { backend, profile } = getContext();
     await backend.deleteAttachment(props.project, id, attachmentPolicy(profile));
+  },
+
+  /**
+   * An import id is the attachment's id or `SERVER_ID/GROUP_ID`. The network is compared here:
+   * the program may name it by name or id, the backend keeps the id (or none: every network).
+   */
+  async resolveImport(importId: string, inputs: Record<string, unknown>): Promise<ImportTarget | undefined> {
+    const { backend, settings } = getContext();
+    const serverId = typeof inputs.serverId === "string" ? inputs.serverId : importId.split("/")[0]!;
+    const project = (await backend.serverProject(serverId)) ?? settings.project;
+    const [server, group] = importId.split("/");
+    const a = await backend.getAttachment(project, importId) ??
+      (group !== undefined ? (await backend.listAttachments(project)).find((x) => x.serverId === server && x.securityGroupId === group) : undefined);
+    if (!a) return undefined;
+    const target: ImportTarget = {
+      project, id: a.id, label: `attachment ${a.id} of group ${a.securityGroupId} to server ${a.serverId}`,
+      props: { waitForActiveSeconds: inputs.waitForActiveSeconds, ...(inputs.network !== undefined ? { network: inputs.network } : {}) },
+    };
+    const wanted = inputs.network;
+    if (wanted !== UNKNOWN) {
+      const wantedId = typeof wanted === "string" ? (await backend.getNetwork(project, wanted))?.id ?? wanted : null;
+      if (wantedId !== a.networkId) {
+        const actual = a.networkId === null ? "every attachable network (network absent)" : `network ${a.networkId}`;
+        target.failures = [{
+          property: "network",
+          reason: `SG_IMPORT_MISMATCH: ${target.label} is made for ${actual} (property network, got ${JSON.stringify(wanted ?? null)}); fix: ${a.networkId === null ? "leave network out" : `set network to ${JSON.stringify(a.networkId)}`} to adopt it as it is`,
+        }];
+      }
+    }
+    return target;
   },
 };

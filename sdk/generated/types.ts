@@ -52,6 +52,34 @@ export interface SecurityGroupOutputs {
   defaultRuleIds: string[];
   /** URN of this resource (set by the SDK); makes its create idempotent. */
   managedBy?: string;
+  /** Rules of the group that no resource of the group's own stack manages and that are not its default rules: added by another stack, the `secgroups` CLI or by hand. Read from the backend on create, update and refresh, so `pulumi preview --refresh` shows a rule added or removed outside the program. Oldest first. */
+  unmanagedRules?: UnmanagedRule[];
+}
+
+/** A rule of a group that the group's stack does not manage, as SecurityGroup.unmanagedRules shows it (absent fields: any). */
+export interface UnmanagedRule {
+  /** Rule id. */
+  id: string;
+  /** Traffic into or out of the port. */
+  direction: "ingress" | "egress";
+  /** IP family. */
+  ethertype: "IPv4" | "IPv6";
+  /** Canonical protocol name or number; `any` for all protocols. */
+  protocol: string;
+  /** First port, or the ICMP type. */
+  portRangeMin?: number;
+  /** Last port, or the ICMP code. */
+  portRangeMax?: number;
+  /** Remote CIDR. */
+  remoteIpPrefix?: string;
+  /** Remote group id. */
+  remoteGroupId?: string;
+  /** Remote subnet id. */
+  remoteSubnetId?: string;
+  /** The rule's description, when it has one. */
+  description?: string;
+  /** URN of the resource (of another stack) that manages the rule, when one does. */
+  managedBy?: string;
 }
 
 /** One rule of a security group. Only `description` changes in place; any other change replaces the rule (the new one is created before the old one is deleted). */
