@@ -55,6 +55,11 @@ const EXIT_CODES_HELP = [
   `  ${EXIT.internal}  internal error (please report it)`,
 ];
 
+/** The end of every help text: the flags every command takes, and the exit codes. */
+function commonHelp(): string[] {
+  return ["", "options of every command:", ...optionLines(GLOBAL_OPTIONS), "", ...EXIT_CODES_HELP];
+}
+
 /** `secgroups --help`, or one command's help. */
 export function helpText(command?: Command): string {
   if (command) {
@@ -63,11 +68,7 @@ export function helpText(command?: Command): string {
       "",
       `${command.summary}.`,
       ...(command.options.length ? ["", "options:", ...optionLines(command.options)] : []),
-      "",
-      "options of every command:",
-      ...optionLines(GLOBAL_OPTIONS),
-      "",
-      ...EXIT_CODES_HELP,
+      ...commonHelp(),
     ].join("\n");
   }
   const names = COMMANDS.map((c) => [...c.words, ...c.args.map((a) => (a.required ? a.name : `[${a.name}]`)),
@@ -81,11 +82,7 @@ export function helpText(command?: Command): string {
     "commands:",
     ...COMMANDS.map((c, i) => `  ${names[i]!.padEnd(width)}  ${c.summary}`),
     `  ${"help [COMMAND]".padEnd(width)}  this help, or one command's`,
-    "",
-    "options of every command:",
-    ...optionLines(GLOBAL_OPTIONS),
-    "",
-    ...EXIT_CODES_HELP,
+    ...commonHelp(),
   ].join("\n");
 }
 

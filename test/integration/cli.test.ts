@@ -71,6 +71,17 @@ async function fill(backend: StateBackend): Promise<Filled> {
   };
 }
 
+/** Checks the CLI is built, then fills the backend at `url` through the provider's backend code and closes it. */
+async function fillAt(url: string, dir: string): Promise<Filled> {
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run bash scripts/build.sh first (the test command does)`);
+  const backend = openBackend(url, dir);
+  try {
+    return await fill(backend);
+  } finally {
+    await backend.close();
+  }
+}
+
 /** `2026-11-23T17:55:01.123Z` → `2026-11-23T17:55:01Z`. */
 const sec = (ts: string) => ts.replace(/\.\d+Z$/, "Z");
 
@@ -80,15 +91,9 @@ describe("secgroups CLI on an SQLite backend", () => {
   let data: Filled;
 
   beforeAll(async () => {
-    if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run bash scripts/build.sh first (the test command does)`);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "secgroups-cli-"));
     url = `sqlite:${path.join(dir, "cloud.db")}`;
-    const backend = openBackend(url, dir);
-    try {
-      data = await fill(backend);
-    } finally {
-      await backend.close();
-    }
+    data = await fillAt(url, dir);
   });
 
   afterAll(() => {
@@ -368,15 +373,9 @@ describe("secgroups CLI on a PostgreSQL backend", () => {
   let data: Filled;
 
   beforeAll(async () => {
-    if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run bash scripts/build.sh first (the test command does)`);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "secgroups-cli-pg-"));
     pg = await startPostgres("secgroups_cli");
-    const backend = openBackend(pg.url, dir);
-    try {
-      data = await fill(backend);
-    } finally {
-      await backend.close();
-    }
+    data = await fillAt(pg.url, dir);
   });
 
   afterAll(() => {
