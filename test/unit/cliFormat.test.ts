@@ -123,6 +123,8 @@ describe("wrapping", () => {
   it("breaks after the last comma that fits, keeping the comma", () => {
     expect(wrapLine("a='1', b='2', c='3'", 13)).toEqual(["a='1', b='2',", "c='3'"]);
     expect(wrapLine("a='1', b='2', c='3'", 12)).toEqual(["a='1',", "b='2', c='3'"]);
+    // A value with spaces stays whole when a comma before it allows: never `b='x y` / `z'`.
+    expect(wrapLine("a='1', b='x y z'", 14)).toEqual(["a='1',", "b='x y z'"]);
   });
 
   it("falls back to the last space, then to a hard break", () => {
