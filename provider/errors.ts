@@ -3,6 +3,7 @@ export type ErrorCode =
   | "SG_INVALID_INPUT"
   | "SG_NAME_TAKEN"
   | "SG_NOT_FOUND"
+  | "SG_AMBIGUOUS_NAME"
   | "SG_GROUP_NOT_FOUND"
   | "SG_RULE_EXISTS"
   | "SG_QUOTA_EXCEEDED"

@@ -11,14 +11,24 @@ export { maskUrl };
 const ALLOWED = "sqlite:PATH (absolute, or relative to the program directory) or postgres://USER@HOST:PORT/DATABASE";
 
 /**
+ * The file an `sqlite:` backend URL names, resolved against `baseDir`; undefined for other URLs,
+ * "" for an sqlite URL without a path.
+ */
+export function sqliteFileOf(url: string, baseDir: string): string | undefined {
+  if (!url.startsWith("sqlite:")) return undefined;
+  let file = url.slice("sqlite:".length);
+  if (file.startsWith("//")) file = file.slice(2);
+  return file ? path.resolve(baseDir, file) : "";
+}
+
+/**
  * Opens the backend `url`; a relative sqlite path is resolved against `baseDir`. `password` is the
  * PostgreSQL password (secgroups:backendPassword or PGPASSWORD); it overrides one in the URL.
  * No I/O beyond creating the SQLite file: the schema is migrated on first use.
  */
 export function openBackend(url: string, baseDir: string, password?: string): StateBackend {
-  if (url.startsWith("sqlite:")) {
-    let file = url.slice("sqlite:".length);
-    if (file.startsWith("//")) file = file.slice(2);
+  const file = sqliteFileOf(url, baseDir);
+  if (file !== undefined) {
     if (!file) {
       throw new SecgroupsError("SG_BACKEND_INVALID", {
         property: "secgroups:backend",
@@ -28,7 +38,7 @@ export function openBackend(url: string, baseDir: string, password?: string): St
         fix: "set secgroups:backend to e.g. sqlite:.secgroups/cloud.db",
       });
     }
-    return new SqliteBackend(path.resolve(baseDir, file));
+    return new SqliteBackend(file);
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   if (scheme === "postgres" || scheme === "postgresql") {

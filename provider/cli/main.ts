@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+/**
+ * `secgroups`: reads a pulumi-secgroups state backend and prints its security groups, rules and
+ * servers as the openstack CLI would. Settings as the provider's: flag first, `SECGROUPS_*`
+ * environment second, default third. Read-only: it never creates a backend. Errors are one line
+ * `CODE: problem (property P, got V); allowed: A; fix: F`, never a stack trace; exit codes in exit.ts.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { openBackend, sqliteFileOf } from "../backends";
+import type { StateBackend } from "../backends/types";
+import { loadProfile } from "../domain/profiles";
+import { SecgroupsError, messageOf } from "../errors";
+import { resolveSettings, type Settings } from "../settings";
+import { GLOBAL_OPTIONS, parseArgs, usageOf } from "./args";
+import { COMMANDS, type Command, type OptionSpec } from "./commands";
+import { EXIT, UsageError, exitCodeOf, type ExitCode } from "./exit";
+
+/** What the CLI reads and writes; the process's own when run as a program. */
+export interface CliIo {
+  argv: readonly string[];
+  env: NodeJS.ProcessEnv;
+  /** Relative paths (backend, profile) resolve against it; the default backend lives under it. */
+  cwd: string;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Columns of the terminal stdout goes to; undefined when it is not a terminal (no wrapping). */
+  terminalWidth: number | undefined;
+}
+
+/** The package's version, from the package.json above this file (in the sources or in dist/). */
+function version(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, "package.json");
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "pulumi-secgroups") return pkg.version ?? "unknown";
+    }
+    if (path.dirname(dir) === dir) return "unknown";
+  }
+}
+
+function optionLines(options: readonly OptionSpec[]): string[] {
+  const label = (o: OptionSpec) => `--${o.name}${o.value ? ` ${o.value}` : ""}`;
+  const width = Math.max(...options.map((o) => label(o).length));
+  return options.map((o) => `  ${label(o).padEnd(width)}  ${o.description}`);
+}
+
+const EXIT_CODES_HELP = [
+  "exit codes:",
+  `  ${EXIT.ok}  success`,
+  `  ${EXIT.notFound}  not found: no group or server of the project has that name or id, or several servers have that name`,
+  `  ${EXIT.usage}  usage: unknown command or flag, missing or extra argument, bad --format or --max-width, invalid --profile`,
+  `  ${EXIT.backend}  backend invalid, missing or unreachable (SG_BACKEND_INVALID, SG_BACKEND_UNAVAILABLE)`,
+  `  ${EXIT.internal}  internal error (please report it)`,
+];
+
+/** The end of every help text: the flags every command takes, and the exit codes. */
+function commonHelp(): string[] {
+  return ["", "options of every command:", ...optionLines(GLOBAL_OPTIONS), "", ...EXIT_CODES_HELP];
+}
+
+/** `secgroups --help`, or one command's help. */
+export function helpText(command?: Command): string {
+  if (command) {
+    return [
+      usageOf(command),
+      "",
+      `${command.summary}.`,
+      ...(command.options.length ? ["", "options:", ...optionLines(command.options)] : []),
+      ...commonHelp(),
+    ].join("\n");
+  }
+  const names = COMMANDS.map((c) => [...c.words, ...c.args.map((a) => (a.required ? a.name : `[${a.name}]`)),
+    ...c.options.map((o) => `[--${o.name} ${o.value ?? ""}]`.replace(" ]", "]"))].join(" "));
+  const width = Math.max(...names.map((n) => n.length));
+  return [
+    "secgroups: read the security groups, rules and servers of a pulumi-secgroups backend",
+    "",
+    usageOf(),
+    "",
+    "commands:",
+    ...COMMANDS.map((c, i) => `  ${names[i]!.padEnd(width)}  ${c.summary}`),
+    `  ${"help [COMMAND]".padEnd(width)}  this help, or one command's`,
+    ...commonHelp(),
+  ].join("\n");
+}
+
+/**
+ * Opens the backend for reading. An `sqlite:` file that does not exist is SG_BACKEND_UNAVAILABLE:
+ * opening would create an empty backend, and a reader must not create one.
+ */
+function openForReading(settings: Settings): StateBackend {
+  const file = sqliteFileOf(settings.backend, settings.programDir);
+  if (file && !fs.existsSync(file)) {
+    throw new SecgroupsError("SG_BACKEND_UNAVAILABLE", {
+      property: "--backend",
+      problem: `no backend exists at ${file} (secgroups reads a backend, it never creates one)`,
+      value: settings.backend,
+      fix: "run `pulumi up` first (it creates the backend in the program's directory), or pass --backend (or set SECGROUPS_BACKEND) to an existing backend, e.g. --backend sqlite:path/to/program/.secgroups/cloud.db",
+    });
+  }
+  return openBackend(settings.backend, settings.programDir, settings.backendPassword);
+}
+
+/** The error as a CLI user reads it: `--backend` where the provider says `secgroups:backend`. */
+function forCli(err: unknown): unknown {
+  if (!(err instanceof SecgroupsError) || err instanceof UsageError) return err;
+  const setting = /^secgroups:(backend|profile|project)$/.exec(err.details.property)?.[1];
+  if (!setting) return err;
+  const fix = err.details.fix
+    ?.replace(/set secgroups:(backend|profile|project) to/g, "pass --$1 as")
+    .replace(/secgroups:(backend|profile|project)\b/g, "--$1");
+  return new SecgroupsError(err.code, { ...err.details, property: `--${setting}`, ...(fix !== undefined ? { fix } : {}) });
+}
+
+/** Runs the command line `io.argv` and returns its exit code; never throws. */
+export async function main(io: CliIo): Promise<ExitCode> {
+  let backend: StateBackend | undefined;
+  let code: ExitCode = EXIT.ok;
+  try {
+    const invocation = parseArgs(io.argv);
+    switch (invocation.kind) {
+      case "version":
+        io.stdout(`${version()}\n`);
+        return EXIT.ok;
+      case "help":
+        io.stdout(`${helpText(invocation.command)}\n`);
+        return EXIT.ok;
+      case "run":
+        break;
+      default: {
+        const never: never = invocation;
+        throw new Error(`unhandled invocation ${JSON.stringify(never)}`);
+      }
+    }
+    const settings = resolveSettings(invocation.config, io.env, io.cwd);
+    loadProfile(settings.profile, settings.programDir);
+    const output = await invocation.command.run({
+      settings,
+      args: invocation.args,
+      options: invocation.options,
+      backend: async () => (backend ??= openForReading(settings)),
+    });
+    io.stdout(invocation.format === "json"
+      ? `${JSON.stringify(output.json, null, 2)}\n`
+      : `${output.table(invocation.maxWidth ?? io.terminalWidth ?? 0)}\n`);
+  } catch (caught) {
+    const err = forCli(caught);
+    code = exitCodeOf(err);
+    const text = err instanceof SecgroupsError ? err.message : `internal error: ${messageOf(err)}`;
+    io.stderr(`${text}\n${err instanceof UsageError ? `${err.usage}\n` : ""}`);
+  } finally {
+    await backend?.close().catch(() => undefined);
+  }
+  return code;
+}
+
+if (require.main === module) {
+  // A reader that goes away (`secgroups group list | head -1`) is not an error.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "EPIPE") throw err;
+  });
+  void main({
+    argv: process.argv.slice(2),
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    terminalWidth: process.stdout.isTTY ? process.stdout.columns : undefined,
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}
