@@ -1,7 +1,7 @@
 /**
  * The runnable examples (examples/<name>) under the real Pulumi engine, each in a copy under
  * test-output/ with its own SQLite backend: `up`, the exact stack outputs, the backend's content
- * read directly, the cheap failures the READMEs promise, and `destroy`
+ * read directly, the cheap failures the READMEs promise, a clean second preview, and `destroy`
  * leaving nothing but the profile's default groups.
  */
 import { beforeAll, describe, expect, it } from "vitest";
