@@ -1,14 +1,24 @@
-// Seed 001 as a Pulumi program:
+// Seeds 001 and 000 as a Pulumi program:
 //   openstack security group create allow-ssh-from-anywhere --description Beispiel
 //   openstack security group rule create allow-ssh-from-anywhere --protocol tcp --dst-port 22:22 --remote-ip 0.0.0.0/0
+// then a server, and the group applied to it once it is running ("Applying a security group on a
+// running instance", seed 000).
 // The backend (the "cloud") is the embedded SQLite file .secgroups/cloud.db next to this program
 // unless secgroups:backend says otherwise.
-import { Peer, Port, SecurityGroup } from "pulumi-secgroups";
+import { Peer, Port, SecurityGroup, Server, ServerAttachment } from "pulumi-secgroups";
 
 const group = new SecurityGroup("allow-ssh-from-anywhere", {
   description: "Beispiel",
 });
 const ssh = group.allowIngress("ssh", Peer.anyIpv4(), Port.SSH);
+
+// Launched without security groups, the server gets the project's `default` group; the
+// attachment adds allow-ssh-from-anywhere to its port on `public` once it is ACTIVE.
+const vm = new Server("vm-1", { networks: ["public"], bootSeconds: 1 });
+const attachment = new ServerAttachment("vm-1-allow-ssh-from-anywhere", {
+  serverId: vm.id,
+  securityGroupId: group.id,
+});
 
 export const id = group.id;
 export const name = group.name;
@@ -23,3 +33,10 @@ export const sshRule = {
   portRangeMax: ssh.portRangeMax,
   remoteIpPrefix: ssh.remoteIpPrefix,
 };
+export const server = {
+  id: vm.id,
+  name: vm.name,
+  status: vm.status,
+  fixedIp: vm.ports.apply((ports) => ports[0]?.fixedIp),
+};
+export const attachmentPortIds = attachment.portIds;

@@ -34,6 +34,11 @@ export function programSource(name: string): string {
   return path.join(__dirname, "programs", name);
 }
 
+/** The directory of a runnable example (examples/<name>) by name. */
+export function exampleSource(name: string): string {
+  return path.join(__dirname, "..", "..", "examples", name);
+}
+
 /** A fresh temporary directory under test-output/ (kept for inspection, removed by `npm test` next time). */
 export function tempDir(label: string): string {
   const root = path.join(__dirname, "..", "..", "test-output", "e2e");
@@ -64,13 +69,20 @@ export class TestStack {
 
   /**
    * Creates the stack. `stateDir` defaults to a directory of its own; pass another stack's
-   * `stateDir` to put two stacks in one Pulumi backend.
+   * `stateDir` to put two stacks in one Pulumi backend. `source` defaults to the test program
+   * `program` (test/e2e/programs/<program>); pass `exampleSource(name)` to run an example.
    */
-  static async create(program: string, stack: string, config: Record<string, string>, stateDir?: string): Promise<TestStack> {
+  static async create(
+    program: string, stack: string, config: Record<string, string>, stateDir?: string, source = programSource(program),
+  ): Promise<TestStack> {
     const dir = tempDir(`${program}-${stack}`);
     // A copy of the program per stack: `pulumi stack init` writes Pulumi.<stack>.yaml beside it.
     // The copy sits under the repository, so node_modules still resolves by walking up.
-    fs.cpSync(programSource(program), path.join(dir, "program"), { recursive: true });
+    // What a local run of the program leaves beside it (node_modules, .secgroups, stack files) stays behind.
+    fs.cpSync(source, path.join(dir, "program"), {
+      recursive: true,
+      filter: (from) => !/^(node_modules|\.secgroups|Pulumi\..+\.yaml)$/.test(path.basename(from)),
+    });
     const state = stateDir ?? path.join(dir, "state");
     fs.mkdirSync(state, { recursive: true });
     const s = new TestStack(program, stack, dir, state);
