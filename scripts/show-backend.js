@@ -11,7 +11,7 @@ async function main() {
       console.log(`group ${g.name} (id ${g.id}) description=${JSON.stringify(g.description)} revision_number=${g.revisionNumber}`);
       for (const r of await backend.listRules(project, g.id)) {
         const ports = r.portRangeMin === null ? "any" : `${r.portRangeMin}-${r.portRangeMax}`;
-        console.log(`  rule ${r.id} ${r.direction} ${r.ethertype} protocol=${r.protocol ?? "any"} ports=${ports} remote=${r.remoteIpPrefix ?? r.remoteGroupId ?? "any"}`);
+        console.log(`  rule ${r.id} ${r.direction} ${r.ethertype} protocol=${r.protocol ?? "any"} ports=${ports} remote=${r.remoteIpPrefix ?? (r.remoteGroupId !== null ? `group ${r.remoteGroupId}` : r.remoteSubnetId !== null ? `subnet ${r.remoteSubnetId}` : "any")}`);
       }
     }
   } finally {
