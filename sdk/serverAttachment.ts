@@ -7,7 +7,7 @@ import { shimProvider } from "./shim";
 export interface ServerAttachmentArgs {
   /** Server id. */
   serverId: pulumi.Input<string>;
-  /** Group id; a change swaps the group on the port in place. */
+  /** Group id, or the name of a group of the server's project (e.g. a default group); a change swaps the group on the port in place. */
   securityGroupId: pulumi.Input<string>;
   /** Network name or id; absent: every attachable network of the server. */
   network?: pulumi.Input<string>;

@@ -27,6 +27,9 @@ const members = appTier.allowIngress("app-tier-8080-from-members", Peer.group(ap
 // default-allow-egress, which app-tier-sg then replaces on both ports.
 const vm1 = new Server("vm-1", { networks: ["public", backend.id], bootSeconds: 1 });
 const vm1AppTier = new ServerAttachment("vm-1-app-tier-sg", { serverId: vm1.id, securityGroupId: appTier.id });
+// "default-allow-ssh ... must be joined explicitly": vm-1 joins it on its public port. The cloud
+// picks the default groups' ids, so the attachment names the group by its name.
+const vm1Ssh = new ServerAttachment("vm-1-default-allow-ssh", { serverId: vm1.id, securityGroupId: "default-allow-ssh", network: "public" });
 // vm-2: launched without groups and left so: it stays in default-allow-egress.
 const vm2 = new Server("vm-2", { networks: [backend.id], bootSeconds: 1 });
 
@@ -52,3 +55,5 @@ export const servers = {
 };
 /** Ports app-tier-sg was attached to on vm-1: both (public and the backend subnet). */
 export const vm1AppTierPorts = vm1AppTier.portIds.apply((ids) => ids.length);
+/** The default group vm-1 joined by name, and on how many ports (its public one). */
+export const vm1DefaultSsh = { group: vm1Ssh.securityGroupId, ports: vm1Ssh.portIds.apply((ids) => ids.length) };

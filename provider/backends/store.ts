@@ -258,6 +258,14 @@ export class SqlStore implements StateBackend {
     return row ? groupFromRow(row) : undefined;
   }
 
+  /**
+   * The group a server or attachment names: by id, or by name in the project (as the openstack
+   * CLI takes either), so a program can use the profile's default groups, whose ids the cloud picks.
+   */
+  private async groupByIdOrName(tx: Tx, project: string, idOrName: string): Promise<GroupRecord | undefined> {
+    return (await this.groupRow(tx, project, idOrName)) ?? this.groupByName(tx, project, idOrName);
+  }
+
   private async defaultRuleIds(tx: Tx, groupId: string): Promise<string[]> {
     const rows = (await tx.all("SELECT id FROM security_group_rules WHERE security_group_id = ? AND is_default = 1 ORDER BY created_at, ethertype", [groupId]));
     return rows.map((r) => String(r.id));
@@ -739,7 +747,7 @@ export class SqlStore implements StateBackend {
       }
       let groups: GroupRecord[] = [];
       for (const [i, g] of server.securityGroupIds.entries()) {
-        const group = await this.groupRow(tx, server.project, g);
+        const group = await this.groupByIdOrName(tx, server.project, g);
         if (!group) throw this.notFound("SG_GROUP_NOT_FOUND", `securityGroupIds[${i}]`, "security group", g, server.project);
         groups.push(group);
       }
@@ -889,7 +897,7 @@ export class SqlStore implements StateBackend {
           fix: server.status === "ERROR" ? "rebuild or replace the server" : "wait for the server to boot (raise waitForActiveSeconds)",
         });
       }
-      const group = await this.groupRow(tx, project, securityGroupId);
+      const group = await this.groupByIdOrName(tx, project, securityGroupId);
       if (!group) throw this.notFound("SG_GROUP_NOT_FOUND", "securityGroupId", "security group", securityGroupId, project);
       const attachableNames = policy.attachableNetworks?.join(", ") ?? "every network";
       let ports: PortRecord[];
@@ -974,7 +982,7 @@ export class SqlStore implements StateBackend {
         });
       }
       const server = (await this.serverRow(tx, project, attachment.serverId))!;
-      const group = await this.groupRow(tx, project, securityGroupId);
+      const group = await this.groupByIdOrName(tx, project, securityGroupId);
       if (!group) throw this.notFound("SG_GROUP_NOT_FOUND", "securityGroupId", "security group", securityGroupId, project);
       const fallback = policy.fallbackGroup ? await this.groupByName(tx, project, policy.fallbackGroup) : undefined;
       for (const portId of attachment.portIds) {

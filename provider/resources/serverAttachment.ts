@@ -43,13 +43,17 @@ async function previewFailures(news: Record<string, unknown>, olds: Record<strin
   const server = await backend.getServer(project, serverId);
   if (!server) return failures;
   const fallback = policy.fallbackGroup ? (await backend.findGroupByName(project, policy.fallbackGroup))?.id : undefined;
+  // A group named by name counts as the group it names.
+  const byName = typeof groupId === "string" && groupId !== UNKNOWN && !(await backend.getGroup(project, groupId))
+    ? (await backend.findGroupByName(project, groupId))?.id : undefined;
+  const groupIdOf = (g: string) => byName ?? g;
   for (const port of server.ports) {
     if (network !== undefined && port.networkId !== network && port.networkName !== network) continue;
     if (policy.attachableNetworks && !policy.attachableNetworks.includes(port.networkName)) continue;
     const onPort = new Set(port.securityGroupIds.filter((g) => g !== fallback));
     const plan = planned.get(port.id) ?? new Set<string>();
     planned.set(port.id, plan);
-    const key = typeof groupId === "string" && groupId !== UNKNOWN ? groupId : `unknown-${plan.size}-${Math.random()}`;
+    const key = typeof groupId === "string" && groupId !== UNKNOWN ? groupIdOf(groupId) : `unknown-${plan.size}-${Math.random()}`;
     plan.add(key);
     const total = new Set([...onPort, ...plan]).size;
     if (total > policy.groupsPerPort) {
@@ -104,9 +108,13 @@ export const serverAttachmentProvider = {
     const { backend, settings } = getContext();
     const a = await backend.getAttachment(props.project ?? settings.project, id);
     if (!a) return { id: "", props: {} };
+    // A group the program named by name (a profile's default group) stays named so, as long as it is that group.
+    const given = props.securityGroupId;
+    const sameGroup = typeof given === "string" && given !== a.securityGroupId &&
+      (await backend.getGroup(a.project, a.securityGroupId))?.group.name === given;
     const inputs = {
       serverId: a.serverId,
-      securityGroupId: a.securityGroupId,
+      securityGroupId: sameGroup ? given : a.securityGroupId,
       ...(props.network !== undefined ? { network: props.network } : {}),
       waitForActiveSeconds: props.waitForActiveSeconds ?? 300,
     };
@@ -141,7 +149,10 @@ export const serverAttachmentProvider = {
     if (!a) return undefined;
     const target: ImportTarget = {
       project, id: a.id, label: `attachment ${a.id} of group ${a.securityGroupId} to server ${a.serverId}`,
-      props: { waitForActiveSeconds: inputs.waitForActiveSeconds, ...(inputs.network !== undefined ? { network: inputs.network } : {}) },
+      props: {
+        securityGroupId: inputs.securityGroupId, waitForActiveSeconds: inputs.waitForActiveSeconds,
+        ...(inputs.network !== undefined ? { network: inputs.network } : {}),
+      },
     };
     const wanted = inputs.network;
     if (wanted !== UNKNOWN) {

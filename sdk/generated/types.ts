@@ -173,7 +173,7 @@ export interface ServerInputs {
   name?: string;
   /** Networks by name or id; one port on each. */
   networks: string[];
-  /** Groups on every port at launch, where the profile allows it (not rackspace: SG_ATTACH_AT_BOOT; use ServerAttachment). Left out: the profile's launch group applies (openstack, meshcloud: default; evroc: default-allow-egress). An empty list launches with no group, refused with SG_MIN_GROUPS where the profile requires one (meshcloud). */
+  /** Groups (ids, or names of groups of the server's project such as a profile's default groups) on every port at launch, where the profile allows it (not rackspace: SG_ATTACH_AT_BOOT; use ServerAttachment). Left out: the profile's launch group applies (openstack, meshcloud: default; evroc: default-allow-egress). An empty list launches with no group, refused with SG_MIN_GROUPS where the profile requires one (meshcloud). */
   securityGroupIds?: string[];
   /**
    * Simulated boot time: the server is BUILD this long, then ACTIVE.
@@ -226,7 +226,7 @@ export interface ServerPort {
 export interface ServerAttachmentInputs {
   /** Server id. */
   serverId: string;
-  /** Group id. Changes in place (an atomic swap on the port). */
+  /** Group id, or the name of a group of the server's project (e.g. a profile's default group such as evroc's `default-allow-ssh`, whose id the cloud picks). Changes in place (an atomic swap on the port). */
   securityGroupId: string;
   /** Network name or id; absent: every attachable network of the server. */
   network?: string;

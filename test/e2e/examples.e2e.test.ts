@@ -283,10 +283,11 @@ describe("examples/evroc (seed 004)", () => {
         "vm-2": { id: ids["vm-2"], status: "ACTIVE", ports: 1 },
       },
       vm1AppTierPorts: 2,
+      vm1DefaultSsh: { group: "default-allow-ssh", ports: 1 },
     });
   });
 
-  it("backend: the three default groups, app-tier-sg replacing default-allow-egress on vm-1, vm-2 left in it", () => {
+  it("backend: the three default groups, app-tier-sg replacing default-allow-egress on vm-1, default-allow-ssh joined by name, vm-2 left in default-allow-egress", () => {
     expect(ex.after.groups).toEqual({
       ...EVROC_DEFAULTS,
       "app-tier-sg": {
@@ -300,14 +301,23 @@ describe("examples/evroc (seed 004)", () => {
       "vm-1": {
         status: "ACTIVE",
         ports: {
-          public: { fixedIp: "203.0.113.2", groups: ["app-tier-sg"] },
+          public: { fixedIp: "203.0.113.2", groups: ["app-tier-sg", "default-allow-ssh"] },
           "backend-subnet": { fixedIp: expect.stringMatching(/^10\.20\.0\.[23]$/), groups: ["app-tier-sg"] },
         },
       },
       "vm-2": { status: "ACTIVE", ports: { "backend-subnet": { fixedIp: expect.stringMatching(/^10\.20\.0\.[23]$/), groups: ["default-allow-egress"] } } },
     });
     expect(ex.after.servers["vm-1"]!.ports["backend-subnet"]!.fixedIp).not.toBe(ex.after.servers["vm-2"]!.ports["backend-subnet"]!.fixedIp);
-    expect(ex.after.attachments).toEqual(["vm-1 <- app-tier-sg on * (2 ports)"]);
+    expect(ex.after.attachments).toEqual(["vm-1 <- app-tier-sg on * (2 ports)", "vm-1 <- default-allow-ssh on public (1 ports)"]);
+  });
+
+  it("refresh keeps the default group named by its name: no diff afterwards", async () => {
+    const r = await ex.stack.refresh();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const resources = (await ex.stack.export()).deployment.resources ?? [];
+    const ssh = resources.find((x) => String(x.urn).endsWith("::vm-1-default-allow-ssh"));
+    expect(ssh?.inputs?.securityGroupId).toBe("default-allow-ssh");
+    expect(ssh?.outputs?.securityGroupId).toBe("default-allow-ssh");
   });
 
   previewCleanThenDestroy(ex, EVROC_DEFAULTS, ["backend-subnet"]);
