@@ -113,7 +113,7 @@ describe("SQLite only", () => {
     try {
       expect((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(MIGRATIONS.length);
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[];
-      expect(tables.map((t) => t.name)).toEqual(["attachments", "networks", "port_groups", "ports", "projects", "security_group_rules", "security_groups", "servers"]);
+      expect(tables.map((t) => t.name)).toEqual(["attachments", "networks", "port_groups", "ports", "project_rule_counts", "projects", "security_group_rules", "security_groups", "servers"]);
     } finally {
       db.close();
     }
