@@ -2,7 +2,7 @@
  * `npm run bench`: every figure of bench/README.md in one run, then bench/results.json, the
  * Markdown table on stdout and in bench/README.md. Not a test: nothing here asserts a timing.
  *
- *   --quick          N = 20, one repetition, 40 backend operations; writes test-output/bench/results.quick.json
+ *   --quick          N = 20, one repetition, 40 backend operations; writes test-output/bench/run/results.quick.json
  *                    and leaves bench/results.json and bench/README.md alone
  *   --only=LIST      engine, backend (comma-separated; default both)
  */
@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const json = JSON.stringify(results, null, 2) + "\n";
   if (quick) {
     fs.writeFileSync(path.join(WORK, "results.quick.json"), json);
-    log(`wrote ${path.join(WORK, "results.quick.json")} (a quick run leaves bench/results.json and bench/README.md as they are)`);
+    log(`wrote ${path.relative(REPO, path.join(WORK, "results.quick.json"))} (a quick run leaves bench/results.json and bench/README.md as they are)`);
   } else {
     fs.writeFileSync(path.join(REPO, "bench", "results.json"), json);
     const readme = path.join(REPO, "bench", "README.md");

@@ -8,8 +8,8 @@ import * as path from "node:path";
 
 /** The repository root (bench sources compile to test-output/bench/build/bench). */
 export const REPO = path.resolve(__dirname, fs.existsSync(path.join(__dirname, "..", "package.json")) ? ".." : "../../../..");
-/** Everything a run writes, except bench/results.json. */
-export const WORK = path.join(REPO, "test-output", "bench");
+/** Everything a run writes, except bench/results.json (emptied at the start of a run; the compiled bench is beside it). */
+export const WORK = path.join(REPO, "test-output", "bench", "run");
 
 /** What one CLI call printed, how it ended, and how long it took (ms). */
 export interface Timed {
