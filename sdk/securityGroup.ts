@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { managedBy } from "./managedBy";
 import { shimProvider } from "./shim";
+import { pauseStackTraces, withCallerStack } from "./stacks";
 import type { Peer } from "./peer";
 import type { Port } from "./port";
 import { SecurityGroupRule } from "./securityGroupRule";
@@ -49,26 +50,35 @@ export class SecurityGroup extends pulumi.dynamic.Resource {
   declare public readonly managedBy: pulumi.Output<string>;
 
   constructor(name: string, args: SecurityGroupArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    super(
-      shimProvider("SecurityGroup"),
-      name,
-      {
-        name: args.name ?? name,
-        description: args.description,
-        stateful: args.stateful,
-        tags: args.tags,
-        deleteDefaultRules: args.deleteDefaultRules,
-        project: args.project,
-        revisionNumber: undefined,
-        createdAt: undefined,
-        updatedAt: undefined,
-        defaultRuleIds: undefined,
-        managedBy: managedBy("SecurityGroup", name, opts),
-      },
-      opts,
-      "secgroups",
-      "SecurityGroup",
-    );
+    // Registers without the SDK's per-property promise stacks (see sdk/stacks.ts).
+    const resume = pauseStackTraces();
+    try {
+      super(
+        shimProvider("SecurityGroup"),
+        name,
+        {
+          name: args.name ?? name,
+          description: args.description,
+          stateful: args.stateful,
+          tags: args.tags,
+          deleteDefaultRules: args.deleteDefaultRules,
+          project: args.project,
+          revisionNumber: undefined,
+          createdAt: undefined,
+          updatedAt: undefined,
+          defaultRuleIds: undefined,
+          managedBy: managedBy("SecurityGroup", name, opts),
+        },
+        opts,
+        "secgroups",
+        "SecurityGroup",
+      );
+    } catch (err) {
+      resume();
+      throw withCallerStack(err, SecurityGroup);
+    } finally {
+      resume();
+    }
   }
 
   /** Adds a rule letting `port` traffic in from `peer`; the rule is a child of this group. */

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { managedBy } from "./managedBy";
 import { shimProvider } from "./shim";
+import { pauseStackTraces, withCallerStack } from "./stacks";
 
 /** Inputs of a ServerAttachment. */
 export interface ServerAttachmentArgs {
@@ -30,14 +31,23 @@ export class ServerAttachment extends pulumi.dynamic.Resource {
   declare public readonly managedBy: pulumi.Output<string>;
 
   constructor(name: string, args: ServerAttachmentArgs, opts?: pulumi.CustomResourceOptions) {
-    super(shimProvider("ServerAttachment"), name, {
-      managedBy: managedBy("ServerAttachment", name, opts),
-      serverId: args.serverId,
-      securityGroupId: args.securityGroupId,
-      network: args.network,
-      waitForActiveSeconds: args.waitForActiveSeconds,
-      project: undefined,
-      portIds: undefined,
-    }, opts, "secgroups", "ServerAttachment");
+    // Registers without the SDK's per-property promise stacks (see sdk/stacks.ts).
+    const resume = pauseStackTraces();
+    try {
+      super(shimProvider("ServerAttachment"), name, {
+        managedBy: managedBy("ServerAttachment", name, opts),
+        serverId: args.serverId,
+        securityGroupId: args.securityGroupId,
+        network: args.network,
+        waitForActiveSeconds: args.waitForActiveSeconds,
+        project: undefined,
+        portIds: undefined,
+      }, opts, "secgroups", "ServerAttachment");
+    } catch (err) {
+      resume();
+      throw withCallerStack(err, ServerAttachment);
+    } finally {
+      resume();
+    }
   }
 }
