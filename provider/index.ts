@@ -168,3 +168,20 @@ export function configure(config: { get(key: string): string | undefined }): voi
   for (const k of Object.values(SETTING_KEYS)) raw[k.config] = config.get(k.config);
   configureContext(raw);
 }
+
+/** The provider methods the shim gets (all of them, as the shims of earlier versions had). */
+const SHIM_METHODS = ["check", "diff", "create", "read", "update", "delete"] as const;
+
+/**
+ * The one call the serialized shim makes (sdk/shim.ts): takes the engine's config, then puts the
+ * provider methods of resource type `type` on `shim`, the provider object the engine deserialized,
+ * each forwarding to the installed implementation. (Shims of earlier versions call `configure` and
+ * `implementation` instead; both stay exported for them.)
+ */
+export function install(shim: Record<string, unknown>, type: string, config: { get(key: string): string | undefined }): void {
+  configure(config);
+  const impl = implementation(type);
+  for (const m of SHIM_METHODS) {
+    shim[m] = (...args: unknown[]) => (impl[m] as (...a: unknown[]) => unknown)(...args);
+  }
+}

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { shimProvider } from "./shim";
+import { pauseStackTraces, withCallerStack } from "./stacks";
 
 /** Inputs of a Network. */
 export interface NetworkArgs {
@@ -28,8 +29,17 @@ export class Network extends pulumi.dynamic.Resource {
   declare public readonly managedBy: pulumi.Output<string>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.CustomResourceOptions) {
-    super(shimProvider("Network"), name,
-      { name: args.name ?? name, subnets: args.subnets, project: args.project, createdAt: undefined, managedBy: managedBy("Network", name, opts), importId: importIdOf(opts) },
-      withoutImport(opts), "secgroups", "Network");
+    // Registers without the SDK's per-property promise stacks (see sdk/stacks.ts).
+    const resume = pauseStackTraces();
+    try {
+      super(shimProvider("Network"), name,
+        { name: args.name ?? name, subnets: args.subnets, project: args.project, createdAt: undefined, managedBy: managedBy("Network", name, opts), importId: importIdOf(opts) },
+        withoutImport(opts), "secgroups", "Network");
+    } catch (err) {
+      resume();
+      throw withCallerStack(err, Network);
+    } finally {
+      resume();
+    }
   }
 }

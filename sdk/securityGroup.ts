@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { shimProvider } from "./shim";
+import { pauseStackTraces, withCallerStack } from "./stacks";
 import type { Peer } from "./peer";
 import type { UnmanagedRule } from "./generated/types";
 import type { Port } from "./port";
@@ -52,28 +53,37 @@ export class SecurityGroup extends pulumi.dynamic.Resource {
   declare public readonly managedBy: pulumi.Output<string>;
 
   constructor(name: string, args: SecurityGroupArgs = {}, opts?: pulumi.CustomResourceOptions) {
-    super(
-      shimProvider("SecurityGroup"),
-      name,
-      {
-        name: args.name ?? name,
-        description: args.description,
-        stateful: args.stateful,
-        tags: args.tags,
-        deleteDefaultRules: args.deleteDefaultRules,
-        project: args.project,
-        revisionNumber: undefined,
-        createdAt: undefined,
-        updatedAt: undefined,
-        defaultRuleIds: undefined,
-        unmanagedRules: undefined,
-        managedBy: managedBy("SecurityGroup", name, opts),
-        importId: importIdOf(opts),
-      },
-      withoutImport(opts),
-      "secgroups",
-      "SecurityGroup",
-    );
+    // Registers without the SDK's per-property promise stacks (see sdk/stacks.ts).
+    const resume = pauseStackTraces();
+    try {
+      super(
+        shimProvider("SecurityGroup"),
+        name,
+        {
+          name: args.name ?? name,
+          description: args.description,
+          stateful: args.stateful,
+          tags: args.tags,
+          deleteDefaultRules: args.deleteDefaultRules,
+          project: args.project,
+          revisionNumber: undefined,
+          createdAt: undefined,
+          updatedAt: undefined,
+          defaultRuleIds: undefined,
+          unmanagedRules: undefined,
+          managedBy: managedBy("SecurityGroup", name, opts),
+          importId: importIdOf(opts),
+        },
+        withoutImport(opts),
+        "secgroups",
+        "SecurityGroup",
+      );
+    } catch (err) {
+      resume();
+      throw withCallerStack(err, SecurityGroup);
+    } finally {
+      resume();
+    }
   }
 
   /** Adds a rule letting `port` traffic in from `peer`; the rule is a child of this group. */

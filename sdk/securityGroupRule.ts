@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { shimProvider } from "./shim";
+import { pauseStackTraces, withCallerStack } from "./stacks";
 
 /** Inputs of a SecurityGroupRule (see the README reference, generated from schema.json). */
 export interface SecurityGroupRuleArgs {
@@ -60,31 +61,40 @@ export class SecurityGroupRule extends pulumi.dynamic.Resource {
   declare public readonly managedBy: pulumi.Output<string>;
 
   constructor(name: string, args: SecurityGroupRuleArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      shimProvider("SecurityGroupRule"),
-      name,
-      {
-        securityGroupId: args.securityGroupId,
-        direction: args.direction,
-        ethertype: args.ethertype,
-        protocol: args.protocol,
-        portRangeMin: args.portRangeMin,
-        portRangeMax: args.portRangeMax,
-        remoteIpPrefix: args.remoteIpPrefix,
-        remoteGroupId: args.remoteGroupId,
-        remoteSubnetId: args.remoteSubnetId,
-        description: args.description,
-        project: undefined,
-        createdAt: undefined,
-        updatedAt: undefined,
-        managedBy: managedBy("SecurityGroupRule", name, opts),
-        importId: importIdOf(opts),
-      },
-      // Any change but description replaces the rule; the new one is created before the old one
-      // is deleted (the canonical form guarantees the two never collide as duplicates).
-      { deleteBeforeReplace: false, ...withoutImport(opts) },
-      "secgroups",
-      "SecurityGroupRule",
-    );
+    // Registers without the SDK's per-property promise stacks (see sdk/stacks.ts).
+    const resume = pauseStackTraces();
+    try {
+      super(
+        shimProvider("SecurityGroupRule"),
+        name,
+        {
+          securityGroupId: args.securityGroupId,
+          direction: args.direction,
+          ethertype: args.ethertype,
+          protocol: args.protocol,
+          portRangeMin: args.portRangeMin,
+          portRangeMax: args.portRangeMax,
+          remoteIpPrefix: args.remoteIpPrefix,
+          remoteGroupId: args.remoteGroupId,
+          remoteSubnetId: args.remoteSubnetId,
+          description: args.description,
+          project: undefined,
+          createdAt: undefined,
+          updatedAt: undefined,
+          managedBy: managedBy("SecurityGroupRule", name, opts),
+          importId: importIdOf(opts),
+        },
+        // Any change but description replaces the rule; the new one is created before the old one
+        // is deleted (the canonical form guarantees the two never collide as duplicates).
+        { deleteBeforeReplace: false, ...withoutImport(opts) },
+        "secgroups",
+        "SecurityGroupRule",
+      );
+    } catch (err) {
+      resume();
+      throw withCallerStack(err, SecurityGroupRule);
+    } finally {
+      resume();
+    }
   }
 }

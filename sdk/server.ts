@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { shimProvider } from "./shim";
+import { pauseStackTraces, withCallerStack } from "./stacks";
 
 /** Inputs of a Server. */
 export interface ServerArgs {
@@ -46,18 +47,27 @@ export class Server extends pulumi.dynamic.Resource {
   declare public readonly managedBy: pulumi.Output<string>;
 
   constructor(name: string, args: ServerArgs, opts?: pulumi.CustomResourceOptions) {
-    super(shimProvider("Server"), name, {
-      managedBy: managedBy("Server", name, opts),
-      importId: importIdOf(opts),
-      name: args.name ?? name,
-      networks: args.networks,
-      securityGroupIds: args.securityGroupIds,
-      bootSeconds: args.bootSeconds,
-      waitForActive: args.waitForActive,
-      project: args.project,
-      status: undefined,
-      ports: undefined,
-      createdAt: undefined,
-    }, withoutImport(opts), "secgroups", "Server");
+    // Registers without the SDK's per-property promise stacks (see sdk/stacks.ts).
+    const resume = pauseStackTraces();
+    try {
+      super(shimProvider("Server"), name, {
+        managedBy: managedBy("Server", name, opts),
+          importId: importIdOf(opts),
+        name: args.name ?? name,
+        networks: args.networks,
+        securityGroupIds: args.securityGroupIds,
+        bootSeconds: args.bootSeconds,
+        waitForActive: args.waitForActive,
+        project: args.project,
+        status: undefined,
+        ports: undefined,
+        createdAt: undefined,
+      }, withoutImport(opts), "secgroups", "Server");
+    } catch (err) {
+      resume();
+      throw withCallerStack(err, Server);
+    } finally {
+      resume();
+    }
   }
 }

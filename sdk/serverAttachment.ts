@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { shimProvider } from "./shim";
+import { pauseStackTraces, withCallerStack } from "./stacks";
 
 /** Inputs of a ServerAttachment. */
 export interface ServerAttachmentArgs {
@@ -30,15 +31,24 @@ export class ServerAttachment extends pulumi.dynamic.Resource {
   declare public readonly managedBy: pulumi.Output<string>;
 
   constructor(name: string, args: ServerAttachmentArgs, opts?: pulumi.CustomResourceOptions) {
-    super(shimProvider("ServerAttachment"), name, {
-      managedBy: managedBy("ServerAttachment", name, opts),
-      importId: importIdOf(opts),
-      serverId: args.serverId,
-      securityGroupId: args.securityGroupId,
-      network: args.network,
-      waitForActiveSeconds: args.waitForActiveSeconds,
-      project: undefined,
-      portIds: undefined,
-    }, withoutImport(opts), "secgroups", "ServerAttachment");
+    // Registers without the SDK's per-property promise stacks (see sdk/stacks.ts).
+    const resume = pauseStackTraces();
+    try {
+      super(shimProvider("ServerAttachment"), name, {
+        managedBy: managedBy("ServerAttachment", name, opts),
+          importId: importIdOf(opts),
+        serverId: args.serverId,
+        securityGroupId: args.securityGroupId,
+        network: args.network,
+        waitForActiveSeconds: args.waitForActiveSeconds,
+        project: undefined,
+        portIds: undefined,
+      }, withoutImport(opts), "secgroups", "ServerAttachment");
+    } catch (err) {
+      resume();
+      throw withCallerStack(err, ServerAttachment);
+    } finally {
+      resume();
+    }
   }
 }

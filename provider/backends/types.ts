@@ -270,7 +270,8 @@ export interface StateBackend {
   /**
    * Checks the stored state for what no change may leave behind (an empty list when all is well):
    * rules, ports, port groups and attachments pointing at rows that do not exist, attachments
-   * on no port, and rules that duplicate another rule of their group.
+   * on no port, rules that duplicate another rule of their group, and project rule counts (kept
+   * for the quota check) that differ from the rules the project holds.
    */
   checkIntegrity(): Promise<string[]>;
   /**

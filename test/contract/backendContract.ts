@@ -64,7 +64,7 @@ const SSH: RuleInput = { protocol: "tcp", portRangeMin: 22, portRangeMax: 22, re
 /** SSH's rule on another TCP port: a different rule, not a duplicate. */
 const sshOn = (port: number): RuleInput => ({ ...SSH, portRangeMin: port, portRangeMax: port });
 /** The store's tables after every migration. */
-const TABLES = ["attachments", "networks", "port_groups", "ports", "projects", "security_group_rules", "security_groups", "servers"];
+const TABLES = ["attachments", "networks", "port_groups", "ports", "project_rule_counts", "projects", "security_group_rules", "security_groups", "servers"];
 /** What the schema records once every migration has been applied exactly once. */
 const MIGRATED = { migrations: MIGRATIONS.map((_, i) => i + 1), tables: TABLES };
 
@@ -564,6 +564,30 @@ export function backendContract(name: string, factory: BackendFactory): void {
         await b.createRule(rule(foreign.id, SSH), limits);
         await b.createRule(rule(foreign.id, sshOn(80)), limits);
         expect((await rejection(b.createRule(rule(foreign.id, sshOn(443)), limits))).code).toBe("SG_QUOTA_EXCEEDED");
+      });
+
+      it("rulesPerProject: deleting a rule, a group's default rules or a group frees quota, recreated defaults take it; the kept count stays exact", async () => {
+        // Regression test for the kept rule count (migration 6), which replaced a COUNT over the project.
+        const b = await open();
+        const limits: RuleLimits = { profile: "openstack", rulesPerProject: 5 };
+        const { group: a } = await b.createGroup(newGroup("a", { defaultRules: EGRESS_ANY }));
+        const { group: c } = await b.createGroup(newGroup("c", { defaultRules: EGRESS_ANY }));
+        const ssh = await b.createRule(rule(a.id, SSH), limits); // 5 rules
+        expect((await rejection(b.createRule(rule(c.id, SSH), limits))).code).toBe("SG_QUOTA_EXCEEDED");
+        expect(await b.deleteRule(PROJECT, ssh.id)).toBe(true); // 4
+        await b.createRule(rule(c.id, SSH), limits); // 5
+        await b.updateGroup(PROJECT, a.id, { deleteDefaultRules: true }); // 3
+        await b.createRule(rule(a.id, sshOn(80)), limits); // 4
+        await b.updateGroup(PROJECT, c.id, { deleteDefaultRules: true }); // 2
+        await b.updateGroup(PROJECT, c.id, { deleteDefaultRules: false, defaultRules: EGRESS_ANY }); // 4
+        await b.createRule(rule(a.id, sshOn(443)), limits); // 5
+        expect((await rejection(b.createRule(rule(c.id, sshOn(80)), limits))).code).toBe("SG_QUOTA_EXCEEDED");
+        expect(await b.deleteGroup(PROJECT, a.id)).toBe(true); // 3
+        await b.createRule(rule(c.id, sshOn(80)), limits); // 4
+        await b.createRule(rule(c.id, sshOn(443)), limits); // 5
+        expect((await rejection(b.createRule(rule(c.id, sshOn(8080)), limits))).code).toBe("SG_QUOTA_EXCEEDED");
+        expect(await b.listRules(PROJECT)).toHaveLength(5);
+        expect(await b.checkIntegrity()).toEqual([]);
       });
 
       it("a duplicate is reported as SG_RULE_EXISTS even when the quota is full", async () => {

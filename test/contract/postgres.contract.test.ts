@@ -162,7 +162,7 @@ describe("PostgreSQL only", () => {
       for (const r of rows) expect(r.applied_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
       const tables = (await c.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name")).rows
         .map((r: { table_name: string }) => r.table_name);
-      expect(tables).toEqual(["attachments", "networks", "port_groups", "ports", "projects", "schema_migrations", "security_group_rules", "security_groups", "servers"]);
+      expect(tables).toEqual(["attachments", "networks", "port_groups", "ports", "project_rule_counts", "projects", "schema_migrations", "security_group_rules", "security_groups", "servers"]);
     } finally {
       await c.end();
     }

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Peer, Port, SecurityGroup, SecurityGroupRule, type PeerRule, type PortRule } from "../../sdk";
+import { withCallerStack } from "../../sdk/stacks";
 
 /** One resource registration the mock monitor saw. */
 interface Registration {
@@ -318,5 +319,55 @@ describe("SecurityGroup.allowIngress / allowEgress", () => {
       "urn:pulumi:test::sdk-helpers::test:index:Bundle$pulumi-nodejs:dynamic/secgroups:SecurityGroupRule::web-http",
     );
     expect(registeredInputs("web-http").inputs.securityGroupId).toBe("web-owner_id");
+  });
+});
+
+describe("resource constructors register with Error.stackTraceLimit at 0 (sdk/stacks.ts)", () => {
+  let saved: number;
+  beforeEach(() => {
+    saved = Error.stackTraceLimit;
+    Error.stackTraceLimit = 17;
+  });
+  afterEach(() => {
+    Error.stackTraceLimit = saved;
+  });
+
+  it("puts the caller's limit back after registering", () => {
+    new SecurityGroup("limit-kept");
+    new SecurityGroupRule("limit-kept-rule", { securityGroupId: "sg-1", protocol: "tcp", portRangeMin: 22, portRangeMax: 22 });
+    expect(Error.stackTraceLimit).toBe(17);
+  });
+
+  it("registers while the limit is 0: a stack taken meanwhile has no frames", () => {
+    let seen: number | undefined;
+    new SecurityGroup("limit-zero", {
+      get description() {
+        seen = Error.stackTraceLimit;
+        return "read while registering";
+      },
+    });
+    expect(seen).toBe(0);
+    expect(Error.stackTraceLimit).toBe(17);
+  });
+
+  it("puts the limit back when registration throws, and gives the error the stack of the constructing line", () => {
+    let thrown: unknown;
+    try {
+      new SecurityGroup(undefined as unknown as string);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(Error.stackTraceLimit).toBe(17);
+    expect(thrown).toBeInstanceOf(Error);
+    expect((thrown as Error).message).toContain("Missing resource name");
+    expect((thrown as Error).stack).toContain("sdkHelpers.test.ts");
+  });
+
+  it("withCallerStack leaves an error that has frames, and values that are not errors, as they are", () => {
+    const err = new Error("made with frames");
+    const stack = err.stack;
+    expect(withCallerStack(err, SecurityGroup)).toBe(err);
+    expect(err.stack).toBe(stack);
+    expect(withCallerStack("text", SecurityGroup)).toBe("text");
   });
 });

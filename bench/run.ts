@@ -1,0 +1,73 @@
+/**
+ * `npm run bench`: every figure of bench/README.md in one run, then bench/results.json, the
+ * Markdown table on stdout and in bench/README.md. Not a test: nothing here asserts a timing.
+ *
+ *   --quick          N = 20, one repetition, 40 backend operations; writes test-output/bench/run/results.quick.json
+ *                    and leaves bench/results.json and bench/README.md alone
+ *   --only=LIST      engine, backend (comma-separated; default both)
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { runPostgres, runSqlite } from "./backend";
+import { runEngine } from "./engine";
+import { backendResults, engineResults, machine, markdown, TARGETS, withTable, type Results } from "./report";
+import { REPO, WORK } from "./stack";
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const unknown = args.filter((a) => a !== "--quick" && !a.startsWith("--only="));
+  if (unknown.length) throw new Error(`unknown option(s) ${unknown.join(" ")}; see the header of bench/run.ts`);
+  const quick = args.includes("--quick");
+  const only = (args.find((a) => a.startsWith("--only="))?.slice("--only=".length) ?? "engine,backend").split(",");
+  const engineSizes = quick ? [20] : [100, 500];
+  const repetitions = quick ? 1 : 3;
+  const backendSizes = [1000, 10000];
+  const backendOps = quick ? 40 : 200;
+  const log = (line: string) => console.error(`[bench] ${line}`);
+
+  fs.rmSync(WORK, { recursive: true, force: true });
+  fs.mkdirSync(WORK, { recursive: true });
+  const started = Date.now();
+  const results: Results = {
+    machine: machine(REPO),
+    run: { quick, engineSizes, repetitions, backendSizes, backendOps, seconds: 0 },
+    engine: [],
+    backend: {},
+    evaluation: { status: "pending (issue 7)", target: TARGETS.evaluationRatio, met: null },
+    notes: [
+      "Ratios are ours / no-op (engine, state) and 10k / 1k rules (backend), from samples taken alternately in this one run.",
+      "Engine: wall time of `pulumi up --yes --skip-preview`, then `pulumi preview` with nothing to change, on a fresh stack per repetition.",
+      "Backend: the target applies to the median ratio; the p95 ratio is reported beside it.",
+    ],
+  };
+  log(results.machine.cpu + `, load ${results.machine.loadAverageAtStart.join(" ")}`);
+  if (only.includes("engine")) {
+    log(`engine overhead: N = ${engineSizes.join(", ")}, ${repetitions} repetition(s), ours and no-op alternating`);
+    results.engine = engineResults(await runEngine(engineSizes, repetitions, log), engineSizes);
+  }
+  if (only.includes("backend")) {
+    const rounds = quick ? 2 : 10;
+    log(`backend scaling on SQLite: ${backendOps} rule and ${backendOps} attachment creates per size, ${rounds} alternating rounds`);
+    results.backend.sqlite = backendResults(await runSqlite(backendSizes, backendOps, rounds, log));
+    log("backend scaling on PostgreSQL");
+    results.backend.postgres = backendResults(await runPostgres(backendSizes, backendOps, rounds, log));
+  }
+  results.run.seconds = Math.round((Date.now() - started) / 1000);
+  const table = markdown(results);
+  const json = JSON.stringify(results, null, 2) + "\n";
+  if (quick) {
+    fs.writeFileSync(path.join(WORK, "results.quick.json"), json);
+    log(`wrote ${path.relative(REPO, path.join(WORK, "results.quick.json"))} (a quick run leaves bench/results.json and bench/README.md as they are)`);
+  } else {
+    fs.writeFileSync(path.join(REPO, "bench", "results.json"), json);
+    const readme = path.join(REPO, "bench", "README.md");
+    fs.writeFileSync(readme, withTable(fs.readFileSync(readme, "utf8"), table));
+    log("wrote bench/results.json and the table in bench/README.md");
+  }
+  console.log(table);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.stack ?? err.message : String(err));
+  process.exit(1);
+});
