@@ -14,7 +14,8 @@ import { SETTING_KEYS, type RawConfig } from "./settings";
 import { clientToken } from "./resources/common";
 import { getContext } from "./context";
 import { UNKNOWN } from "./domain/unknown";
-import { adoptionError, compareForAdoption, type ImportTarget } from "./resources/adoption";
+import { compareForAdoption, failureOf, type ImportTarget } from "./resources/adoption";
+import { SecgroupsError } from "./errors";
 
 export { SecgroupsError } from "./errors";
 export type { StateBackend } from "./backends/types";
@@ -58,23 +59,27 @@ async function checkImport(type: ResourceType, impl: ResourceImpl, olds: any, im
   const recorded = Object.keys(olds ?? {}).some((k) => k !== "__provider");
   if (recorded || result.failures?.length) return result;
   if (!impl.resolveImport || (importId !== UNKNOWN && typeof importId !== "string")) {
-    const reason = impl.resolveImport
-      ? `SG_INVALID_INPUT: the import option must be an id string (property import, got ${JSON.stringify(importId)}); fix: pass the id of the object to adopt`
-      : `SG_INVALID_INPUT: ${type} resources cannot be imported (property import, got ${JSON.stringify(importId)}); allowed: import on SecurityGroup, SecurityGroupRule and ServerAttachment; fix: drop the import option`;
-    return { ...result, failures: [{ property: "importId", reason }] };
+    const problem = impl.resolveImport
+      ? new SecgroupsError("SG_INVALID_INPUT", { property: "import", problem: "the import option must be an id string", value: importId, fix: "pass the id of the object to adopt" })
+      : new SecgroupsError("SG_INVALID_INPUT", {
+        property: "import", problem: `${type} resources cannot be imported`, value: importId,
+        allowed: "import on SecurityGroup, SecurityGroupRule and ServerAttachment", fix: "drop the import option",
+      });
+    return { ...result, failures: [failureOf(problem)] };
   }
   if (importId === UNKNOWN) return { ...result, inputs: { ...result.inputs, importId } };
   const adoption = await compareForAdoption({ type, resolveImport: impl.resolveImport, read: impl.read }, importId as string, result.inputs as Record<string, unknown>);
-  if ("reason" in adoption) return { ...result, failures: [adoption] };
-  if (adoption.failures.length) return { ...result, failures: adoption.failures };
+  if (adoption instanceof SecgroupsError) return { ...result, failures: [failureOf(adoption)] };
+  if (adoption.problems.length) return { ...result, failures: adoption.problems.map(failureOf) };
   return { ...result, inputs: { ...result.inputs, importId } };
 }
 
 /** `create` of an imported resource: compares again (the object may have changed) and takes it over. */
 async function adopt(type: ResourceType, impl: ResourceImpl, importId: string, inputs: Record<string, unknown>, managedBy: string | undefined): Promise<dynamic.CreateResult> {
   const adoption = await compareForAdoption({ type, resolveImport: impl.resolveImport!, read: impl.read }, importId, inputs);
-  if ("reason" in adoption) throw adoptionError([adoption]);
-  if (adoption.failures.length) throw adoptionError(adoption.failures);
+  // The preview listed every difference; the object may have changed since: the first one fails the create.
+  if (adoption instanceof SecgroupsError) throw adoption;
+  if (adoption.problems.length) throw adoption.problems[0]!;
   if (impl.adopted) await impl.adopted(adoption.target, managedBy);
   // Read again now that it is managed: outputs that depend on the manager (a group's unmanagedRules).
   const { target } = adoption;

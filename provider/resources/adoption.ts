@@ -6,9 +6,12 @@
  * every difference; `create` compares again and returns the existing object instead of making one.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { SecgroupsError, showValue } from "../errors";
+import { SecgroupsError, showValue, type ErrorDetails } from "../errors";
 import type { CheckFailure } from "../schema";
 import { UNKNOWN } from "../domain/unknown";
+
+/** Why an object cannot be adopted as the program declares it. */
+export type AdoptionProblem = SecgroupsError;
 
 /** The object an import id names: its project and id, and what `read` needs beyond them. */
 export interface ImportTarget {
@@ -19,7 +22,7 @@ export interface ImportTarget {
   /** Props passed to `read` besides the project (values that are not properties of the object). */
   props?: Record<string, unknown>;
   /** Differences the resource type found itself (fields `read` cannot reconstruct). */
-  failures?: CheckFailure[];
+  problems?: AdoptionProblem[];
 }
 
 /** What a resource type needs to be adoptable. */
@@ -39,40 +42,46 @@ export interface Adoption {
   target: ImportTarget;
   /** The object's outputs and inputs, as `read` gives them. */
   read: dynamic.ReadResult;
-  /** One failure per property whose value differs, or the reason it cannot be adopted. */
-  failures: CheckFailure[];
+  /** One problem per property whose value differs, or the reason it cannot be adopted. */
+  problems: AdoptionProblem[];
+}
+
+/** SG_IMPORT_MISMATCH about one property of the object to adopt (`import` itself: property "import"). */
+export function importMismatch(details: ErrorDetails): AdoptionProblem {
+  return new SecgroupsError("SG_IMPORT_MISMATCH", details);
+}
+
+/** A problem as a check failure: on the input `importId` when it is about the `import` option. */
+export function failureOf(problem: AdoptionProblem): CheckFailure {
+  const property = problem.details.property === "import" ? "importId" : problem.details.property;
+  return { property, reason: problem.message };
 }
 
 /** Looks the object up and compares it with the checked inputs, property by property. */
-export async function compareForAdoption(impl: Adoptable, importId: string, inputs: Record<string, unknown>): Promise<Adoption | CheckFailure> {
+export async function compareForAdoption(impl: Adoptable, importId: string, inputs: Record<string, unknown>): Promise<Adoption | AdoptionProblem> {
   const target = await impl.resolveImport(importId, inputs);
   const read = target && impl.read ? await impl.read(target.id, { ...target.props, project: target.project }) : undefined;
   if (!target || !read || !read.id) {
-    return {
-      property: "importId",
-      reason: `SG_NOT_FOUND: there is no ${impl.type} ${JSON.stringify(importId)} to import (property import, got ${JSON.stringify(importId)}); fix: pass the id of an existing object (see \`secgroups group list\`, \`secgroups rule list\`, \`secgroups server show\`), or drop the import option to create a new one`,
-    };
+    return new SecgroupsError("SG_NOT_FOUND", {
+      property: "import",
+      problem: `there is no ${impl.type} ${JSON.stringify(importId)} to import`,
+      value: importId,
+      fix: "pass the id of an existing object (see `secgroups group list`, `secgroups rule list`, `secgroups server show`), or drop the import option to create a new one",
+    });
   }
-  const failures = [...(target.failures ?? [])];
+  const problems = [...(target.problems ?? [])];
   const existing = (read.inputs ?? {}) as Record<string, unknown>;
   for (const [key, wanted] of Object.entries(inputs)) {
     if (NOT_COMPARED.has(key) || wanted === UNKNOWN || !(key in existing)) continue;
     const actual = existing[key];
     if (JSON.stringify(actual) === JSON.stringify(wanted)) continue;
-    failures.push({
+    problems.push(importMismatch({
       property: key,
-      reason: `SG_IMPORT_MISMATCH: ${target.label} differs from the program in ${key} (property ${key}, got ${showValue(wanted)}); allowed: ${showValue(actual)}, its value in the backend; fix: set ${key} to ${showValue(actual)} to adopt it as it is, then change it in a later update`,
-    });
+      problem: `${target.label} differs from the program in ${key}`,
+      value: wanted,
+      allowed: `${showValue(actual)}, its value in the backend`,
+      fix: `set ${key} to ${showValue(actual)} to adopt it as it is, then change it in a later update`,
+    }));
   }
-  return { target, read, failures };
-}
-
-/** Throws the first failure of an adoption as a SecgroupsError (create time). */
-export function adoptionError(failures: CheckFailure[]): SecgroupsError {
-  const all = failures.map((f) => f.reason).join("; ");
-  const code = failures.some((f) => f.reason.startsWith("SG_NOT_FOUND")) ? "SG_NOT_FOUND" : "SG_IMPORT_MISMATCH";
-  return new SecgroupsError(code, {
-    property: failures[0]?.property ?? "importId",
-    problem: `the object to import does not match the program: ${all.replace(/SG_[A-Z_]+: /g, "")}`,
-  });
+  return { target, read, problems };
 }

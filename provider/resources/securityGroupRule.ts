@@ -1,7 +1,7 @@
 /** SecurityGroupRule: check/diff/create/read/update/delete, wiring the rule core to the backend. */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { getContext, getProfile } from "../context";
-import type { ImportTarget } from "./adoption";
+import { importMismatch, type ImportTarget } from "./adoption";
 import type { RuleRecord } from "../backends/types";
 import { canonicalRuleOf, checkRule, newRuleOf, ruleKey, type CanonicalRule } from "../domain/rules";
 import { UNKNOWN, containsUnknown } from "../domain/unknown";
@@ -94,10 +94,12 @@ export const securityGroupRuleProvider = {
     if (!rule) return undefined;
     const target: ImportTarget = { project, id: rule.id, label: `rule ${rule.id} of group ${rule.securityGroupId}` };
     if (rule.isDefault) {
-      target.failures = [{
-        property: "importId",
-        reason: `SG_IMPORT_MISMATCH: rule ${rule.id} is a default rule of group ${rule.securityGroupId}, which the group manages (property import, got ${JSON.stringify(importId)}); fix: leave default rules to the group (deleteDefaultRules: true removes them), and declare your own rule instead`,
-      }];
+      target.problems = [importMismatch({
+        property: "import",
+        problem: `rule ${rule.id} is a default rule of group ${rule.securityGroupId}, which the group manages`,
+        value: importId,
+        fix: "leave default rules to the group (deleteDefaultRules: true removes them), and declare your own rule instead",
+      })];
     }
     return target;
   },

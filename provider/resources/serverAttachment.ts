@@ -11,7 +11,7 @@ import { attachmentPolicy } from "../domain/profiles";
 import { UNKNOWN, containsUnknown } from "../domain/unknown";
 import { validateInputs, type CheckFailure } from "../schema";
 import { changedFields, sleep, stripProvider } from "./common";
-import type { ImportTarget } from "./adoption";
+import { importMismatch, type ImportTarget } from "./adoption";
 
 type AttachmentInputs = schema.ServerAttachmentInputs & { waitForActiveSeconds: number; project: string };
 
@@ -159,10 +159,12 @@ export const serverAttachmentProvider = {
       const wantedId = typeof wanted === "string" ? (await backend.getNetwork(project, wanted))?.id ?? wanted : null;
       if (wantedId !== a.networkId) {
         const actual = a.networkId === null ? "every attachable network (network absent)" : `network ${a.networkId}`;
-        target.failures = [{
+        target.problems = [importMismatch({
           property: "network",
-          reason: `SG_IMPORT_MISMATCH: ${target.label} is made for ${actual} (property network, got ${JSON.stringify(wanted ?? null)}); fix: ${a.networkId === null ? "leave network out" : `set network to ${JSON.stringify(a.networkId)}`} to adopt it as it is`,
-        }];
+          problem: `${target.label} is made for ${actual}`,
+          value: wanted ?? null,
+          fix: `${a.networkId === null ? "leave network out" : `set network to ${JSON.stringify(a.networkId)}`} to adopt it as it is`,
+        })];
       }
     }
     return target;
