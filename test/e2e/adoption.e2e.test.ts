@@ -122,6 +122,29 @@ describe("adopting existing objects with the import option (real engine, SQLite)
     }
   });
 
+  it("refuses an attachment made for another network and a group's default rule, naming why", async () => {
+    const before = await snapshot(backend);
+    const defaultRule = (await backend.listRules(PROJECT, legacy.groupId)).find((r) => r.isDefault)!;
+    await stack.setConfig("adopt:network", "public");
+    try {
+      // One at a time: the engine stops the preview at the first resource that fails its check.
+      const r = await stack.preview();
+      expect(r.code).not.toBe(0);
+      expect(r.stdout + r.stderr).toContain(`SG_IMPORT_MISMATCH: attachment ${legacy.attachmentId} of group ${legacy.groupId} to server ${legacy.serverId} is made for every attachable network (network absent) (property network, got "public"); fix: leave network out to adopt it as it is`);
+      await stack.removeConfig("adopt:network");
+      await stack.setConfig("adopt:ruleId", defaultRule.id);
+      const rule = await stack.preview();
+      const out = rule.stdout + rule.stderr;
+      expect(rule.code).not.toBe(0);
+      expect(out).toContain(`SG_IMPORT_MISMATCH: rule ${defaultRule.id} is a default rule of group ${legacy.groupId}, which the group manages (property import, got "${defaultRule.id}"); fix: leave default rules to the group`);
+      expect(hasStackTrace(out)).toBe(false);
+      expect(await snapshot(backend)).toEqual(before);
+    } finally {
+      await stack.run(["config", "rm", "--config-file", stack.configFile, "adopt:network"]);
+      await stack.setConfig("adopt:ruleId", legacy.ruleId);
+    }
+  });
+
   it("adopts the group, rule and attachment without recreating them, and shows no diff afterwards", async () => {
     const before = await snapshot(backend);
     const up = await stack.up();

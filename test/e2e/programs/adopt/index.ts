@@ -14,6 +14,7 @@ const https = web.allowIngress("https", Peer.anyIpv4(), Port.HTTPS, cfg.require(
 const attachment = new ServerAttachment("web-on-vm", {
   serverId: cfg.require("serverId"),
   securityGroupId: web.id,
+  network: cfg.get("network"),
 }, { import: cfg.require("attachmentId") });
 
 export const groupId = web.id;
