@@ -3,11 +3,14 @@
  * arguments, and says what is wrong as a UsageError (exit 2) with the usage line. Pure.
  */
 import { SETTING_KEYS } from "../settings";
-import { COMMANDS, type Command, type OptionSpec } from "./commands";
+import { usageOf, type Command, type OptionSpec } from "./command";
+import { COMMANDS } from "./commands";
+
+export { usageOf };
 import { UsageError } from "./exit";
 
-/** Output formats. */
-export const FORMATS = ["table", "json"] as const;
+/** Output formats (a command may take only some: `Command.formats`). */
+export const FORMATS = ["table", "json", "md", "html"] as const;
 /** An output format. */
 export type Format = (typeof FORMATS)[number];
 
@@ -16,7 +19,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { name: "backend", value: "URL", description: `state backend: sqlite:PATH or postgres://USER@HOST:PORT/DB (env ${SETTING_KEYS.backend.env}; default sqlite:.secgroups/cloud.db in the current directory; PostgreSQL password from ${SETTING_KEYS.backendPassword.env})` },
   { name: "project", value: "NAME", description: `project to read (env ${SETTING_KEYS.project.env}; default default)` },
   { name: "profile", value: "NAME|PATH", description: `cloud profile: openstack, meshcloud, rackspace, evroc or a JSON profile file (env ${SETTING_KEYS.profile.env}; default openstack)` },
-  { name: "format", value: "table|json", description: "output format (default table)" },
+  { name: "format", value: "FORMAT", description: "output format: table or json; exposure also md and html; preview-report md (its default) or json (default table)" },
   { name: "max-width", value: "N", description: "wrap tables to at most N columns (default: the terminal's width; no wrapping when output is not a terminal; 0: never)" },
   { name: "help", description: "show help (also -h, or `secgroups help [COMMAND]`)" },
   { name: "version", description: "print the version" },
@@ -37,18 +40,6 @@ export type Invocation =
       /** undefined: pick by terminal. */
       maxWidth: number | undefined;
     };
-
-/** `secgroups group show NAME|ID [--group NAME|ID] [OPTIONS]`. */
-export function usageOf(command?: Command): string {
-  if (!command) return "usage: secgroups COMMAND [ARGS] [OPTIONS] (`secgroups --help` lists the commands)";
-  const parts = [
-    ...command.words,
-    ...command.args.map((a) => (a.required ? a.name : `[${a.name}]`)),
-    ...command.options.map((o) => `[--${o.name}${o.value ? ` ${o.value}` : ""}]`),
-    "[OPTIONS]",
-  ];
-  return `usage: secgroups ${parts.join(" ")}`;
-}
 
 /** The command whose words start `words`, the longest first. */
 function findCommand(words: readonly string[]): Command | undefined {
@@ -184,13 +175,29 @@ export function parseArgs(argv: readonly string[]): Invocation {
     }, usage);
   }
 
-  const format = given.get("format") ?? "table";
-  if (!(FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError({ property: "--format", problem: "unknown output format", value: format, allowed: FORMATS.join(", "), fix: "pass --format table or --format json" }, usage);
+  const formats = command.formats ?? ["table", "json"];
+  const format = given.get("format") ?? formats[0]!;
+  if (!(formats as readonly string[]).includes(format)) {
+    throw new UsageError({
+      property: "--format",
+      problem: (FORMATS as readonly string[]).includes(format) ? `secgroups ${command.words.join(" ")} cannot print this format` : "unknown output format",
+      value: format,
+      allowed: formats.join(", "),
+      fix: `pass --format ${formats.join(" or --format ")}`,
+    }, usage);
   }
   const width = given.get("max-width");
   if (width !== undefined && !/^\d{1,6}$/.test(width)) {
     throw new UsageError({ property: "--max-width", problem: "not a whole number of columns", value: width, allowed: "0 (never wrap) or a positive whole number", fix: "pass e.g. --max-width 120" }, usage);
+  }
+  const absent = command.options.find((o) => o.required && !given.has(o.name));
+  if (absent) {
+    throw new UsageError({
+      property: `--${absent.name}`,
+      problem: `secgroups ${command.words.join(" ")} needs --${absent.name}`,
+      allowed: `${absent.value}: ${absent.description}`,
+      fix: `add --${absent.name} ${absent.value}`,
+    }, usage);
   }
   const options: Record<string, string | undefined> = {};
   for (const o of command.options) options[o.name] = given.get(o.name);

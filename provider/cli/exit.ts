@@ -7,6 +7,8 @@ export const EXIT = {
   ok: 0,
   /** The group or server named does not exist in the project, or the name is ambiguous. */
   notFound: 1,
+  /** The answer is no: `can-reach` found the flow blocked, `preview-report` a new finding at `--fail-on`. */
+  no: 1,
   /** Unknown command or flag, a missing or extra argument, a bad flag value, an invalid profile. */
   usage: 2,
   /** The backend URL is invalid, or the backend does not exist or cannot be reached. */
@@ -38,6 +40,7 @@ export function exitCodeOf(err: unknown): ExitCode {
     case "SG_AMBIGUOUS_NAME":
       return EXIT.notFound;
     case "SG_PROFILE_INVALID":
+    case "SG_INVALID_INPUT":
       return EXIT.usage;
     case "SG_BACKEND_INVALID":
     case "SG_BACKEND_UNAVAILABLE":

@@ -12,8 +12,8 @@ import type { StateBackend } from "../backends/types";
 import { loadProfile } from "../domain/profiles";
 import { SecgroupsError, messageOf } from "../errors";
 import { resolveSettings, type Settings } from "../settings";
-import { GLOBAL_OPTIONS, parseArgs, usageOf } from "./args";
-import { COMMANDS, type Command, type OptionSpec } from "./commands";
+import { GLOBAL_OPTIONS, parseArgs, usageOf, type Format } from "./args";
+import { COMMANDS, type Command, type CommandOutput, type OptionSpec } from "./commands";
 import { EXIT, UsageError, exitCodeOf, type ExitCode } from "./exit";
 
 /** What the CLI reads and writes; the process's own when run as a program. */
@@ -49,7 +49,8 @@ function optionLines(options: readonly OptionSpec[]): string[] {
 const EXIT_CODES_HELP = [
   "exit codes:",
   `  ${EXIT.ok}  success`,
-  `  ${EXIT.notFound}  not found: no group or server of the project has that name or id, or several servers have that name`,
+  `  ${EXIT.notFound}  not found: no group or server of the project has that name or id, or several servers have that name;`,
+  `     or the answer is no: can-reach found the flow blocked, preview-report --fail-on found a new finding that bad`,
   `  ${EXIT.usage}  usage: unknown command or flag, missing or extra argument, bad --format or --max-width, invalid --profile`,
   `  ${EXIT.backend}  backend invalid, missing or unreachable (SG_BACKEND_INVALID, SG_BACKEND_UNAVAILABLE)`,
   `  ${EXIT.internal}  internal error (please report it)`,
@@ -59,6 +60,9 @@ const EXIT_CODES_HELP = [
 function commonHelp(): string[] {
   return ["", "options of every command:", ...optionLines(GLOBAL_OPTIONS), "", ...EXIT_CODES_HELP];
 }
+
+/** Widest synopsis that keeps its summary on the same line in `secgroups --help`. */
+const SYNOPSIS_WIDTH = 42;
 
 /** `secgroups --help`, or one command's help. */
 export function helpText(command?: Command): string {
@@ -71,17 +75,18 @@ export function helpText(command?: Command): string {
       ...commonHelp(),
     ].join("\n");
   }
-  const names = COMMANDS.map((c) => [...c.words, ...c.args.map((a) => (a.required ? a.name : `[${a.name}]`)),
-    ...c.options.map((o) => `[--${o.name} ${o.value ?? ""}]`.replace(" ]", "]"))].join(" "));
-  const width = Math.max(...names.map((n) => n.length));
+  const names = COMMANDS.map((c) => usageOf(c).replace(/^usage: secgroups /, "").replace(/ \[OPTIONS\]$/, ""));
+  // Long synopses (can-reach) get their summary on the next line, so the column stays narrow.
+  const width = Math.max(...names.map((n) => n.length).filter((n) => n <= SYNOPSIS_WIDTH));
+  const line = (name: string, summary: string) => (name.length <= width ? [`  ${name.padEnd(width)}  ${summary}`] : [`  ${name}`, `  ${"".padEnd(width)}  ${summary}`]);
   return [
-    "secgroups: read the security groups, rules and servers of a pulumi-secgroups backend",
+    "secgroups: read the security groups, rules and servers of a pulumi-secgroups backend, and what they expose",
     "",
     usageOf(),
     "",
     "commands:",
-    ...COMMANDS.map((c, i) => `  ${names[i]!.padEnd(width)}  ${c.summary}`),
-    `  ${"help [COMMAND]".padEnd(width)}  this help, or one command's`,
+    ...COMMANDS.flatMap((c, i) => line(names[i]!, c.summary)),
+    ...line("help [COMMAND]", "this help, or one command's"),
     ...commonHelp(),
   ].join("\n");
 }
@@ -114,6 +119,26 @@ function forCli(err: unknown): unknown {
   return new SecgroupsError(err.code, { ...err.details, property: `--${setting}`, ...(fix !== undefined ? { fix } : {}) });
 }
 
+/** The output in `format` (parseArgs allowed only the formats the command prints). */
+function render(output: CommandOutput, format: Format, maxWidth: number): string {
+  switch (format) {
+    case "json":
+      return JSON.stringify(output.json, null, 2);
+    case "table":
+      return output.table(maxWidth);
+    case "md":
+    case "html": {
+      const draw = output[format];
+      if (!draw) throw new Error(`the command has no ${format} output`);
+      return draw.call(output);
+    }
+    default: {
+      const never: never = format;
+      throw new Error(`unhandled format ${String(never)}`);
+    }
+  }
+}
+
 /** Runs the command line `io.argv` and returns its exit code; never throws. */
 export async function main(io: CliIo): Promise<ExitCode> {
   let backend: StateBackend | undefined;
@@ -135,16 +160,16 @@ export async function main(io: CliIo): Promise<ExitCode> {
       }
     }
     const settings = resolveSettings(invocation.config, io.env, io.cwd);
-    loadProfile(settings.profile, settings.programDir);
+    const profile = loadProfile(settings.profile, settings.programDir);
     const output = await invocation.command.run({
       settings,
+      profile,
       args: invocation.args,
       options: invocation.options,
       backend: async () => (backend ??= openForReading(settings)),
     });
-    io.stdout(invocation.format === "json"
-      ? `${JSON.stringify(output.json, null, 2)}\n`
-      : `${output.table(invocation.maxWidth ?? io.terminalWidth ?? 0)}\n`);
+    io.stdout(`${render(output, invocation.format, invocation.maxWidth ?? io.terminalWidth ?? 0)}\n`);
+    code = output.exitCode ?? EXIT.ok;
   } catch (caught) {
     const err = forCli(caught);
     code = exitCodeOf(err);

@@ -86,3 +86,66 @@ export function networkSize(cidr: string): number {
   const bits = address!.includes(":") ? 128 : 32;
   return 2 ** Math.min(32, bits - Number(lengthText));
 }
+
+/** A range of addresses of one family as integers, both ends included. */
+export interface AddressRange {
+  family: Family;
+  lo: bigint;
+  hi: bigint;
+}
+
+/** Bits in an address of `family`. */
+export function familyBits(family: Family): number {
+  return family === "IPv4" ? 32 : 128;
+}
+
+function bytesToBigint(bytes: number[]): bigint {
+  let value = 0n;
+  for (const b of bytes) value = (value << 8n) | BigInt(b);
+  return value;
+}
+
+/** The addresses of a canonical network (as `parseCidr` returns it, or a bare address). */
+export function cidrRange(cidr: string): AddressRange {
+  const parsed = parseCidr(cidr);
+  if (parsed.kind === "invalid") throw new Error(`not a canonical network: ${cidr}`);
+  const [address] = parsed.cidr.split("/");
+  const bits = familyBits(parsed.family);
+  const lo = bytesToBigint(ipaddr.parse(address!).toByteArray());
+  const hi = lo + (1n << BigInt(bits - parsed.prefixLength)) - 1n;
+  return { family: parsed.family, lo, hi };
+}
+
+/** A single address (strict, as in rules: four-part decimal IPv4 or IPv6) as an integer, or undefined. */
+export function parseAddress(text: string): { family: Family; value: bigint } | undefined {
+  if (text.includes("/")) return undefined;
+  const parsed = parseCidr(text);
+  if (parsed.kind === "invalid") return undefined;
+  const range = cidrRange(parsed.cidr);
+  return { family: range.family, value: range.lo };
+}
+
+/** An address of `family` as text (IPv6 compressed). */
+export function formatAddress(family: Family, value: bigint): string {
+  const count = familyBits(family) / 8;
+  const bytes: number[] = [];
+  for (let i = 0; i < count; i++) {
+    bytes.unshift(Number(value & 0xffn));
+    value >>= 8n;
+  }
+  return ipaddr.fromByteArray(bytes).toString();
+}
+
+/** The fewest networks in CIDR notation that cover exactly `lo`..`hi`, in order. */
+export function rangeCidrs(family: Family, lo: bigint, hi: bigint): string[] {
+  const bits = familyBits(family);
+  const out: string[] = [];
+  let start = lo;
+  while (start <= hi) {
+    let size = 0;
+    while (size < bits && (start & ((1n << BigInt(size + 1)) - 1n)) === 0n && start + (1n << BigInt(size + 1)) - 1n <= hi) size++;
+    out.push(`${formatAddress(family, start)}/${bits - size}`);
+    start += 1n << BigInt(size);
+  }
+  return out;
+}

@@ -328,7 +328,7 @@ describe("secgroups CLI on an SQLite backend", () => {
     const command = secgroups(["groups", "list"], { cwd: dir });
     expect(command.status).toBe(2);
     expect(command.stderr).toBe('SG_INVALID_INPUT: unknown command (property command, got "groups list"); ' +
-      "allowed: group list, group show, rule list, server list, server show; fix: run `secgroups --help` for the commands and what they take\n" +
+      "allowed: group list, group show, rule list, server list, server show, exposure, can-reach, preview-report; fix: run `secgroups --help` for the commands and what they take\n" +
       "usage: secgroups COMMAND [ARGS] [OPTIONS] (`secgroups --help` lists the commands)\n");
     const profile = secgroups(["group", "list", "--backend", url, "--profile", "aws"], { cwd: dir });
     expect(profile.status).toBe(2);
@@ -340,18 +340,22 @@ describe("secgroups CLI on an SQLite backend", () => {
     const help = secgroups(["--help"], { cwd: dir });
     expect(help.status).toBe(0);
     expect(help.stderr).toBe("");
-    expect(help.stdout.split("\n").slice(0, 11)).toEqual([
-      "secgroups: read the security groups, rules and servers of a pulumi-secgroups backend",
+    expect(help.stdout.split("\n").slice(0, 15)).toEqual([
+      "secgroups: read the security groups, rules and servers of a pulumi-secgroups backend, and what they expose",
       "",
       "usage: secgroups COMMAND [ARGS] [OPTIONS] (`secgroups --help` lists the commands)",
       "",
       "commands:",
-      "  group list                   list the project's security groups",
-      "  group show NAME|ID           show one security group with its rules",
-      "  rule list [--group NAME|ID]  list the project's rules, or one group's",
-      "  server list                  list the project's servers with their networks and groups",
-      "  server show NAME|ID          show one server with its ports and the groups on them",
-      "  help [COMMAND]               this help, or one command's",
+      "  group list                                list the project's security groups",
+      "  group show NAME|ID                        show one security group with its rules",
+      "  rule list [--group NAME|ID]               list the project's rules, or one group's",
+      "  server list                               list the project's servers with their networks and groups",
+      "  server show NAME|ID                       show one server with its ports and the groups on them",
+      "  exposure [--server NAME|ID]               show what each server port lets in and out, who can reach it, and findings",
+      "  can-reach --from IP --to SERVER --protocol P [--port N] [--network NAME|ID]",
+      "                                            whether traffic from an address reaches a server, naming the rule that allows it or what is missing",
+      "  preview-report FILE [--fail-on SEVERITY]  read `pulumi preview --json` output and report, in Markdown for a pull request, what the change opens and closes",
+      "  help [COMMAND]                            this help, or one command's",
     ]);
     const one = secgroups(["help", "rule", "list"], { cwd: dir });
     expect(one.status).toBe(0);

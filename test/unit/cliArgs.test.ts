@@ -51,11 +51,11 @@ describe("parseArgs", () => {
 
   it("reports each usage mistake with the property, the value and the usage line", () => {
     expect(usageError([])).toEqual({
-      message: "SG_INVALID_INPUT: no command given (property command); allowed: group list, group show, rule list, server list, server show; fix: name a command, e.g. `secgroups group list`",
+      message: "SG_INVALID_INPUT: no command given (property command); allowed: group list, group show, rule list, server list, server show, exposure, can-reach, preview-report; fix: name a command, e.g. `secgroups group list`",
       usage: "usage: secgroups COMMAND [ARGS] [OPTIONS] (`secgroups --help` lists the commands)",
     });
-    expect(usageError(["group"]).message).toBe('SG_INVALID_INPUT: unknown command (property command, got "group"); allowed: group list, group show, rule list, server list, server show; fix: run `secgroups --help` for the commands and what they take');
-    expect(usageError(["help", "nope"]).message).toBe('SG_INVALID_INPUT: unknown command (property command, got "nope"); allowed: group list, group show, rule list, server list, server show; fix: run `secgroups --help` for the commands and what they take');
+    expect(usageError(["group"]).message).toBe('SG_INVALID_INPUT: unknown command (property command, got "group"); allowed: group list, group show, rule list, server list, server show, exposure, can-reach, preview-report; fix: run `secgroups --help` for the commands and what they take');
+    expect(usageError(["help", "nope"]).message).toBe('SG_INVALID_INPUT: unknown command (property command, got "nope"); allowed: group list, group show, rule list, server list, server show, exposure, can-reach, preview-report; fix: run `secgroups --help` for the commands and what they take');
     expect(usageError(["group", "list", "--group", "web"])).toEqual({
       message: 'SG_INVALID_INPUT: secgroups group list takes no such flag (property --group, got "--group"); allowed: --backend, --project, --profile, --format, --max-width, --help, --version; fix: leave the flag out, or use it with the command that takes it',
       usage: "usage: secgroups group list [OPTIONS]",

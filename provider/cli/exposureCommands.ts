@@ -1,0 +1,182 @@
+/**
+ * The exposure commands of `secgroups`: `exposure`, `can-reach` and `preview-report`. They read the
+ * backend into an ExposureModel and hand it to the pure domain core (domain/exposure.ts,
+ * domain/findings.ts, domain/exposureDiff.ts).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { sqliteFileOf } from "../backends";
+import type { StateBackend } from "../backends/types";
+import { parseAddress } from "../domain/cidr";
+import { diffExposure } from "../domain/exposureDiff";
+import { canReach, evaluateExposure, describeTraffic, ICMP_PROTOCOL_NUMBERS, PORT_PROTOCOL_NUMBERS, type ExposureModel, type ModelNetwork } from "../domain/exposure";
+import { findingsOf, SEVERITIES, type Severity } from "../domain/findings";
+import { canonicalProtocol } from "../domain/rules";
+import { protocolNumber } from "../domain/protocols";
+import type { Profile } from "../domain/profiles";
+import { SecgroupsError } from "../errors";
+import { findServer, usageOf, type Command } from "./command";
+import { EXIT, UsageError } from "./exit";
+import { canReachJson, canReachText, exposureHtml, exposureJson, exposureMarkdown, exposureText, type ExposureReport } from "./exposureFormat";
+import { renderTable } from "./format";
+import { applyPreview, parsePreview, previewReportMarkdown, previewReportJson } from "./preview";
+
+/** Everything the exposure of `project` depends on, read from the backend. */
+export async function loadExposureModel(backend: StateBackend, project: string, profile: Profile): Promise<ExposureModel> {
+  const [groups, rules, servers] = await Promise.all([backend.listGroups(project), backend.listRules(project), backend.listServers(project)]);
+  const networkIds = new Set([...servers.flatMap((s) => s.ports.map((p) => p.networkId)), ...rules.map((r) => r.remoteSubnetId).filter((id) => id !== null)]);
+  const networks: ModelNetwork[] = [];
+  for (const id of [...networkIds].sort()) {
+    const n = await backend.getNetwork(project, id);
+    if (n) networks.push({ id: n.id, name: n.name, subnets: n.subnets });
+  }
+  return { profile: profile.name, project, groups, rules, servers, networks };
+}
+
+/** The report of a model: every port's access and the findings. */
+export function exposureReport(model: ExposureModel, profile: Profile): ExposureReport {
+  const ports = evaluateExposure(model);
+  const findings = findingsOf({ model, accesses: ports, defaultGroupNames: profile.defaultGroups.map((g) => g.name), quotas: profile.quotas });
+  return { profile: model.profile, project: model.project, ports, findings };
+}
+
+function usage(name: string): string {
+  return usageOf(EXPOSURE_COMMANDS.find((c) => c.words.join(" ") === name));
+}
+
+/** The protocol number `--protocol` names, in the profile's vocabulary; `any` is no protocol a packet has. */
+function protocolOption(value: string, profile: Profile): number {
+  const canonical = canonicalProtocol(value, profile);
+  const n = canonical.kind === "ok" ? protocolNumber(canonical.protocol) : undefined;
+  if (n === undefined) {
+    throw new UsageError({
+      property: "--protocol",
+      problem: canonical.kind === "ok" ? "a packet has one protocol, not any" : `is not a protocol of profile ${profile.name}`,
+      value,
+      allowed: `${profile.protocols.join(", ")}${profile.protocolNumbers ? ", or a number 0-255" : ""}`,
+      fix: "pass e.g. --protocol tcp",
+    }, usage("can-reach"));
+  }
+  return n;
+}
+
+function integerOption(name: string, value: string | undefined, min: number, max: number, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,5}$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new UsageError({ property: `--${name}`, problem: `is not ${what}`, value, allowed: `a whole number ${min}-${max}`, fix: `pass e.g. --${name} ${min === 0 ? 8 : 22}` }, usage("can-reach"));
+  }
+  return Number(value);
+}
+
+/** The severity `--fail-on` names. */
+function severityOption(value: string | undefined): Severity | undefined {
+  if (value === undefined) return undefined;
+  if (!(SEVERITIES as readonly string[]).includes(value)) {
+    throw new UsageError({ property: "--fail-on", problem: "is not a severity", value, allowed: SEVERITIES.join(", "), fix: "pass e.g. --fail-on high" }, usage("preview-report"));
+  }
+  return value as Severity;
+}
+
+/** `exposure`, `can-reach` and `preview-report`, in the order `secgroups --help` lists them. */
+export const EXPOSURE_COMMANDS: readonly Command[] = [
+  {
+    words: ["exposure"],
+    summary: "show what each server port lets in and out, who can reach it, and findings",
+    args: [],
+    options: [{ name: "server", value: "NAME|ID", description: "only this server's ports and findings" }],
+    formats: ["table", "json", "md", "html"],
+    async run(ctx) {
+      const backend = await ctx.backend();
+      const model = await loadExposureModel(backend, ctx.settings.project, ctx.profile);
+      let report = exposureReport(model, ctx.profile);
+      if (ctx.options.server !== undefined) {
+        const server = await findServer(backend, ctx.settings.project, ctx.options.server, "--server");
+        report = { ...report, ports: report.ports.filter((p) => p.serverId === server.id), findings: report.findings.filter((f) => f.serverName === server.name) };
+      }
+      return {
+        json: exposureJson(report),
+        table: (maxWidth) => exposureText(report, (t) => renderTable(t, maxWidth)),
+        md: () => exposureMarkdown(report),
+        html: () => exposureHtml(report),
+      };
+    },
+  },
+  {
+    words: ["can-reach"],
+    summary: "whether traffic from an address reaches a server, naming the rule that allows it or what is missing",
+    args: [],
+    options: [
+      { name: "from", value: "IP", description: "source address (a server's fixed IP, or any other)", required: true },
+      { name: "to", value: "SERVER", description: "destination server, by name or id", required: true },
+      { name: "protocol", value: "P", description: "protocol name or number (tcp, udp, icmp, 47, ...)", required: true },
+      { name: "port", value: "N", description: "destination port (1-65535) for tcp, udp, sctp, dccp, udplite; the ICMP type (default 8, echo)" },
+      { name: "network", value: "NAME|ID", description: "only the destination's port on this network (default: every port)" },
+    ],
+    async run(ctx) {
+      const from = ctx.options.from!;
+      const address = parseAddress(from);
+      if (!address) {
+        throw new UsageError({ property: "--from", problem: "is not an IP address", value: from, allowed: "an IPv4 address in four-part decimal or an IPv6 address", fix: "pass e.g. --from 198.51.100.7" }, usage("can-reach"));
+      }
+      const protocol = protocolOption(ctx.options.protocol!, ctx.profile);
+      let port = 0;
+      if (PORT_PROTOCOL_NUMBERS.has(protocol)) {
+        const p = integerOption("port", ctx.options.port, 1, 65535, "a port 1-65535");
+        if (p === undefined) {
+          throw new UsageError({ property: "--port", problem: `secgroups can-reach needs --port for protocol ${ctx.options.protocol}`, allowed: "a port 1-65535", fix: "add --port N" }, usage("can-reach"));
+        }
+        port = p;
+      } else if (ICMP_PROTOCOL_NUMBERS.has(protocol)) {
+        port = integerOption("port", ctx.options.port, 0, 255, "an ICMP type 0-255") ?? (address.family === "IPv4" ? 8 : 128);
+      }
+      const backend = await ctx.backend();
+      const server = await findServer(backend, ctx.settings.project, ctx.options.to!, "--to");
+      const model = await loadExposureModel(backend, ctx.settings.project, ctx.profile);
+      const accesses = evaluateExposure(model);
+      const network = ctx.options.network;
+      if (network !== undefined && !accesses.some((a) => a.serverId === server.id && (a.networkName === network || a.networkId === network))) {
+        throw new SecgroupsError("SG_NOT_FOUND", {
+          property: "--network", problem: `server ${server.name} has no port on this network`, value: network,
+          allowed: server.ports.map((p) => p.networkName).join(", "), fix: "pass one of the server's networks, or leave --network out",
+        });
+      }
+      const result = canReach(accesses, { from, toServerId: server.id, protocol, port, ...(network !== undefined ? { network } : {}) });
+      const traffic = describeTraffic({ protocols: [protocol, protocol], ports: ICMP_PROTOCOL_NUMBERS.has(protocol) ? [port * 256, port * 256 + 255] : PORT_PROTOCOL_NUMBERS.has(protocol) ? [port, port] : [0, 65535] });
+      const q = { from, to: server.name, traffic };
+      return { json: canReachJson(result, q), table: () => canReachText(result, q), exitCode: result.allowed ? EXIT.ok : EXIT.no };
+    },
+  },
+  {
+    words: ["preview-report"],
+    summary: "read `pulumi preview --json` output and report, in Markdown for a pull request, what the change opens and closes",
+    args: [{ name: "FILE", required: true }],
+    options: [{ name: "fail-on", value: "SEVERITY", description: "exit 1 when the change adds a finding this bad or worse (critical, high, medium, low)" }],
+    formats: ["md", "json"],
+    async run(ctx) {
+      const failOn = severityOption(ctx.options["fail-on"]);
+      const given = ctx.args.FILE!;
+      let text: string;
+      try {
+        text = fs.readFileSync(given === "-" ? 0 : path.resolve(ctx.settings.programDir, given), "utf8");
+      } catch (err) {
+        throw new SecgroupsError("SG_NOT_FOUND", { property: "FILE", problem: `cannot read the preview: ${(err as Error).message}`, value: ctx.args.FILE!, fix: "write it with `pulumi preview --json > preview.json` and pass its path" });
+      }
+      const preview = parsePreview(text, ctx.args.FILE!);
+      // A stack's first preview comes before its backend exists: the state before is then empty.
+      const file = sqliteFileOf(ctx.settings.backend, ctx.settings.programDir);
+      const before = file && !fs.existsSync(file)
+        ? { profile: ctx.profile.name, project: ctx.settings.project, groups: [], rules: [], servers: [], networks: [] }
+        : await loadExposureModel(await ctx.backend(), ctx.settings.project, ctx.profile);
+      const planned = applyPreview(before, preview, ctx.profile);
+      const diff = diffExposure(exposureReport(before, ctx.profile), exposureReport(planned.model, ctx.profile));
+      const failing = failOn === undefined ? [] : diff.newFindings.filter((f) => SEVERITIES.indexOf(f.severity) <= SEVERITIES.indexOf(failOn));
+      const md = previewReportMarkdown(preview, planned, diff, failOn, failing.length);
+      return {
+        json: previewReportJson(preview, planned, diff, failOn, failing.length),
+        table: () => md,
+        md: () => md,
+        exitCode: failing.length ? EXIT.no : EXIT.ok,
+      };
+    },
+  },
+];

@@ -1,0 +1,128 @@
+/**
+ * What a change opens and closes: the exact difference between two evaluations of a project's
+ * exposure (before and after a planned update), per server port and direction, each opened or
+ * closed piece tied to the rule that allowed it; and the findings the change adds or resolves.
+ * Pure.
+ */
+import { describeSet, intersect, isEmpty, subtract, type AddressSet } from "./addressSet";
+import { describeTraffic, type Piece, type PortAccess } from "./exposure";
+import type { Finding } from "./findings";
+
+/** A box of traffic with its addresses (the shape of a piece without its attribution). */
+export interface Box {
+  family: Piece["family"];
+  protocols: readonly [number, number];
+  ports: readonly [number, number];
+  addresses: AddressSet;
+}
+
+/** b ∖ o as disjoint boxes (exact). */
+export function subtractBox(b: Box, o: Box): Box[] {
+  if (b.family !== o.family) return [b];
+  const p0 = Math.max(b.protocols[0], o.protocols[0]);
+  const p1 = Math.min(b.protocols[1], o.protocols[1]);
+  const q0 = Math.max(b.ports[0], o.ports[0]);
+  const q1 = Math.min(b.ports[1], o.ports[1]);
+  if (p0 > p1 || q0 > q1 || isEmpty(intersect(b.addresses, o.addresses))) return [b];
+  const out: Box[] = [];
+  if (b.protocols[0] < p0) out.push({ ...b, protocols: [b.protocols[0], p0 - 1] });
+  if (b.protocols[1] > p1) out.push({ ...b, protocols: [p1 + 1, b.protocols[1]] });
+  if (b.ports[0] < q0) out.push({ ...b, protocols: [p0, p1], ports: [b.ports[0], q0 - 1] });
+  if (b.ports[1] > q1) out.push({ ...b, protocols: [p0, p1], ports: [q1 + 1, b.ports[1]] });
+  const rest = subtract(b.addresses, o.addresses);
+  if (!isEmpty(rest)) out.push({ family: b.family, protocols: [p0, p1], ports: [q0, q1], addresses: rest });
+  return out;
+}
+
+/** The parts of `b` that no box of `others` covers. */
+export function boxMinus(b: Box, others: readonly Box[]): Box[] {
+  let parts: Box[] = [b];
+  for (const o of others) parts = parts.flatMap((p) => subtractBox(p, o));
+  return parts.filter((p) => !isEmpty(p.addresses));
+}
+
+/** One piece of access a change opens or closes. */
+export interface Change {
+  direction: "ingress" | "egress";
+  family: Piece["family"];
+  /** e.g. `tcp 22`. */
+  traffic: string;
+  /** e.g. `0.0.0.0/0 except 192.0.2.0/24`. */
+  remote: string;
+  addresses: AddressSet;
+  groupName: string;
+  ruleId: string;
+}
+
+/** The changes of one port (matched by server name and network name, since new servers have no id yet). */
+export interface PortChange {
+  serverName: string;
+  networkName: string;
+  fixedIp: string | null;
+  /** `added`: a port the change creates; `removed`: one it deletes. */
+  status: "added" | "removed" | "changed";
+  opened: Change[];
+  closed: Change[];
+}
+
+/** The result of comparing two evaluations. */
+export interface ExposureDiff {
+  ports: PortChange[];
+  newFindings: Finding[];
+  resolvedFindings: Finding[];
+}
+
+function portKey(a: Pick<PortAccess, "serverName" | "networkName">): string {
+  return `${a.serverName}\u0000${a.networkName}`;
+}
+
+/** What a finding is about, without the words that change with unrelated rules (ids known after apply, chains). */
+export function findingKey(f: Finding): string {
+  return [f.code, f.serverName ?? "", f.networkName ?? "", f.groupName ?? "", f.traffic ?? ""].join("\u0000");
+}
+
+/** The pieces of `from` not covered by `by`, attributed to their rules. */
+function uncovered(from: readonly Piece[], by: readonly Piece[]): Change[] {
+  const out: Change[] = [];
+  for (const p of from) {
+    for (const part of boxMinus(p, by.filter((o) => o.direction === p.direction))) {
+      out.push({
+        direction: p.direction, family: p.family, traffic: describeTraffic(part), remote: describeSet(part.addresses),
+        addresses: part.addresses, groupName: p.groupName, ruleId: p.ruleId,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Compares `before` and `after` (ports and findings): for each port, what `after` allows that
+ * `before` did not (opened) and the reverse (closed), in both directions; findings by what they
+ * are about (`findingKey`).
+ */
+export function diffExposure(
+  before: { ports: readonly PortAccess[]; findings: readonly Finding[] },
+  after: { ports: readonly PortAccess[]; findings: readonly Finding[] },
+): ExposureDiff {
+  const old = new Map(before.ports.map((a) => [portKey(a), a]));
+  const now = new Map(after.ports.map((a) => [portKey(a), a]));
+  const ports: PortChange[] = [];
+  for (const key of [...new Set([...now.keys(), ...old.keys()])]) {
+    const a = now.get(key);
+    const b = old.get(key);
+    const pieces = (x: PortAccess | undefined) => (x ? [...x.ingress, ...x.egress] : []);
+    const opened = uncovered(pieces(a), pieces(b));
+    const closed = uncovered(pieces(b), pieces(a));
+    if (!opened.length && !closed.length && a && b) continue;
+    const ref = (a ?? b)!;
+    ports.push({ serverName: ref.serverName, networkName: ref.networkName, fixedIp: ref.fixedIp, status: !b ? "added" : !a ? "removed" : "changed", opened, closed });
+  }
+  ports.sort((x, y) => x.serverName.localeCompare(y.serverName) || x.networkName.localeCompare(y.networkName));
+  const beforeKeys = new Set(before.findings.map(findingKey));
+  const afterKeys = new Set(after.findings.map(findingKey));
+  return {
+    ports,
+    newFindings: after.findings.filter((f) => !beforeKeys.has(findingKey(f))),
+    resolvedFindings: before.findings.filter((f) => !afterKeys.has(findingKey(f))),
+  };
+}

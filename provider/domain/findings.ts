@@ -1,0 +1,288 @@
+/**
+ * Findings: what in a project's effective access a reviewer should look at, each with a severity,
+ * the server, port, group and rule it is about, and the fix. Pure, over `evaluateExposure`'s result.
+ */
+import { coversInternet, describeSet, emptySet, hasAddress, touchesInternet, union, type AddressSet } from "./addressSet";
+import { parseAddress, type Family } from "./cidr";
+import { describeTraffic, ruleTraffic, trafficHolds, type ExposureModel, type Piece, type PortAccess } from "./exposure";
+
+/** How bad a finding is, worst first. */
+export const SEVERITIES = ["critical", "high", "medium", "low"] as const;
+/** A severity. */
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Stable finding codes: tools and `--fail-on` match on them. */
+export type FindingCode =
+  | "any-protocol-from-internet"
+  | "all-ports-from-internet"
+  | "admin-port-from-internet"
+  | "rule-without-remote"
+  | "group-chain-to-internet"
+  | "unused-group"
+  | "near-quota";
+
+/** One finding. Server and port fields are absent for findings about a group or the project. */
+export interface Finding {
+  code: FindingCode;
+  severity: Severity;
+  serverName?: string;
+  networkName?: string;
+  fixedIp?: string | null;
+  groupName?: string;
+  ruleId?: string;
+  /** The traffic concerned, e.g. `tcp 22`. */
+  traffic?: string;
+  message: string;
+  fix: string;
+}
+
+/** Ports that administer a machine or hold data: never open to the whole internet. */
+export const ADMIN_PORTS: ReadonlyArray<{ protocol: number; port: number; service: string }> = [
+  { protocol: 6, port: 21, service: "FTP" },
+  { protocol: 6, port: 22, service: "SSH" },
+  { protocol: 6, port: 23, service: "Telnet" },
+  { protocol: 6, port: 135, service: "MS RPC" },
+  { protocol: 6, port: 445, service: "SMB" },
+  { protocol: 6, port: 1433, service: "SQL Server" },
+  { protocol: 6, port: 1521, service: "Oracle" },
+  { protocol: 6, port: 2375, service: "Docker API" },
+  { protocol: 6, port: 2379, service: "etcd" },
+  { protocol: 6, port: 3306, service: "MySQL" },
+  { protocol: 6, port: 3389, service: "RDP" },
+  { protocol: 6, port: 5432, service: "PostgreSQL" },
+  { protocol: 6, port: 5601, service: "Kibana" },
+  { protocol: 6, port: 5900, service: "VNC" },
+  { protocol: 6, port: 5984, service: "CouchDB" },
+  { protocol: 6, port: 6379, service: "Redis" },
+  { protocol: 6, port: 6443, service: "Kubernetes API" },
+  { protocol: 6, port: 9042, service: "Cassandra" },
+  { protocol: 6, port: 9200, service: "Elasticsearch" },
+  { protocol: 6, port: 10250, service: "kubelet" },
+  { protocol: 6, port: 11211, service: "memcached" },
+  { protocol: 6, port: 27017, service: "MongoDB" },
+  { protocol: 17, port: 161, service: "SNMP" },
+  { protocol: 17, port: 11211, service: "memcached" },
+];
+
+/** Share of a quota from which `near-quota` is reported. */
+export const QUOTA_WARNING = 0.8;
+
+const FAMILIES: readonly Family[] = ["IPv4", "IPv6"];
+
+/** What the findings need besides the ports: the model, and which groups are the profile's own. */
+export interface FindingsInput {
+  model: ExposureModel;
+  accesses: readonly PortAccess[];
+  /** Names of the profile's default groups (never reported unused). */
+  defaultGroupNames: readonly string[];
+  quotas: { groups?: number; rules?: number; rulesPerGroup?: number };
+}
+
+function portFields(a: PortAccess): Pick<Finding, "serverName" | "networkName" | "fixedIp"> {
+  return { serverName: a.serverName, networkName: a.networkName, fixedIp: a.fixedIp };
+}
+
+/** `web-1 (public 203.0.113.2)`. */
+export function portLabel(a: Pick<PortAccess, "serverName" | "networkName" | "fixedIp">): string {
+  return `${a.serverName} (${a.networkName} ${a.fixedIp ?? "address known after apply"})`;
+}
+
+/** `web/9f1c…` — a group and one of its rules. */
+function ruleLabel(p: Piece): string {
+  return `rule ${p.ruleId} of group ${p.groupName}`;
+}
+
+/** The ingress pieces of a port that let public addresses in on `protocol`/`port`, and their union. */
+function fromInternet(a: PortAccess, family: Family, test: (p: Piece) => boolean): { pieces: Piece[]; addresses: AddressSet } {
+  const pieces = a.ingress.filter((p) => p.family === family && test(p) && touchesInternet(p.addresses));
+  return { pieces, addresses: pieces.reduce((acc, p) => union(acc, p.addresses), emptySet(family)) };
+}
+
+/** The fix for traffic opened to the internet by `pieces`. */
+function narrowFix(pieces: readonly Piece[], traffic: string): string {
+  const rules = pieces.map((p) => `${p.ruleId} (group ${p.groupName})`).join(", ");
+  return `replace rule ${rules} with one that allows ${traffic} only from the networks that need it (a bastion or VPN CIDR, or a remote group)`;
+}
+
+/** Every finding of the project, worst first, then by server, network and code. */
+export function findingsOf(input: FindingsInput): Finding[] {
+  const { model, accesses } = input;
+  const out: Finding[] = [];
+  for (const a of accesses) {
+    for (const family of FAMILIES) {
+      const any = fromInternet(a, family, (p) => p.protocols[0] === 0 && p.protocols[1] === 255);
+      const anyOpen = any.pieces.length > 0 && coversInternet(any.addresses);
+      if (anyOpen) {
+        out.push({
+          code: "any-protocol-from-internet", severity: "critical", ...portFields(a), groupName: any.pieces[0]!.groupName, ruleId: any.pieces[0]!.ruleId,
+          traffic: "any protocol",
+          message: `${portLabel(a)} accepts every protocol on every port from the whole ${family} internet (${any.pieces.map(ruleLabel).join("; ")})`,
+          fix: narrowFix(any.pieces, "the protocols and ports the server serves"),
+        });
+      }
+      for (const [protocol, name] of [[6, "tcp"], [17, "udp"]] as const) {
+        const all = fromInternet(a, family, (p) => p.protocols[0] <= protocol && protocol <= p.protocols[1] && p.ports[0] <= 1 && p.ports[1] === 65535);
+        if (!anyOpen && all.pieces.length && coversInternet(all.addresses)) {
+          out.push({
+            code: "all-ports-from-internet", severity: "high", ...portFields(a), groupName: all.pieces[0]!.groupName, ruleId: all.pieces[0]!.ruleId,
+            traffic: `${name} (all ports)`,
+            message: `${portLabel(a)} accepts ${name} on every port from the whole ${family} internet (${all.pieces.map(ruleLabel).join("; ")})`,
+            fix: narrowFix(all.pieces, `only the ${name} ports the server serves`),
+          });
+        }
+      }
+      if (anyOpen) continue;
+      for (const admin of ADMIN_PORTS) {
+        const open = fromInternet(a, family, (p) => trafficHolds(p, family, admin.protocol, admin.port));
+        if (!open.pieces.length || !coversInternet(open.addresses)) continue;
+        const traffic = describeTraffic({ protocols: [admin.protocol, admin.protocol], ports: [admin.port, admin.port] });
+        out.push({
+          code: "admin-port-from-internet", severity: "high", ...portFields(a), groupName: open.pieces[0]!.groupName, ruleId: open.pieces[0]!.ruleId,
+          traffic,
+          message: `${portLabel(a)} accepts ${traffic} (${admin.service}) from the whole ${family} internet (${open.pieces.map(ruleLabel).join("; ")})`,
+          fix: narrowFix(open.pieces, traffic),
+        });
+      }
+    }
+  }
+
+  // Rules with no remote: every address, whether the author meant it or not.
+  const groupsById = new Map(model.groups.map((g) => [g.id, g]));
+  for (const r of model.rules) {
+    if (r.direction !== "ingress" || r.remoteIpPrefix !== null || r.remoteGroupId !== null || r.remoteSubnetId !== null) continue;
+    const group = groupsById.get(r.securityGroupId);
+    if (!group) continue;
+    const carriers = [...new Set(accesses.filter((a) => a.groups.some((g) => g.id === group.id)).map((a) => a.serverName))];
+    const any = r.ethertype === "IPv4" ? "0.0.0.0/0" : "::/0";
+    const traffic = describeTraffic(ruleTraffic(r));
+    out.push({
+      code: "rule-without-remote", severity: "medium", groupName: group.name, ruleId: r.id, traffic,
+      message: `rule ${r.id} of group ${group.name} allows ${traffic} in with no remote, which means every ${r.ethertype} address (${any})` +
+        (carriers.length ? `; servers with the group: ${carriers.join(", ")}` : "; no server carries the group yet"),
+      fix: `set remoteIpPrefix to the network that needs it, or to ${any} if the whole internet is meant (so reviewers see it)`,
+    });
+  }
+
+  out.push(...chainFindings(accesses));
+
+  // Groups nothing uses: on no port and named by no rule.
+  const referenced = new Set(model.rules.map((r) => r.remoteGroupId).filter((id) => id !== null));
+  const carried = new Set(accesses.flatMap((a) => a.groups.map((g) => g.id)));
+  for (const g of [...model.groups].sort((x, y) => x.name.localeCompare(y.name))) {
+    if (carried.has(g.id) || referenced.has(g.id) || input.defaultGroupNames.includes(g.name)) continue;
+    out.push({
+      code: "unused-group", severity: "low", groupName: g.name,
+      message: `group ${g.name} (${g.id}) is on no server port and no rule names it`,
+      fix: `attach it to the servers it was made for (ServerAttachment), or delete it`,
+    });
+  }
+
+  // Quotas.
+  const quota = (used: number, limit: number | undefined, what: string, fix: string, groupName?: string) => {
+    if (limit === undefined || used < Math.ceil(limit * QUOTA_WARNING)) return;
+    out.push({
+      code: "near-quota", severity: used >= limit ? "high" : "medium", ...(groupName !== undefined ? { groupName } : {}),
+      message: `${what} holds ${used} of ${limit} (profile ${model.profile}); ${used >= limit ? "the next create fails with SG_QUOTA_EXCEEDED" : `${limit - used} left`}`,
+      fix,
+    });
+  };
+  quota(model.groups.length, input.quotas.groups, `project ${model.project}'s security group quota`, "delete unused groups or merge groups");
+  quota(model.rules.length, input.quotas.rules, `project ${model.project}'s rule quota`, "merge rules (one port range instead of single ports, one CIDR instead of several) or delete unused ones");
+  if (input.quotas.rulesPerGroup !== undefined) {
+    for (const g of [...model.groups].sort((x, y) => x.name.localeCompare(y.name))) {
+      const n = model.rules.filter((r) => r.securityGroupId === g.id).length;
+      quota(n, input.quotas.rulesPerGroup, `group ${g.name}'s rule quota`, "move rules into another group, or merge rules", g.name);
+    }
+  }
+
+  const rank = (s: Severity) => SEVERITIES.indexOf(s);
+  return out.sort((x, y) => rank(x.severity) - rank(y.severity) ||
+    (x.serverName ?? "").localeCompare(y.serverName ?? "") || (x.networkName ?? "").localeCompare(y.networkName ?? "") ||
+    x.code.localeCompare(y.code) || (x.traffic ?? "").localeCompare(y.traffic ?? "") || (x.groupName ?? "").localeCompare(y.groupName ?? ""));
+}
+
+/** How a port is reached from the internet: directly (`via` empty) or through the servers named. */
+interface Reach {
+  /** What the first server of the chain accepts from the internet, e.g. `tcp 80 (rule … of group web)`. */
+  entry: string;
+  /** Servers from the internet-facing one to the one just before this port. */
+  via: string[];
+}
+
+/**
+ * The member of the piece's remote group, on another server, that is fewest hops from the
+ * internet and whose chain does not pass through `a`'s server; only members whose address the
+ * piece matches (an IPv6 rule does not let in a member that has only an IPv4 address).
+ */
+function closestMember(a: PortAccess, p: Piece, reach: ReadonlyMap<PortAccess, Reach>, byPortId: ReadonlyMap<string, PortAccess>): PortAccess | undefined {
+  if (p.remote.kind !== "group") return undefined;
+  let best: PortAccess | undefined;
+  for (const m of p.remote.members) {
+    const port = byPortId.get(m.portId);
+    if (!port || port.serverId === a.serverId) continue;
+    const r = reach.get(port);
+    if (!r || r.via.includes(a.serverName)) continue;
+    const ip = m.fixedIp === null ? undefined : parseAddress(m.fixedIp);
+    if (ip && (ip.family !== p.family || !hasAddress(p.addresses, ip.value))) continue;
+    if (!best || r.via.length < reach.get(best)!.via.length) best = port;
+  }
+  return best;
+}
+
+/**
+ * Remote-group chains: a port that accepts traffic from the members of a group, one of which is a
+ * server reachable from the internet (directly, or through further chains), is one compromised
+ * server away from the internet. Reported on the rule that names the group; high when the rule
+ * opens an admin or data port or every protocol, medium otherwise.
+ */
+function chainFindings(accesses: readonly PortAccess[]): Finding[] {
+  const reach = new Map<PortAccess, Reach>();
+  for (const a of accesses) {
+    const direct = a.ingress.find((p) => coversInternet(p.addresses));
+    if (direct) reach.set(a, { entry: `${describeTraffic(direct)} from ${describeSet(direct.addresses)} (${ruleLabel(direct)})`, via: [] });
+  }
+  const byPortId = new Map(accesses.map((a) => [a.portId, a]));
+  // Breadth first: each round adds the ports one more hop away.
+  for (let round = 0; round < accesses.length; round++) {
+    const next = new Map<PortAccess, Reach>();
+    for (const a of accesses) {
+      if (reach.has(a)) continue;
+      for (const p of a.ingress) {
+        if (p.remote.kind !== "group") continue;
+        const member = closestMember(a, p, reach, byPortId);
+        if (member) {
+          const r = reach.get(member)!;
+          next.set(a, { entry: r.entry, via: [...r.via, member.serverName] });
+          break;
+        }
+      }
+    }
+    if (!next.size) break;
+    for (const [k, v] of next) reach.set(k, v);
+  }
+  const out: Finding[] = [];
+  for (const a of accesses) {
+    for (const p of a.ingress) {
+      if (p.remote.kind !== "group") continue;
+      const member = closestMember(a, p, reach, byPortId);
+      if (!member) continue;
+      const r = reach.get(member)!;
+      const chain = [...r.via, member.serverName].reverse();
+      const traffic = describeTraffic(p);
+      const serious = (p.protocols[0] === 0 && p.protocols[1] === 255) || ADMIN_PORTS.some((x) => trafficHolds(p, p.family, x.protocol, x.port));
+      out.push({
+        code: "group-chain-to-internet", severity: serious ? "high" : "medium", ...portFields(a), groupName: p.groupName, ruleId: p.ruleId, traffic,
+        message: `${portLabel(a)} accepts ${traffic} from the members of group ${p.remote.groupName} (${ruleLabel(p)}), among them ${chain.join(", which is reached from ")}, ` +
+          `which accepts ${r.entry}: the internet is ${chain.length} compromised server${chain.length > 1 ? "s" : ""} away`,
+        fix: `allow only the ports ${a.serverName} serves to group ${p.remote.groupName}, or take ${chain[0]} out of group ${p.remote.groupName}`,
+      });
+    }
+  }
+  return out;
+}
+
+/** True when `severity` is at least as bad as `threshold`. */
+export function atLeast(severity: Severity, threshold: Severity): boolean {
+  return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(threshold);
+}
+
