@@ -356,10 +356,17 @@ function describeOld(s: PreviewStep, groupName: (id: string) => string): string 
 
 const OP_SIGN: Record<PreviewStep["op"], string> = { create: "+ create", update: "~ update", delete: "- delete", replace: "+- replace", same: "same" };
 
+/** One line per kind of traffic opened or closed, naming every rule behind it. */
 function changeLines(port: PortChange): string[] {
-  const line = (verb: string, c: PortChange["opened"][number]) =>
-    `- ${verb} ${c.direction} ${c.family} ${c.traffic} ${c.direction === "ingress" ? "from" : "to"} ${c.remote} (rule ${c.ruleId} of group ${c.groupName})`;
-  return [...port.opened.map((c) => line("**opens**", c)), ...port.closed.map((c) => line("closes", c))];
+  const lines = (verb: string, changes: PortChange["opened"]) => {
+    const merged = new Map<string, string[]>();
+    for (const c of changes) {
+      const what = `${c.direction} ${c.family} ${c.traffic} ${c.direction === "ingress" ? "from" : "to"} ${c.remote}`;
+      merged.set(what, [...(merged.get(what) ?? []), `${c.ruleId} of group ${c.groupName}`]);
+    }
+    return [...merged].map(([what, rules]) => `- ${verb} ${what} (rule${rules.length > 1 ? "s" : ""} ${rules.join("; ")})`);
+  };
+  return [...lines("**opens**", port.opened), ...lines("closes", port.closed)];
 }
 
 function verdict(failOn: Severity | undefined, failing: number): string {

@@ -4,7 +4,7 @@
  * closed piece tied to the rule that allowed it; and the findings the change adds or resolves.
  * Pure.
  */
-import { describeSet, intersect, isEmpty, subtract, type AddressSet } from "./addressSet";
+import { describeSet, emptySet, intersect, isEmpty, subtract, type AddressSet } from "./addressSet";
 import { describeTraffic, type Piece, type PortAccess } from "./exposure";
 import type { Finding } from "./findings";
 
@@ -81,7 +81,16 @@ export function findingKey(f: Finding): string {
   return [f.code, f.serverName ?? "", f.networkName ?? "", f.groupName ?? "", f.traffic ?? ""].join("\u0000");
 }
 
-/** The pieces of `from` not covered by `by`, attributed to their rules. */
+/** The members of a group remote whose fixed IPs are not known yet (servers a preview creates), as `web-1 public`. */
+function pendingMembers(p: Piece): string[] {
+  return p.remote.kind === "group" ? p.remote.members.filter((m) => m.fixedIp === null).map((m) => `${m.serverName} ${m.networkName}`) : [];
+}
+
+/**
+ * The pieces of `from` not covered by `by`, attributed to their rules. A group remote whose
+ * members' addresses are known only after apply is reported as such, unless `by` has the same rule
+ * with the same pending members.
+ */
 function uncovered(from: readonly Piece[], by: readonly Piece[]): Change[] {
   const out: Change[] = [];
   for (const p of from) {
@@ -89,6 +98,13 @@ function uncovered(from: readonly Piece[], by: readonly Piece[]): Change[] {
       out.push({
         direction: p.direction, family: p.family, traffic: describeTraffic(part), remote: describeSet(part.addresses),
         addresses: part.addresses, groupName: p.groupName, ruleId: p.ruleId,
+      });
+    }
+    const pending = pendingMembers(p);
+    if (pending.length && !by.some((o) => o.ruleId === p.ruleId && pendingMembers(o).join() === pending.join())) {
+      out.push({
+        direction: p.direction, family: p.family, traffic: describeTraffic(p), addresses: emptySet(p.family), groupName: p.groupName, ruleId: p.ruleId,
+        remote: `the members of group ${p.remote.kind === "group" ? p.remote.groupName : ""} whose addresses are known after apply (${pending.join(", ")})`,
       });
     }
   }

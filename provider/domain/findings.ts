@@ -261,11 +261,19 @@ function chainFindings(accesses: readonly PortAccess[]): Finding[] {
     for (const [k, v] of next) reach.set(k, v);
   }
   const out: Finding[] = [];
+  const seen = new Set<string>();
   for (const a of accesses) {
     for (const p of a.ingress) {
       if (p.remote.kind !== "group") continue;
       const member = closestMember(a, p, reach, byPortId);
       if (!member) continue;
+      // Traffic the whole internet may send the port anyway needs no chain to reach it.
+      const direct = a.ingress.some((q) => q.family === p.family && coversInternet(q.addresses) &&
+        q.protocols[0] <= p.protocols[0] && p.protocols[1] <= q.protocols[1] && q.ports[0] <= p.ports[0] && p.ports[1] <= q.ports[1]);
+      // One finding per port, group and traffic (a group's IPv4 and IPv6 rules are one way in when member addresses are unknown).
+      const key = `${a.portId}\u0000${p.groupId}\u0000${p.remote.groupId}\u0000${describeTraffic(p)}`;
+      if (direct || seen.has(key)) continue;
+      seen.add(key);
       const r = reach.get(member)!;
       const chain = [...r.via, member.serverName].reverse();
       const traffic = describeTraffic(p);
