@@ -159,7 +159,10 @@ export const EXPOSURE_COMMANDS: readonly Command[] = [
       try {
         text = fs.readFileSync(given === "-" ? 0 : path.resolve(ctx.settings.programDir, given), "utf8");
       } catch (err) {
-        throw new SecgroupsError("SG_NOT_FOUND", { property: "FILE", problem: `cannot read the preview: ${(err as Error).message}`, value: ctx.args.FILE!, fix: "write it with `pulumi preview --json > preview.json` and pass its path" });
+        throw new SecgroupsError("SG_INVALID_INPUT", {
+          property: "FILE", problem: `cannot read the preview file: ${(err as Error).message}`, value: given,
+          allowed: "a file (or - for standard input) holding the output of `pulumi preview --json`", fix: "write it with `pulumi preview --json > preview.json` and pass its path",
+        });
       }
       const preview = parsePreview(text, ctx.args.FILE!);
       // A stack's first preview comes before its backend exists: the state before is then empty.

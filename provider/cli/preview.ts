@@ -144,6 +144,7 @@ export function applyPreview(before: ExposureModel, preview: Preview, profile: P
   };
   const groupRef = (idOrName: string | undefined) => (idOrName === undefined ? undefined : model.groups.find((g) => g.id === idOrName) ?? model.groups.find((g) => g.name === idOrName));
   const groupName = (id: string) => model.groups.find((g) => g.id === id)?.name ?? id;
+  const serverName = (id: string) => model.servers.find((x) => x.id === id)?.name ?? id;
 
   // 1. Deletes (and the old half of replaces), dependents first.
   const order: ResourceType[] = ["ServerAttachment", "SecurityGroupRule", "Server", "SecurityGroup", "Network"];
@@ -172,7 +173,7 @@ export function applyPreview(before: ExposureModel, preview: Preview, profile: P
           model.networks = model.networks.filter((n) => n.id !== id);
           break;
       }
-      if (s.op === "delete") changes.push({ op: "delete", type, name: s.name, detail: describeOld(s, groupName) });
+      if (s.op === "delete") changes.push({ op: "delete", type, name: s.name, detail: describeOld(s, groupName, serverName) });
     }
   }
 
@@ -273,6 +274,9 @@ export function applyPreview(before: ExposureModel, preview: Preview, profile: P
       changes.push({ op: s.op, type, name: s.name, detail });
     }
   }
+  const position = new Map(preview.steps.map((s, i) => [s.urn, i]));
+  const at = (c: ChangeLine) => position.get(preview.steps.find((s) => s.name === c.name && s.type === c.type)?.urn ?? "") ?? 0;
+  changes.sort((a, b) => at(a) - at(b));
   return { model, changes, knownAfterApply: [...new Set(knownAfterApply)] };
 }
 
@@ -342,9 +346,10 @@ function describeRule(r: ModelRule, groupName: (id: string) => string): string {
 }
 
 /** What a deleted resource was. */
-function describeOld(s: PreviewStep, groupName: (id: string) => string): string {
+function describeOld(s: PreviewStep, groupName: (id: string) => string, serverName: (id: string) => string): string {
   const o = { ...s.oldInputs, ...s.oldOutputs };
-  if (s.type !== "SecurityGroupRule") return typeof o.name === "string" ? String(o.name) : s.oldId ?? "";
+  if (s.type === "ServerAttachment") return `${groupName(String(o.securityGroupId ?? ""))} off ${Array.isArray(o.portIds) ? o.portIds.length : 0} port(s) of server ${serverName(String(o.serverId ?? ""))}`;
+  if (s.type !== "SecurityGroupRule") return typeof o.name === "string" ? o.name : s.oldId ?? "";
   return describeRule({
     id: s.oldId ?? "", securityGroupId: String(o.securityGroupId ?? ""), direction: o.direction === "egress" ? "egress" : "ingress",
     ethertype: o.ethertype === "IPv6" ? "IPv6" : "IPv4", protocol: typeof o.protocol === "string" && o.protocol !== "any" ? o.protocol : null,

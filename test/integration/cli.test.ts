@@ -85,6 +85,72 @@ async function fillAt(url: string, dir: string): Promise<Filled> {
 /** `2026-11-23T17:55:01.123Z` → `2026-11-23T17:55:01Z`. */
 const sec = (ts: string) => ts.replace(/\.\d+Z$/, "Z");
 
+/**
+ * exposure and can-reach on a filled backend (seed 001's group, tcp 22 from 0.0.0.0/0, on web-1;
+ * two servers named twin without groups): the same answers on SQLite and PostgreSQL.
+ */
+function exposureOn(ctx: () => { url: string; dir: string; data: Filled }): void {
+  it("exposure --format json: web-1's SSH is open to the internet (high), by seed 001's rule; the twins let nothing in", () => {
+    const { url, dir, data } = ctx();
+    const r = secgroups(["exposure", "--format", "json", "--backend", url], { cwd: dir });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const json = JSON.parse(r.stdout) as { ports: Array<{ server: string; groups: string[]; ingress: Array<{ traffic: string; remote: string; rule: string }> }>; findings: Array<Record<string, unknown>> };
+    const ssh = data.sshRules.find((x) => x.direction === "ingress")!;
+    const defaults = JSON.parse(secgroups(["rule", "list", "--group", "default", "--format", "json", "--backend", url], { cwd: dir }).stdout) as Array<{ id: string; direction: string }>;
+    const fromMembers = defaults.filter((x) => x.direction === "ingress").map((x) => x.id).sort();
+    expect(json.ports.map((p) => [p.server, p.groups, p.ingress.map((i) => `${i.traffic} (${i.rule})`).sort()])).toEqual([
+      ["twin", ["default"], fromMembers.map((id) => `any protocol (${id})`)], ["twin", ["default"], fromMembers.map((id) => `any protocol (${id})`)],
+      ["web-1", ["allow-ssh-from-anywhere"], [`tcp 22 (${ssh.id})`]],
+    ]);
+    expect(json.ports[0]!.ingress[0]!.remote).toMatch(/^group default \(twin 203\.0\.113\.\d+, twin 203\.0\.113\.\d+\)$/);
+    expect(json.findings).toEqual([{
+      code: "admin-port-from-internet", severity: "high", serverName: "web-1", networkName: "public", fixedIp: data.web.ports[0]!.fixedIp,
+      groupName: "allow-ssh-from-anywhere", ruleId: ssh.id, traffic: "tcp 22",
+      message: `web-1 (public ${data.web.ports[0]!.fixedIp}) accepts tcp 22 (SSH) from the whole IPv4 internet (rule ${ssh.id} of group allow-ssh-from-anywhere)`,
+      fix: `replace rule ${ssh.id} (group allow-ssh-from-anywhere) with one that allows tcp 22 only from the networks that need it (a bastion or VPN CIDR, or a remote group)`,
+    }]);
+  });
+
+  it("can-reach: allowed names the rule (exit 0); blocked says what is missing (exit 1); an ambiguous server name is exit 1", () => {
+    const { url, dir, data } = ctx();
+    const ip = data.web.ports[0]!.fixedIp;
+    const ssh = data.sshRules.find((x) => x.direction === "ingress")!;
+    const allowed = secgroups(["can-reach", "--from", "8.8.8.8", "--to", "web-1", "--protocol", "tcp", "--port", "22", "--backend", url], { cwd: dir });
+    expect(allowed).toEqual({
+      status: 0, stderr: "",
+      stdout: [
+        "allowed: tcp 22 from 8.8.8.8 to web-1",
+        `  web-1 (public ${ip}): allowed`,
+        `    request into web-1 (public ${ip}): allowed by rule ${ssh.id} of group allow-ssh-from-anywhere (IPv4 tcp 22 from 0.0.0.0/0)`,
+        `    reply out of web-1 (public ${ip}): allowed as return traffic (every group on the port is stateful)`,
+        "",
+      ].join("\n"),
+    });
+    const blocked = secgroups(["can-reach", "--from", "8.8.8.8", "--to", data.web.id, "--protocol", "6", "--port", "3389", "--backend", url], { cwd: dir });
+    expect(blocked).toEqual({
+      status: 1, stderr: "",
+      stdout: [
+        "blocked: tcp 3389 from 8.8.8.8 to web-1",
+        `  web-1 (public ${ip}): blocked`,
+        `    request into web-1 (public ${ip}): blocked: no ingress rule of its groups (allow-ssh-from-anywhere) matches`,
+        `    fix: add an ingress rule tcp 3389 from 8.8.8.8 to one of the groups of web-1 (public ${ip}) (allow-ssh-from-anywhere), or attach a group that has one`,
+        "",
+      ].join("\n"),
+    });
+    const twin = secgroups(["can-reach", "--from", "8.8.8.8", "--to", "twin", "--protocol", "icmp", "--backend", url], { cwd: dir });
+    expect(twin.status).toBe(1);
+    expect(twin.stderr).toMatch(/^SG_AMBIGUOUS_NAME: project default has 2 servers with this name \(property --to, got "twin"\)/);
+    const members = secgroups(["can-reach", "--from", "8.8.8.8", "--to", data.twins[0]!.id, "--protocol", "icmp", "--backend", url], { cwd: dir });
+    expect(members.status).toBe(1);
+    expect(members.stdout.split("\n")[0]).toBe("blocked: icmp type 8 from 8.8.8.8 to twin");
+    expect(members.stdout.split("\n")[2]).toMatch(new RegExp(`^    request into twin \\(public ${data.twins[0]!.ports[0]!.fixedIp.replace(/\./g, "\\.")}\\): blocked: no ingress rule of its groups \\(default\\) matches; closest: rule [0-9a-f-]{36} of group default allows it only from group default \\(twin `));
+    const fromTwin = secgroups(["can-reach", "--from", data.twins[1]!.ports[0]!.fixedIp, "--to", data.twins[0]!.id, "--protocol", "udp", "--port", "53", "--format", "json", "--backend", url], { cwd: dir });
+    expect(fromTwin.status).toBe(0);
+    expect(JSON.parse(fromTwin.stdout).verdict).toBe("allowed");
+  });
+}
+
 describe("secgroups CLI on an SQLite backend", () => {
   let dir: string;
   let url: string;
@@ -99,6 +165,8 @@ describe("secgroups CLI on an SQLite backend", () => {
   afterAll(() => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
+
+  exposureOn(() => ({ url, dir, data }));
 
   it("group list: both groups of the project, by name", () => {
     const r = secgroups(["group", "list", "--backend", url], { cwd: dir });
@@ -336,6 +404,26 @@ describe("secgroups CLI on an SQLite backend", () => {
       "allowed: openstack, meshcloud, rackspace, evroc, or a path to a JSON profile; fix: pass --profile as a built-in name or a profile file's path\n");
   });
 
+  it("exposure commands: usage mistakes are exit 2 naming the flag, the value and what is allowed", () => {
+    const err = (args: string[]) => {
+      const r = secgroups([...args, "--backend", url], { cwd: dir });
+      return `${r.status} ${r.stderr.split("\n")[0]}`;
+    };
+    expect(err(["can-reach", "--to", "web-1", "--protocol", "tcp", "--port", "22"])).toBe("2 SG_INVALID_INPUT: secgroups can-reach needs --from (property --from); allowed: IP: source address (a server's fixed IP, or any other); fix: add --from IP");
+    expect(err(["can-reach", "--from", "10.1", "--to", "web-1", "--protocol", "tcp", "--port", "22"])).toBe('2 SG_INVALID_INPUT: is not an IP address (property --from, got "10.1"); allowed: an IPv4 address in four-part decimal or an IPv6 address; fix: pass e.g. --from 198.51.100.7');
+    expect(err(["can-reach", "--from", "10.0.0.1", "--to", "web-1", "--protocol", "any"])).toBe('2 SG_INVALID_INPUT: a packet has one protocol, not any (property --protocol, got "any"); allowed: ah, dccp, egp, esp, gre, hopopt, icmp, icmpv6, igmp, ip, ipip, ipv6-encap, ipv6-frag, ipv6-icmp, ipv6-nonxt, ipv6-opts, ipv6-route, ospf, pgm, rsvp, sctp, tcp, udp, udplite, vrrp, or a number 0-255; fix: pass e.g. --protocol tcp');
+    expect(err(["can-reach", "--from", "10.0.0.1", "--to", "web-1", "--protocol", "tcp"])).toBe("2 SG_INVALID_INPUT: secgroups can-reach needs --port for protocol tcp (property --port); allowed: a port 1-65535; fix: add --port N");
+    expect(err(["can-reach", "--from", "10.0.0.1", "--to", "web-1", "--protocol", "udp", "--port", "70000"])).toBe('2 SG_INVALID_INPUT: is not a port 1-65535 (property --port, got "70000"); allowed: a whole number 1-65535; fix: pass e.g. --port 22');
+    expect(err(["can-reach", "--from", "10.0.0.1", "--to", "web-1", "--protocol", "tcp", "--port", "22", "--network", "nope"])).toBe('1 SG_NOT_FOUND: server web-1 has no port on this network (property --network, got "nope"); allowed: public; fix: pass one of the server\'s networks, or leave --network out');
+    expect(err(["exposure", "--format", "yaml"])).toBe('2 SG_INVALID_INPUT: unknown output format (property --format, got "yaml"); allowed: table, json, md, html; fix: pass --format table or --format json or --format md or --format html');
+    expect(err(["group", "list", "--format", "html"])).toBe('2 SG_INVALID_INPUT: secgroups group list cannot print this format (property --format, got "html"); allowed: table, json; fix: pass --format table or --format json');
+    expect(err(["exposure", "--server", "nope"])).toBe('1 SG_NOT_FOUND: project default has no server with this name or id (property --server, got "nope"); fix: run `secgroups server list --project default` to see its servers, or pass the project that holds it with --project');
+    expect(err(["preview-report", path.join(dir, "missing.json")])).toMatch(/^2 SG_INVALID_INPUT: cannot read the preview file: ENOENT: no such file or directory, open '.*missing\.json' \(property FILE, got ".*missing\.json"\); allowed: a file \(or - for standard input\)/);
+    fs.writeFileSync(path.join(dir, "not-a-preview.json"), "[1, 2]");
+    expect(err(["preview-report", "not-a-preview.json", "--fail-on", "high"])).toBe('2 SG_INVALID_INPUT: the preview file has no steps array: it is not the output of `pulumi preview --json` (property FILE, got "not-a-preview.json"); allowed: the JSON that `pulumi preview --json` prints; fix: run `pulumi preview --json > preview.json` and pass that file');
+    expect(err(["preview-report", "not-a-preview.json", "--fail-on", "severe"])).toBe('2 SG_INVALID_INPUT: is not a severity (property --fail-on, got "severe"); allowed: critical, high, medium, low; fix: pass e.g. --fail-on high');
+  });
+
   it("--help and help COMMAND print help on stdout with exit 0", () => {
     const help = secgroups(["--help"], { cwd: dir });
     expect(help.status).toBe(0);
@@ -386,6 +474,8 @@ describe("secgroups CLI on a PostgreSQL backend", () => {
     pg?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
+
+  exposureOn(() => ({ url: pg.url, dir, data }));
 
   it("group list --format json and rule list read the shared backend, and the process exits by itself", () => {
     const started = Date.now();
