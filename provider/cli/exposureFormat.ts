@@ -140,7 +140,7 @@ export function exposureMarkdown(report: ExposureReport): string {
 
 /** `secgroups exposure --format table`. */
 export function exposureText(report: ExposureReport, render: (t: Table) => string): string {
-  const lines = [`Exposure of project ${report.project} (profile ${report.profile}): ${report.ports.length} ports, findings: ${severityCounts(report.findings)}`];
+  const lines = [`Exposure of project ${report.project} (profile ${report.profile}): ${report.ports.length} port${report.ports.length === 1 ? "" : "s"}, findings: ${severityCounts(report.findings)}`];
   lines.push(render(accessTable(report.ports)));
   if (report.findings.length) lines.push("", render(findingsTable(report.findings)));
   return lines.join("\n");

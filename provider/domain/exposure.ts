@@ -77,7 +77,10 @@ export function protocolName(n: number): string {
   return PROTOCOL_NAMES[n] ?? String(n);
 }
 
-/** Traffic as people write it: `tcp 22`, `tcp 1000-2000`, `udp` (all ports), `icmp type 8 code 0`, `any`. */
+/**
+ * Traffic as people write it, exactly: `tcp 22`, `tcp 1000-2000`, `udp` (all ports), `icmp type 8`,
+ * `icmp type 3 code 1`, `icmp type 3 codes 0-3`, `icmp type 0 code 0 to type 1 code 2`, `any protocol`.
+ */
 export function describeTraffic(t: Omit<Traffic, "family">): string {
   const [p0, p1] = t.protocols;
   const [q0, q1] = t.ports;
@@ -86,10 +89,10 @@ export function describeTraffic(t: Omit<Traffic, "family">): string {
   if (p0 !== p1 || (q0 === 0 && q1 === 65535)) return names;
   if (PORT_PROTOCOL_NUMBERS.has(p0)) return q0 === q1 ? `${names} ${q0}` : `${names} ${q0}-${q1}`;
   if (ICMP_PROTOCOL_NUMBERS.has(p0)) {
-    const type = Math.floor(q0 / 256);
-    if (q0 === type * 256 && q1 === type * 256 + 255) return `${names} type ${type}`;
-    if (q0 === q1) return `${names} type ${type} code ${q0 % 256}`;
-    return `${names} types ${Math.floor(q0 / 256)}-${Math.floor(q1 / 256)}`;
+    const [t0, c0, t1, c1] = [Math.floor(q0 / 256), q0 % 256, Math.floor(q1 / 256), q1 % 256];
+    if (c0 === 0 && c1 === 255) return t0 === t1 ? `${names} type ${t0}` : `${names} types ${t0}-${t1}`;
+    if (t0 === t1) return c0 === c1 ? `${names} type ${t0} code ${c0}` : `${names} type ${t0} codes ${c0}-${c1}`;
+    return `${names} type ${t0} code ${c0} to type ${t1} code ${c1}`;
   }
   return names;
 }

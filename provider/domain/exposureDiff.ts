@@ -45,6 +45,9 @@ export function boxMinus(b: Box, others: readonly Box[]): Box[] {
 export interface Change {
   direction: "ingress" | "egress";
   family: Piece["family"];
+  /** Protocol numbers and ports (or ICMP type * 256 + code), both ends included, as in a Piece. */
+  protocols: readonly [number, number];
+  ports: readonly [number, number];
   /** e.g. `tcp 22`. */
   traffic: string;
   /** e.g. `0.0.0.0/0 except 192.0.2.0/24`. */
@@ -96,14 +99,15 @@ function uncovered(from: readonly Piece[], by: readonly Piece[]): Change[] {
   for (const p of from) {
     for (const part of boxMinus(p, by.filter((o) => o.direction === p.direction))) {
       out.push({
-        direction: p.direction, family: p.family, traffic: describeTraffic(part), remote: describeSet(part.addresses),
+        direction: p.direction, family: p.family, protocols: part.protocols, ports: part.ports, traffic: describeTraffic(part), remote: describeSet(part.addresses),
         addresses: part.addresses, groupName: p.groupName, ruleId: p.ruleId,
       });
     }
     const pending = pendingMembers(p);
     if (pending.length && !by.some((o) => o.ruleId === p.ruleId && pendingMembers(o).join() === pending.join())) {
       out.push({
-        direction: p.direction, family: p.family, traffic: describeTraffic(p), addresses: emptySet(p.family), groupName: p.groupName, ruleId: p.ruleId,
+        direction: p.direction, family: p.family, protocols: p.protocols, ports: p.ports, traffic: describeTraffic(p), addresses: emptySet(p.family),
+        groupName: p.groupName, ruleId: p.ruleId,
         remote: `the members of group ${p.remote.kind === "group" ? p.remote.groupName : ""} whose addresses are known after apply (${pending.join(", ")})`,
       });
     }
