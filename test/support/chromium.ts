@@ -4,12 +4,13 @@
  * screenshot, and a small PNG decoder to check the screenshot's pixels. A missing Chromium is a
  * failure, never a skip.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import * as zlib from "node:zlib";
+import { ensureDebianPackage } from "./debian";
 
 /** Finds Debian's chromium: /usr/bin/chromium, else `command -v chromium`. */
 function findChromium(): string | undefined {
@@ -20,17 +21,7 @@ function findChromium(): string | undefined {
 
 /** The path of Debian's chromium binary, installing the package when missing (as root); throws when impossible. */
 export function ensureChromium(): string {
-  let bin = findChromium();
-  if (!bin && process.getuid?.() === 0 && fs.existsSync("/usr/bin/apt-get")) {
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
-    execFileSync("apt-get", ["install", "-y", "-qq", "chromium"], { stdio: "inherit", env });
-    bin = findChromium();
-  }
-  if (!bin) {
-    throw new Error("Chromium is not installed and could not be installed: run `apt-get install chromium` (tests never skip it)");
-  }
-  return bin;
+  return ensureDebianPackage("chromium", "Chromium", findChromium);
 }
 
 /** Flags for a headless run as root on a machine without network or GPU. */

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { ensureDebianPackage } from "./debian";
 
 /** A running private cluster. */
 export interface PostgresServer {
@@ -36,17 +37,7 @@ export function findPostgresBin(): string | undefined {
 
 /** Finds PostgreSQL, installing Debian's package when missing (as root); throws when impossible. */
 export function ensurePostgres(): string {
-  let bin = findPostgresBin();
-  if (!bin && process.getuid?.() === 0 && fs.existsSync("/usr/bin/apt-get")) {
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
-    execFileSync("apt-get", ["install", "-y", "-qq", "postgresql"], { stdio: "inherit", env });
-    bin = findPostgresBin();
-  }
-  if (!bin) {
-    throw new Error("PostgreSQL is not installed and could not be installed: run `apt-get install postgresql` (tests never skip it)");
-  }
-  return bin;
+  return ensureDebianPackage("postgresql", "PostgreSQL", findPostgresBin);
 }
 
 function freePort(): Promise<number> {
