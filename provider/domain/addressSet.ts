@@ -98,9 +98,18 @@ export function containsSet(a: AddressSet, b: AddressSet): boolean {
   return isEmpty(subtract(b, a));
 }
 
-/** True when `value` is in the set. */
+/** True when `value` is in the set (binary search: a remote group of many members is one range per member). */
 export function hasAddress(a: AddressSet, value: bigint): boolean {
-  return a.ranges.some(([lo, hi]) => lo <= value && value <= hi);
+  let lo = 0;
+  let hi = a.ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const [from, to] = a.ranges[mid]!;
+    if (value < from) hi = mid - 1;
+    else if (value > to) lo = mid + 1;
+    else return true;
+  }
+  return false;
 }
 
 /** True when the two sets hold the same addresses. */
@@ -126,19 +135,39 @@ const SPECIAL: Record<Family, string[]> = {
   IPv6: ["::/3", "4000::/2", "8000::/1", "2001:db8::/32"],
 };
 
-/** The public internet of `family`: every address outside the special-purpose networks. */
+const PUBLIC = new Map<Family, AddressSet>();
+
+/** The public internet of `family`: every address outside the special-purpose networks (computed once). */
 export function publicSpace(family: Family): AddressSet {
-  return subtract(fullSet(family), setOfCidrs(family, SPECIAL[family]));
+  let space = PUBLIC.get(family);
+  if (!space) {
+    space = subtract(fullSet(family), setOfCidrs(family, SPECIAL[family]));
+    PUBLIC.set(family, space);
+  }
+  return space;
+}
+
+/** What a set is to the internet, remembered per set object (sets are never changed once made). */
+const INTERNET = new WeakMap<AddressSet, { covers: boolean; touches: boolean }>();
+
+function internetOf(a: AddressSet): { covers: boolean; touches: boolean } {
+  let known = INTERNET.get(a);
+  if (!known) {
+    const space = publicSpace(a.family);
+    known = { covers: containsSet(a, space), touches: !isEmpty(intersect(a, space)) };
+    INTERNET.set(a, known);
+  }
+  return known;
 }
 
 /** True when the set holds the whole public internet of its family. */
 export function coversInternet(a: AddressSet): boolean {
-  return containsSet(a, publicSpace(a.family));
+  return internetOf(a).covers;
 }
 
 /** True when the set holds some public address. */
 export function touchesInternet(a: AddressSet): boolean {
-  return !isEmpty(intersect(a, publicSpace(a.family)));
+  return internetOf(a).touches;
 }
 
 /**

@@ -133,21 +133,42 @@ export interface PortAccess {
   egress: Piece[];
 }
 
-/** The remote addresses and description of `rule` in `model`. */
-function resolveRemote(rule: ModelRule, model: ExposureModel, groupsById: Map<string, ModelGroup>): { addresses: AddressSet; remote: ResolvedRemote } {
+/** A member of a remote group: a port that carries the group. */
+type Member = Extract<ResolvedRemote, { kind: "group" }>["members"][number];
+
+/** The ports that carry each group, by group id, in server name, network name and port id order. */
+function membersByGroup(model: ExposureModel): Map<string, Member[]> {
+  const out = new Map<string, Member[]>();
+  for (const s of model.servers) {
+    for (const p of s.ports) {
+      for (const g of new Set(p.securityGroupIds)) {
+        const list = out.get(g) ?? [];
+        list.push({ serverId: s.id, serverName: s.name, portId: p.id, networkName: p.networkName, fixedIp: p.fixedIp });
+        out.set(g, list);
+      }
+    }
+  }
+  for (const list of out.values()) {
+    list.sort((a, b) => a.serverName.localeCompare(b.serverName) || a.networkName.localeCompare(b.networkName) || a.portId.localeCompare(b.portId));
+  }
+  return out;
+}
+
+/** The remote addresses and description of `rule`. */
+function resolveRemote(
+  rule: ModelRule, groupsById: Map<string, ModelGroup>, members: Map<string, Member[]>, networks: Map<string, ModelNetwork>,
+): { addresses: AddressSet; remote: ResolvedRemote } {
   const family = rule.ethertype;
   if (rule.remoteGroupId !== null) {
-    const members = model.servers.flatMap((s) => s.ports.filter((p) => p.securityGroupIds.includes(rule.remoteGroupId!)).map((p) => ({
-      serverId: s.id, serverName: s.name, portId: p.id, networkName: p.networkName, fixedIp: p.fixedIp,
-    }))).sort((a, b) => a.serverName.localeCompare(b.serverName) || a.networkName.localeCompare(b.networkName) || a.portId.localeCompare(b.portId));
-    const ips = members.map((m) => (m.fixedIp === null ? undefined : parseAddress(m.fixedIp))).filter((a) => a !== undefined && a.family === family);
+    const list = members.get(rule.remoteGroupId) ?? [];
+    const ips = list.map((m) => (m.fixedIp === null ? undefined : parseAddress(m.fixedIp))).filter((a) => a !== undefined && a.family === family);
     return {
       addresses: setOf(family, ips.map((a) => [a!.value, a!.value] as const)),
-      remote: { kind: "group", groupId: rule.remoteGroupId, groupName: groupsById.get(rule.remoteGroupId)?.name ?? rule.remoteGroupId, members },
+      remote: { kind: "group", groupId: rule.remoteGroupId, groupName: groupsById.get(rule.remoteGroupId)?.name ?? rule.remoteGroupId, members: list },
     };
   }
   if (rule.remoteSubnetId !== null) {
-    const network = model.networks.find((n) => n.id === rule.remoteSubnetId);
+    const network = networks.get(rule.remoteSubnetId);
     const subnets = network?.subnets ?? [];
     return {
       addresses: setOfCidrs(family, subnets),
@@ -170,11 +191,13 @@ function byName<T extends { name: string; id: string }>(a: T, b: T): number {
  */
 export function evaluateExposure(model: ExposureModel): PortAccess[] {
   const groupsById = new Map(model.groups.map((g) => [g.id, g]));
+  const members = membersByGroup(model);
+  const networks = new Map(model.networks.map((n) => [n.id, n]));
   const piecesOfGroup = new Map<string, Piece[]>();
   for (const rule of model.rules) {
     const group = groupsById.get(rule.securityGroupId);
     if (!group) continue;
-    const { addresses, remote } = resolveRemote(rule, model, groupsById);
+    const { addresses, remote } = resolveRemote(rule, groupsById, members, networks);
     const piece: Piece = {
       ...ruleTraffic(rule), direction: rule.direction, addresses, remote,
       groupId: group.id, groupName: group.name, ruleId: rule.id, ruleDescription: rule.description,
@@ -183,12 +206,13 @@ export function evaluateExposure(model: ExposureModel): PortAccess[] {
     list.push(piece);
     piecesOfGroup.set(group.id, list);
   }
+  for (const list of piecesOfGroup.values()) list.sort((a, b) => a.ruleId.localeCompare(b.ruleId));
   const out: PortAccess[] = [];
   for (const server of [...model.servers].sort(byName)) {
     const ports = [...server.ports].sort((a, b) => a.networkName.localeCompare(b.networkName) || a.id.localeCompare(b.id));
     for (const port of ports) {
       const groups = [...new Set(port.securityGroupIds)].map((id) => groupsById.get(id)).filter((g) => g !== undefined).sort(byName);
-      const pieces = groups.flatMap((g) => [...(piecesOfGroup.get(g.id) ?? [])].sort((a, b) => a.ruleId.localeCompare(b.ruleId)));
+      const pieces = groups.flatMap((g) => piecesOfGroup.get(g.id) ?? []);
       out.push({
         serverId: server.id, serverName: server.name, serverStatus: server.status,
         portId: port.id, networkId: port.networkId, networkName: port.networkName, fixedIp: port.fixedIp,

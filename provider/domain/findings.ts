@@ -2,7 +2,7 @@
  * Findings: what in a project's effective access a reviewer should look at, each with a severity,
  * the server, port, group and rule it is about, and the fix. Pure, over `evaluateExposure`'s result.
  */
-import { coversInternet, describeSet, emptySet, hasAddress, touchesInternet, union, type AddressSet } from "./addressSet";
+import { coversInternet, describeSet, emptySet, touchesInternet, union, type AddressSet } from "./addressSet";
 import { parseAddress, type Family } from "./cidr";
 import { describeTraffic, ruleTraffic, trafficHolds, type ExposureModel, type Piece, type PortAccess } from "./exposure";
 
@@ -148,11 +148,13 @@ export function findingsOf(input: FindingsInput): Finding[] {
 
   // Rules with no remote: every address, whether the author meant it or not.
   const groupsById = new Map(model.groups.map((g) => [g.id, g]));
+  const carriersOf = new Map<string, Set<string>>();
+  for (const a of accesses) for (const g of a.groups) carriersOf.set(g.id, (carriersOf.get(g.id) ?? new Set()).add(a.serverName));
   for (const r of model.rules) {
     if (r.direction !== "ingress" || r.remoteIpPrefix !== null || r.remoteGroupId !== null || r.remoteSubnetId !== null) continue;
     const group = groupsById.get(r.securityGroupId);
     if (!group) continue;
-    const carriers = [...new Set(accesses.filter((a) => a.groups.some((g) => g.id === group.id)).map((a) => a.serverName))];
+    const carriers = [...(carriersOf.get(group.id) ?? [])];
     const any = r.ethertype === "IPv4" ? "0.0.0.0/0" : "::/0";
     const traffic = describeTraffic(ruleTraffic(r));
     out.push({
@@ -167,9 +169,8 @@ export function findingsOf(input: FindingsInput): Finding[] {
 
   // Groups nothing uses: on no port and named by no rule.
   const referenced = new Set(model.rules.map((r) => r.remoteGroupId).filter((id) => id !== null));
-  const carried = new Set(accesses.flatMap((a) => a.groups.map((g) => g.id)));
   for (const g of [...model.groups].sort((x, y) => x.name.localeCompare(y.name))) {
-    if (carried.has(g.id) || referenced.has(g.id) || input.defaultGroupNames.includes(g.name)) continue;
+    if (carriersOf.has(g.id) || referenced.has(g.id) || input.defaultGroupNames.includes(g.name)) continue;
     out.push({
       code: "unused-group", severity: "low", groupName: g.name,
       message: `group ${g.name} (${g.id}) is on no server port and no rule names it`,
@@ -189,8 +190,10 @@ export function findingsOf(input: FindingsInput): Finding[] {
   quota(model.groups.length, input.quotas.groups, `project ${model.project}'s security group quota`, "delete unused groups or merge groups");
   quota(model.rules.length, input.quotas.rules, `project ${model.project}'s rule quota`, "merge rules (one port range instead of single ports, one CIDR instead of several) or delete unused ones");
   if (input.quotas.rulesPerGroup !== undefined) {
+    const rulesOf = new Map<string, number>();
+    for (const r of model.rules) rulesOf.set(r.securityGroupId, (rulesOf.get(r.securityGroupId) ?? 0) + 1);
     for (const g of [...model.groups].sort((x, y) => x.name.localeCompare(y.name))) {
-      const n = model.rules.filter((r) => r.securityGroupId === g.id).length;
+      const n = rulesOf.get(g.id) ?? 0;
       quota(n, input.quotas.rulesPerGroup, `group ${g.name}'s rule quota`, "move rules into another group, or merge rules", g.name);
     }
   }
@@ -209,24 +212,37 @@ interface Reach {
   via: string[];
 }
 
+/** Ports reached so far, by group they carry and by the family of their address, fewest hops first. */
+type Reached = Map<string, PortAccess[]>;
+
+function reachedByGroup(reach: ReadonlyMap<PortAccess, Reach>): Reached {
+  const out: Reached = new Map();
+  for (const port of reach.keys()) {
+    const family = port.fixedIp === null ? undefined : parseAddress(port.fixedIp)?.family;
+    for (const g of port.groups) {
+      for (const f of family ? [family] : FAMILIES) {
+        const key = `${g.id}\u0000${f}`;
+        const list = out.get(key);
+        if (list) list.push(port);
+        else out.set(key, [port]);
+      }
+    }
+  }
+  for (const list of out.values()) list.sort((x, y) => reach.get(x)!.via.length - reach.get(y)!.via.length);
+  return out;
+}
+
 /**
  * The member of the piece's remote group, on another server, that is fewest hops from the
- * internet and whose chain does not pass through `a`'s server; only members whose address the
- * piece matches (an IPv6 rule does not let in a member that has only an IPv4 address).
+ * internet and whose chain does not pass through `a`'s server; only members with an address of the
+ * piece's family (an IPv6 rule does not let in a member that has only an IPv4 address).
  */
-function closestMember(a: PortAccess, p: Piece, reach: ReadonlyMap<PortAccess, Reach>, byPortId: ReadonlyMap<string, PortAccess>): PortAccess | undefined {
+function closestMember(a: PortAccess, p: Piece, reach: ReadonlyMap<PortAccess, Reach>, reached: Reached): PortAccess | undefined {
   if (p.remote.kind !== "group") return undefined;
-  let best: PortAccess | undefined;
-  for (const m of p.remote.members) {
-    const port = byPortId.get(m.portId);
-    if (!port || port.serverId === a.serverId) continue;
-    const r = reach.get(port);
-    if (!r || r.via.includes(a.serverName)) continue;
-    const ip = m.fixedIp === null ? undefined : parseAddress(m.fixedIp);
-    if (ip && (ip.family !== p.family || !hasAddress(p.addresses, ip.value))) continue;
-    if (!best || r.via.length < reach.get(best)!.via.length) best = port;
+  for (const port of reached.get(`${p.remote.groupId}\u0000${p.family}`) ?? []) {
+    if (port.serverId !== a.serverId && !reach.get(port)!.via.includes(a.serverName)) return port;
   }
-  return best;
+  return undefined;
 }
 
 /**
@@ -241,15 +257,15 @@ function chainFindings(accesses: readonly PortAccess[]): Finding[] {
     const direct = a.ingress.find((p) => coversInternet(p.addresses));
     if (direct) reach.set(a, { entry: `${describeTraffic(direct)} from ${describeSet(direct.addresses)} (${ruleLabel(direct)})`, via: [] });
   }
-  const byPortId = new Map(accesses.map((a) => [a.portId, a]));
   // Breadth first: each round adds the ports one more hop away.
   for (let round = 0; round < accesses.length; round++) {
     const next = new Map<PortAccess, Reach>();
+    const reached = reachedByGroup(reach);
     for (const a of accesses) {
       if (reach.has(a)) continue;
       for (const p of a.ingress) {
         if (p.remote.kind !== "group") continue;
-        const member = closestMember(a, p, reach, byPortId);
+        const member = closestMember(a, p, reach, reached);
         if (member) {
           const r = reach.get(member)!;
           next.set(a, { entry: r.entry, via: [...r.via, member.serverName] });
@@ -262,10 +278,11 @@ function chainFindings(accesses: readonly PortAccess[]): Finding[] {
   }
   const out: Finding[] = [];
   const seen = new Set<string>();
+  const reached = reachedByGroup(reach);
   for (const a of accesses) {
     for (const p of a.ingress) {
       if (p.remote.kind !== "group") continue;
-      const member = closestMember(a, p, reach, byPortId);
+      const member = closestMember(a, p, reach, reached);
       if (!member) continue;
       // Traffic the whole internet may send the port anyway needs no chain to reach it.
       const direct = a.ingress.some((q) => q.family === p.family && coversInternet(q.addresses) &&

@@ -251,3 +251,40 @@ describe("exposure of examples/three-tier (real engine, SQLite backend)", () => 
     ]);
   });
 });
+
+describe("preview-report on the first preview of examples/three-tier (every id and fixed IP unknown)", () => {
+  let stack: TestStack;
+  let url: string;
+
+  beforeAll(async () => {
+    stack = await TestStack.create("three-tier", "first", {}, undefined, exampleSource("three-tier"));
+    url = sqliteUrl(stack.dir);
+    await stack.setConfig("secgroups:backend", url);
+  });
+
+  it("follows ids unknown at preview to the resources that will make them, and says which addresses are known after apply", async () => {
+    const preview = await stack.must(["preview", "--json", "--config-file", stack.configFile]);
+    const file = path.join(stack.dir, "first.preview.json");
+    fs.writeFileSync(file, preview.stdout);
+    expect(preview.stdout).toContain("04da6b54-80e4-46f7-96ec-b56ff0331ba9");
+    const r = secgroups(stack, url, ["preview-report", file, "--fail-on", "high"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(1);
+    const md = r.stdout.split("\n");
+    expect(md[2]).toBe("19 changes to security groups, rules, servers and attachments; new findings: 3 high, 1 medium; resolved: none. **--fail-on high: fails** (3 new findings at high or worse).");
+    expect(md).toContain("| + create | ServerAttachment | app-1-app | app on app-1 (every attachable network) |");
+    expect(md).toContain("| + create | SecurityGroupRule | db-5432-from-app | ingress IPv4 tcp 5432 from group app in group db |");
+    const app = md.indexOf("**app-1 (app-net address known after apply)** (new port)");
+    expect(app).toBeGreaterThan(0);
+    expect(md.slice(app + 2, app + 4)).toEqual([
+      "- **opens** ingress IPv4 tcp 22 from 192.0.2.0/24 (rule new:admin-ssh-22 of group admin-ssh)",
+      "- **opens** ingress IPv4 tcp 8080 from the members of group web whose addresses are known after apply (web-1 app-net, web-1 public) (rule new:app-8080-from-web of group app)",
+    ]);
+    const web = md.indexOf("**web-1 (public address known after apply)** (new port)");
+    expect(md.slice(web + 2).filter((l) => l.startsWith("- **opens** ingress IPv4 tcp")).slice(0, 3)).toEqual([
+      "- **opens** ingress IPv4 tcp 22 from 192.0.2.0/24 (rule new:admin-ssh-22 of group admin-ssh)",
+      "- **opens** ingress IPv4 tcp 80 from 0.0.0.0/0 (rule new:web-http of group web)",
+      "- **opens** ingress IPv4 tcp 443 from 0.0.0.0/0 (rule new:web-https of group web)",
+    ]);
+  });
+});

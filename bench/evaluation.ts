@@ -1,0 +1,77 @@
+/**
+ * Evaluation scaling: the exposure of a project of N servers (evaluateExposure and findingsOf,
+ * what `secgroups exposure` computes after reading the backend), timed in process for N = 100
+ * and 1 000, alternating. The project is an openstack one as the examples build it, grown with N:
+ * tiers of ten servers, each tier's group letting in the tier before it by group, every fifth tier
+ * open to the internet on 443, SSH from an admin network on every server, and the project's
+ * `default` group (every protocol from its members) on every port, so that group remotes with
+ * many members, chains and findings all take part.
+ */
+import { performance } from "node:perf_hooks";
+import { evaluateExposure, type ExposureModel, type ModelRule } from "../provider/domain/exposure";
+import { findingsOf } from "../provider/domain/findings";
+import { loadProfile } from "../provider/domain/profiles";
+import { REPO } from "./stack";
+
+/** Servers per tier. */
+const TIER = 10;
+
+/** The synthetic project of `servers` servers (see the header). */
+export function syntheticProject(servers: number): ExposureModel {
+  const tiers = Math.ceil(servers / TIER);
+  let n = 0;
+  const rule = (group: string, f: Partial<ModelRule>): ModelRule => ({
+    id: `rule-${String(++n).padStart(6, "0")}`, securityGroupId: group, direction: "ingress", ethertype: "IPv4", protocol: null,
+    portRangeMin: null, portRangeMax: null, remoteIpPrefix: null, remoteGroupId: null, remoteSubnetId: null, description: "", ...f,
+  });
+  const groups = [{ id: "default", name: "default", stateful: true }, { id: "admin", name: "admin-ssh", stateful: true }];
+  const rules: ModelRule[] = [
+    rule("default", { remoteGroupId: "default" }), rule("default", { ethertype: "IPv6", remoteGroupId: "default" }),
+    rule("default", { direction: "egress" }), rule("default", { direction: "egress", ethertype: "IPv6" }),
+    rule("admin", { protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "192.0.2.0/24" }),
+  ];
+  for (let t = 0; t < tiers; t++) {
+    const id = `tier-${t}`;
+    groups.push({ id, name: id, stateful: true });
+    rules.push(rule(id, { direction: "egress" }), rule(id, { direction: "egress", ethertype: "IPv6" }));
+    if (t % 5 === 0) rules.push(rule(id, { protocol: "tcp", portRangeMin: 443, portRangeMax: 443, remoteIpPrefix: "0.0.0.0/0" }));
+    else rules.push(rule(id, { protocol: "tcp", portRangeMin: 8000 + t, portRangeMax: 8000 + t, remoteGroupId: `tier-${t - 1}` }));
+  }
+  return {
+    profile: "openstack",
+    project: "bench",
+    groups,
+    rules,
+    servers: Array.from({ length: servers }, (_, i) => ({
+      id: `server-${i}`, name: `server-${String(i).padStart(5, "0")}`, status: "ACTIVE" as const,
+      ports: [{ id: `port-${i}`, networkId: "net", networkName: "app-net", fixedIp: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, securityGroupIds: ["default", "admin", `tier-${Math.floor(i / TIER)}`] }],
+    })),
+    networks: [{ id: "net", name: "app-net", subnets: ["10.0.0.0/8"] }],
+  };
+}
+
+/** One timing of the whole exposure of `model`, in milliseconds, and how many findings it gave. */
+function timeOnce(model: ExposureModel, quotas: Parameters<typeof findingsOf>[0]["quotas"]): { ms: number; findings: number } {
+  const started = performance.now();
+  const accesses = evaluateExposure(model);
+  const findings = findingsOf({ model, accesses, defaultGroupNames: ["default"], quotas });
+  return { ms: performance.now() - started, findings: findings.length };
+}
+
+/** Samples of each size, taken in alternating rounds after one warm-up of each. */
+export function runEvaluation(sizes: number[], rounds: number, log: (line: string) => void): { samples: Record<string, number[]>; findings: Record<string, number> } {
+  const quotas = loadProfile("openstack", REPO).quotas;
+  const models = new Map(sizes.map((s) => [s, syntheticProject(s)]));
+  const samples: Record<string, number[]> = {};
+  const findings: Record<string, number> = {};
+  for (const s of sizes) {
+    findings[String(s)] = timeOnce(models.get(s)!, quotas).findings;
+    samples[String(s)] = [];
+  }
+  for (let r = 0; r < rounds; r++) {
+    const order = r % 2 === 0 ? sizes : [...sizes].reverse();
+    for (const s of order) samples[String(s)]!.push(timeOnce(models.get(s)!, quotas).ms);
+    log(`evaluation round ${r + 1}/${rounds}: ${sizes.map((s) => `${s} servers ${samples[String(s)]!.at(-1)!.toFixed(1)} ms`).join(", ")}`);
+  }
+  return { samples, findings };
+}
