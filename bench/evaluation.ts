@@ -1,20 +1,24 @@
 /**
- * Evaluation scaling: the exposure of a project of N servers (evaluateExposure and findingsOf,
- * what `secgroups exposure` computes after reading the backend), timed in process for N = 100
- * and 1 000, alternating. The project is an openstack one as the examples build it, grown with N:
- * tiers of ten servers, each tier's group letting in the tier before it by group, every fifth tier
- * open to the internet on 443, SSH from an admin network on every server, and the project's
- * `default` group (every protocol from its members) on every port, so that group remotes with
- * many members, chains and findings all take part.
+ * Evaluation scaling: the exposure of a project of N servers (evaluateExposure, findingsOf and the
+ * JSON and HTML reports: what `secgroups exposure` computes after reading the backend), timed in
+ * process for N = 100 and 1 000, alternating. The project is an openstack one as the examples
+ * build it, grown with N: tiers of ten servers, each tier's group letting in the tier before it by
+ * group on one of eight service ports, every fifth tier open to the internet on 443, SSH from an
+ * admin network on every server, and the project's `default` group (every protocol from its
+ * members) on every port, so that group remotes with many members, chains and findings all take
+ * part.
  */
 import { performance } from "node:perf_hooks";
-import { evaluateExposure, type ExposureModel, type ModelRule } from "../provider/domain/exposure";
-import { findingsOf } from "../provider/domain/findings";
-import { loadProfile } from "../provider/domain/profiles";
+import { exposureReport } from "../provider/cli/exposureCommands";
+import { exposureHtml, exposureJson } from "../provider/cli/exposureFormat";
+import type { ExposureModel, ModelRule } from "../provider/domain/exposure";
+import { loadProfile, type Profile } from "../provider/domain/profiles";
 import { REPO } from "./stack";
 
 /** Servers per tier. */
 const TIER = 10;
+/** The ports the tiers serve each other on (the services of a typical stack). */
+const SERVICE_PORTS = [8080, 8443, 5432, 6379, 9092, 3000, 11211, 9200];
 
 /** The synthetic project of `servers` servers (see the header). */
 export function syntheticProject(servers: number): ExposureModel {
@@ -35,7 +39,7 @@ export function syntheticProject(servers: number): ExposureModel {
     groups.push({ id, name: id, stateful: true });
     rules.push(rule(id, { direction: "egress" }), rule(id, { direction: "egress", ethertype: "IPv6" }));
     if (t % 5 === 0) rules.push(rule(id, { protocol: "tcp", portRangeMin: 443, portRangeMax: 443, remoteIpPrefix: "0.0.0.0/0" }));
-    else rules.push(rule(id, { protocol: "tcp", portRangeMin: 8000 + t, portRangeMax: 8000 + t, remoteGroupId: `tier-${t - 1}` }));
+    else rules.push(rule(id, { protocol: "tcp", portRangeMin: SERVICE_PORTS[t % SERVICE_PORTS.length]!, portRangeMax: SERVICE_PORTS[t % SERVICE_PORTS.length]!, remoteGroupId: `tier-${t - 1}` }));
   }
   return {
     profile: "openstack",
@@ -50,28 +54,40 @@ export function syntheticProject(servers: number): ExposureModel {
   };
 }
 
-/** One timing of the whole exposure of `model`, in milliseconds, and how many findings it gave. */
-function timeOnce(model: ExposureModel, quotas: Parameters<typeof findingsOf>[0]["quotas"]): { ms: number; findings: number } {
+/**
+ * One timing of the whole exposure of `model` as `secgroups exposure` produces it once it has read
+ * the backend — evaluation, findings, and its JSON and HTML reports — in milliseconds, with the
+ * number of findings and the reports' sizes.
+ */
+function timeOnce(model: ExposureModel, profile: Profile): { ms: number; findings: number; jsonBytes: number; htmlBytes: number } {
   const started = performance.now();
-  const accesses = evaluateExposure(model);
-  const findings = findingsOf({ model, accesses, defaultGroupNames: ["default"], quotas });
-  return { ms: performance.now() - started, findings: findings.length };
+  const report = exposureReport(model, profile);
+  const json = JSON.stringify(exposureJson(report));
+  const html = exposureHtml(report);
+  return { ms: performance.now() - started, findings: report.findings.length, jsonBytes: json.length, htmlBytes: html.length };
 }
 
 /** Samples of each size, taken in alternating rounds after one warm-up of each. */
-export function runEvaluation(sizes: number[], rounds: number, log: (line: string) => void): { samples: Record<string, number[]>; findings: Record<string, number> } {
-  const quotas = loadProfile("openstack", REPO).quotas;
+export function runEvaluation(sizes: number[], rounds: number, log: (line: string) => void): {
+  samples: Record<string, number[]>; findings: Record<string, number>; jsonBytes: Record<string, number>; htmlBytes: Record<string, number>;
+} {
+  const profile = loadProfile("openstack", REPO);
   const models = new Map(sizes.map((s) => [s, syntheticProject(s)]));
   const samples: Record<string, number[]> = {};
   const findings: Record<string, number> = {};
+  const jsonBytes: Record<string, number> = {};
+  const htmlBytes: Record<string, number> = {};
   for (const s of sizes) {
-    findings[String(s)] = timeOnce(models.get(s)!, quotas).findings;
+    const warm = timeOnce(models.get(s)!, profile);
+    findings[String(s)] = warm.findings;
+    jsonBytes[String(s)] = warm.jsonBytes;
+    htmlBytes[String(s)] = warm.htmlBytes;
     samples[String(s)] = [];
   }
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? sizes : [...sizes].reverse();
-    for (const s of order) samples[String(s)]!.push(timeOnce(models.get(s)!, quotas).ms);
+    for (const s of order) samples[String(s)]!.push(timeOnce(models.get(s)!, profile).ms);
     log(`evaluation round ${r + 1}/${rounds}: ${sizes.map((s) => `${s} servers ${samples[String(s)]!.at(-1)!.toFixed(1)} ms`).join(", ")}`);
   }
-  return { samples, findings };
+  return { samples, findings, jsonBytes, htmlBytes };
 }

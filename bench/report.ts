@@ -93,16 +93,20 @@ export interface BackendFigure {
 
 /** Exposure evaluation at two project sizes (servers). */
 export interface EvaluationFigure {
-  bySize: Record<string, Series & { findings: number }>;
+  bySize: Record<string, Series & { findings: number; jsonBytes: number; htmlBytes: number }>;
   ratioMedian: number;
   target: number;
   met: boolean;
 }
 
 /** The evaluation figure from its samples (the smallest size is the baseline). */
-export function evaluationResults(run: { samples: Record<string, number[]>; findings: Record<string, number> }): EvaluationFigure {
+export function evaluationResults(run: {
+  samples: Record<string, number[]>; findings: Record<string, number>; jsonBytes: Record<string, number>; htmlBytes: Record<string, number>;
+}): EvaluationFigure {
   const sizes = Object.keys(run.samples).map(Number).sort((a, b) => a - b);
-  const bySize = Object.fromEntries(sizes.map((n) => [String(n), { ...series(run.samples[String(n)]!), findings: run.findings[String(n)]! }]));
+  const bySize = Object.fromEntries(sizes.map((n) => [String(n), {
+    ...series(run.samples[String(n)]!), findings: run.findings[String(n)]!, jsonBytes: run.jsonBytes[String(n)]!, htmlBytes: run.htmlBytes[String(n)]!,
+  }]));
   const ratioMedian = round(median(run.samples[String(sizes[sizes.length - 1])]!) / median(run.samples[String(sizes[0])]!), 2);
   return { bySize, ratioMedian, target: TARGETS.evaluationRatio, met: ratioMedian <= TARGETS.evaluationRatio };
 }
@@ -217,7 +221,7 @@ export function markdown(r: Results): string {
     const small = ev.bySize[String(evSizes[0])]!;
     const large = ev.bySize[String(evSizes[evSizes.length - 1])]!;
     rows.push([
-      `Evaluation: exposure and findings, ${thousands(evSizes[evSizes.length - 1]!)} vs ${thousands(evSizes[0]!)} servers (median of ${large.samplesMs.length})`,
+      `Evaluation: exposure, findings, JSON and HTML report, ${thousands(evSizes[evSizes.length - 1]!)} vs ${thousands(evSizes[0]!)} servers (median of ${large.samplesMs.length}; HTML ${bytes(large.htmlBytes)} / ${bytes(small.htmlBytes)})`,
       ms(large.medianMs), ms(small.medianMs), `${ev.ratioMedian}×`, `≤ ${ev.target}×`, yesNo(ev.met),
     ]);
   }

@@ -663,6 +663,15 @@ export class SqlStore implements StateBackend {
     });
   }
 
+  async listNetworks(project: string): Promise<NetworkRecord[]> {
+    return this.read(async (tx) => {
+      const rows = await tx.all("SELECT id FROM networks WHERE project = ? ORDER BY name, id", [project]);
+      const out: NetworkRecord[] = [];
+      for (const row of rows) out.push((await this.networkRow(tx, project, String(row.id)))!);
+      return out;
+    });
+  }
+
   async deleteNetwork(project: string, id: string): Promise<boolean> {
     return this.write(async (tx) => {
       const network = await this.networkRow(tx, project, id);

@@ -230,6 +230,8 @@ export interface StateBackend {
   createNetwork(project: string, name: string, subnets: string[], clientToken?: string): Promise<NetworkRecord>;
   /** The network with this id or name, or undefined. */
   getNetwork(project: string, idOrName: string): Promise<NetworkRecord | undefined>;
+  /** Every network of the project (built-in and private), by name then id. */
+  listNetworks(project: string): Promise<NetworkRecord[]>;
   /** Deletes a private network; SG_IN_USE while ports use it or for a built-in network; false if it did not exist. */
   deleteNetwork(project: string, id: string): Promise<boolean>;
   /** Launches a server: one port per network with a fixed IP; launch groups per the policy. */

@@ -7,11 +7,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { sqliteFileOf } from "../backends";
 import type { StateBackend } from "../backends/types";
-import { parseAddress } from "../domain/cidr";
+import { parseAddress, type Family } from "../domain/cidr";
 import { diffExposure } from "../domain/exposureDiff";
-import { canReach, evaluateExposure, describeTraffic, ICMP_PROTOCOL_NUMBERS, PORT_PROTOCOL_NUMBERS, type ExposureModel, type ModelNetwork } from "../domain/exposure";
-import { findingsOf, SEVERITIES, type Severity } from "../domain/findings";
-import { canonicalProtocol } from "../domain/rules";
+import {
+  canReach, evaluateExposure, describeTraffic, protocolName, ICMP_PROTOCOL_NUMBERS, PORT_PROTOCOL_NUMBERS, type ExposureModel,
+} from "../domain/exposure";
+import { atLeast, findingsOf, SEVERITIES, type Severity } from "../domain/findings";
+import { canonicalProtocol, protocolForFamily } from "../domain/rules";
 import { protocolNumber } from "../domain/protocols";
 import type { Profile } from "../domain/profiles";
 import { SecgroupsError } from "../errors";
@@ -23,14 +25,18 @@ import { applyPreview, parsePreview, previewReportMarkdown, previewReportJson } 
 
 /** Everything the exposure of `project` depends on, read from the backend. */
 export async function loadExposureModel(backend: StateBackend, project: string, profile: Profile): Promise<ExposureModel> {
-  const [groups, rules, servers] = await Promise.all([backend.listGroups(project), backend.listRules(project), backend.listServers(project)]);
-  const networkIds = new Set([...servers.flatMap((s) => s.ports.map((p) => p.networkId)), ...rules.map((r) => r.remoteSubnetId).filter((id) => id !== null)]);
-  const networks: ModelNetwork[] = [];
-  for (const id of [...networkIds].sort()) {
-    const n = await backend.getNetwork(project, id);
-    if (n) networks.push({ id: n.id, name: n.name, subnets: n.subnets });
-  }
-  return { profile: profile.name, project, groups, rules, servers, networks };
+  const [groups, rules, servers, networks] = await Promise.all([
+    backend.listGroups(project), backend.listRules(project), backend.listServers(project), backend.listNetworks(project),
+  ]);
+  return { ...emptyModel(profile, project), groups, rules, servers, networks: networks.map((n) => ({ id: n.id, name: n.name, subnets: n.subnets })) };
+}
+
+/** A project with nothing in it yet (before its first `pulumi up`). */
+export function emptyModel(profile: Profile, project: string): ExposureModel {
+  return {
+    profile: profile.name, project, groups: [], rules: [], servers: [], networks: [],
+    ...(profile.attachableNetworks !== undefined ? { attachableNetworks: profile.attachableNetworks } : {}),
+  };
 }
 
 /** The report of a model: every port's access and the findings. */
@@ -44,10 +50,21 @@ function usage(name: string): string {
   return usageOf(EXPOSURE_COMMANDS.find((c) => c.words.join(" ") === name));
 }
 
-/** The protocol number `--protocol` names, in the profile's vocabulary; `any` is no protocol a packet has. */
-function protocolOption(value: string, profile: Profile): number {
+/**
+ * The protocol number `--protocol` names, in the profile's vocabulary and as check reads it for a
+ * rule of the source's family (`icmp` from an IPv6 address is ipv6-icmp); `any` is no protocol a
+ * packet has.
+ */
+function protocolOption(value: string, family: Family, profile: Profile): number {
   const canonical = canonicalProtocol(value, profile);
-  const n = canonical.kind === "ok" ? protocolNumber(canonical.protocol) : undefined;
+  const inFamily = canonical.kind === "ok" ? protocolForFamily(canonical.protocol, family, profile) : undefined;
+  if (canonical.kind === "ok" && canonical.protocol !== "any" && inFamily === undefined) {
+    throw new UsageError({
+      property: "--protocol", problem: `exists only in IPv6, and --from is an IPv4 address`, value,
+      allowed: "an IPv4 protocol, or an IPv6 --from address", fix: "pass an IPv6 address as --from",
+    }, usage("can-reach"));
+  }
+  const n = inFamily === undefined ? undefined : protocolNumber(inFamily);
   if (n === undefined) {
     throw new UsageError({
       property: "--protocol",
@@ -63,7 +80,7 @@ function protocolOption(value: string, profile: Profile): number {
 function integerOption(name: string, value: string | undefined, min: number, max: number, what: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d{1,5}$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new UsageError({ property: `--${name}`, problem: `is not ${what}`, value, allowed: `a whole number ${min}-${max}`, fix: `pass e.g. --${name} ${min === 0 ? 8 : 22}` }, usage("can-reach"));
+    throw new UsageError({ property: `--${name}`, problem: `is not ${what}`, value, allowed: `a whole number ${min}-${max}`, fix: `pass e.g. --${name} ${min === 0 ? 0 : max === 255 ? 8 : 22}` }, usage("can-reach"));
   }
   return Number(value);
 }
@@ -110,6 +127,8 @@ export const EXPOSURE_COMMANDS: readonly Command[] = [
       { name: "to", value: "SERVER", description: "destination server, by name or id", required: true },
       { name: "protocol", value: "P", description: "protocol name or number (tcp, udp, icmp, 47, ...)", required: true },
       { name: "port", value: "N", description: "destination port (1-65535) for tcp, udp, sctp, dccp, udplite; the ICMP type (default 8, echo)" },
+      { name: "code", value: "N", description: "ICMP code (0-255, default 0)" },
+      { name: "from-port", value: "N", description: "the client's source port, where stateless groups must let replies in (default 50000; 68 for DHCP to 67)" },
       { name: "network", value: "NAME|ID", description: "only the destination's port on this network (default: every port)" },
     ],
     async run(ctx) {
@@ -118,7 +137,7 @@ export const EXPOSURE_COMMANDS: readonly Command[] = [
       if (!address) {
         throw new UsageError({ property: "--from", problem: "is not an IP address", value: from, allowed: "an IPv4 address in four-part decimal or an IPv6 address", fix: "pass e.g. --from 198.51.100.7" }, usage("can-reach"));
       }
-      const protocol = protocolOption(ctx.options.protocol!, ctx.profile);
+      const protocol = protocolOption(ctx.options.protocol!, address.family, ctx.profile);
       let port = 0;
       if (PORT_PROTOCOL_NUMBERS.has(protocol)) {
         const p = integerOption("port", ctx.options.port, 1, 65535, "a port 1-65535");
@@ -140,9 +159,18 @@ export const EXPOSURE_COMMANDS: readonly Command[] = [
           allowed: server.ports.map((p) => p.networkName).join(", "), fix: "pass one of the server's networks, or leave --network out",
         });
       }
-      const result = canReach(accesses, { from, toServerId: server.id, protocol, port, ...(network !== undefined ? { network } : {}) });
-      const traffic = describeTraffic({ protocols: [protocol, protocol], ports: ICMP_PROTOCOL_NUMBERS.has(protocol) ? [port * 256, port * 256 + 255] : PORT_PROTOCOL_NUMBERS.has(protocol) ? [port, port] : [0, 65535] });
-      const q = { from, to: server.name, traffic };
+      const code = integerOption("code", ctx.options.code, 0, 255, "an ICMP code 0-255");
+      const fromPort = integerOption("from-port", ctx.options["from-port"], 1, 65535, "a port 1-65535");
+      const result = canReach(accesses, {
+        from, toServerId: server.id, protocol, port,
+        ...(network !== undefined ? { network } : {}), ...(code !== undefined ? { code } : {}), ...(fromPort !== undefined ? { fromPort } : {}),
+      });
+      const icmp = ICMP_PROTOCOL_NUMBERS.has(protocol);
+      const traffic = describeTraffic({
+        protocols: [protocol, protocol],
+        ports: icmp ? (code === undefined ? [port * 256, port * 256 + 255] : [port * 256 + code, port * 256 + code]) : PORT_PROTOCOL_NUMBERS.has(protocol) ? [port, port] : [0, 65535],
+      });
+      const q = { from, to: server.name, traffic, protocolName: protocolName(protocol) };
       return { json: canReachJson(result, q), table: () => canReachText(result, q), exitCode: result.allowed ? EXIT.ok : EXIT.no };
     },
   },
@@ -168,11 +196,11 @@ export const EXPOSURE_COMMANDS: readonly Command[] = [
       // A stack's first preview comes before its backend exists: the state before is then empty.
       const file = sqliteFileOf(ctx.settings.backend, ctx.settings.programDir);
       const before = file && !fs.existsSync(file)
-        ? { profile: ctx.profile.name, project: ctx.settings.project, groups: [], rules: [], servers: [], networks: [] }
+        ? emptyModel(ctx.profile, ctx.settings.project)
         : await loadExposureModel(await ctx.backend(), ctx.settings.project, ctx.profile);
       const planned = applyPreview(before, preview, ctx.profile);
       const diff = diffExposure(exposureReport(before, ctx.profile), exposureReport(planned.model, ctx.profile));
-      const failing = failOn === undefined ? [] : diff.newFindings.filter((f) => SEVERITIES.indexOf(f.severity) <= SEVERITIES.indexOf(failOn));
+      const failing = failOn === undefined ? [] : diff.newFindings.filter((f) => atLeast(f.severity, failOn));
       const md = previewReportMarkdown(preview, planned, diff, failOn, failing.length);
       return {
         json: previewReportJson(preview, planned, diff, failOn, failing.length),

@@ -4,8 +4,8 @@
  * Pure: records in, strings out.
  */
 import { coversInternet, describeSet, isEmpty, touchesInternet, cidrsOf } from "../domain/addressSet";
-import { addressesOf, describeTraffic, type FlowResult, type Hop, type Piece, type PortAccess, type ResolvedRemote } from "../domain/exposure";
-import { portLabel, type Finding } from "../domain/findings";
+import { addressesOf, describeTraffic, ruleLabel, UNFILTERED, ICMP_PROTOCOL_NUMBERS, PORT_PROTOCOL_NUMBERS, type FlowResult, type Hop, type Piece, type PortAccess, type ResolvedRemote } from "../domain/exposure";
+import { portLabel, SEVERITIES, type Finding } from "../domain/findings";
 import type { Table } from "./format";
 
 /** What `secgroups exposure` shows. */
@@ -21,6 +21,9 @@ export function describeRemote(p: Pick<Piece, "remote" | "family">): string {
   return remoteText(p.remote, p.family);
 }
 
+/** Members of a remote group named in text; the rest are counted (JSON has them all, once per rule). */
+export const MEMBERS_SHOWN = 5;
+
 function remoteText(r: ResolvedRemote, family: string): string {
   switch (r.kind) {
     case "any":
@@ -28,8 +31,9 @@ function remoteText(r: ResolvedRemote, family: string): string {
     case "cidr":
       return r.cidr;
     case "group": {
-      const members = r.members.map((m) => `${m.serverName} ${m.fixedIp ?? "(address known after apply)"}`);
-      return `group ${r.groupName} (${members.length ? members.join(", ") : "no ports carry it"})`;
+      const members = r.members.slice(0, MEMBERS_SHOWN).map((m) => `${m.serverName} ${m.fixedIp ?? "(address known after apply)"}`);
+      const more = r.members.length > MEMBERS_SHOWN ? ` and ${r.members.length - MEMBERS_SHOWN} more ports` : "";
+      return `group ${r.groupName} (${members.length ? members.join(", ") + more : "no ports carry it"})`;
     }
     case "subnet":
       return `subnet ${r.networkName} (${r.subnets.join(", ") || "no subnets"})`;
@@ -40,7 +44,7 @@ function remoteText(r: ResolvedRemote, family: string): string {
   }
 }
 
-/** A piece as JSON: readable traffic and remote, the exact numbers, the addresses as CIDRs. */
+/** A piece as JSON: readable traffic and remote, the exact numbers; its addresses are under `rules`, once per rule. */
 function pieceJson(p: Piece) {
   return {
     direction: p.direction,
@@ -49,14 +53,27 @@ function pieceJson(p: Piece) {
     protocols: p.protocols,
     ports: p.ports,
     remote: describeRemote(p),
-    addresses: cidrsOf(p.addresses),
-    ...(p.remote.kind === "group" && p.remote.members.some((m) => m.fixedIp === null)
-      ? { addressesKnownAfterApply: p.remote.members.filter((m) => m.fixedIp === null).length } : {}),
     group: p.groupName,
     groupId: p.groupId,
     rule: p.ruleId,
     ...(p.ruleDescription ? { description: p.ruleDescription } : {}),
   };
+}
+
+/** Each rule's resolved remote, once: the addresses as CIDRs and, for a group remote, every member. */
+function rulesJson(ports: readonly PortAccess[]) {
+  const out: Record<string, { group: string; addresses: string[]; members?: Array<{ server: string; network: string; fixedIp: string | null }>; addressesKnownAfterApply?: number }> = {};
+  for (const p of ports.flatMap((a) => [...a.ingress, ...a.egress])) {
+    if (out[p.ruleId] || p.groupName === UNFILTERED) continue;
+    out[p.ruleId] = {
+      group: p.groupName,
+      addresses: cidrsOf(p.addresses),
+      ...(p.remote.kind === "group" ? { members: p.remote.members.map((m) => ({ server: m.serverName, network: m.networkName, fixedIp: m.fixedIp })) } : {}),
+      ...(p.remote.kind === "group" && p.remote.members.some((m) => m.fixedIp === null)
+        ? { addressesKnownAfterApply: p.remote.members.filter((m) => m.fixedIp === null).length } : {}),
+    };
+  }
+  return out;
 }
 
 /** `secgroups exposure --format json`. */
@@ -72,10 +89,12 @@ export function exposureJson(report: ExposureReport) {
       portId: a.portId,
       fixedIp: a.fixedIp,
       stateful: a.stateful,
+      unfiltered: a.unfiltered,
       groups: a.groups.map((g) => g.name),
       ingress: a.ingress.map(pieceJson),
       egress: a.egress.map(pieceJson),
     })),
+    rules: rulesJson(report.ports),
     findings: report.findings,
   };
 }
@@ -118,7 +137,7 @@ export function mdTable(table: Table): string {
 export function severityCounts(findings: readonly Finding[]): string {
   const counts = new Map<string, number>();
   for (const f of findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
-  return counts.size ? ["critical", "high", "medium", "low"].filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s}`).join(", ") : "none";
+  return counts.size ? SEVERITIES.filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s}`).join(", ") : "none";
 }
 
 /** `secgroups exposure --format md`. */
@@ -285,34 +304,44 @@ function hopText(h: Hop): string {
   const where = `${h.leg} ${h.direction === "ingress" ? "into" : "out of"} ${portLabel(h.port)}`;
   if (h.returnTraffic) return `${where}: allowed as return traffic (every group on the port is stateful)`;
   const d = h.decision;
-  if (d.allowed) return `${where}: allowed by ${d.by.map((p) => `rule ${p.ruleId} of group ${p.groupName} (${pieceText(p)})`).join("; ")}`;
+  if (d.allowed) return `${where}: allowed by ${d.by.map((p) => `${ruleLabel(p)} (${pieceText(p)})`).join("; ")}`;
   if (d.reason === "dhcp") return `${where}: blocked: DHCP replies sent by a server are always dropped`;
   if (d.reason === "no-groups") return `${where}: blocked: the port has no security group, so nothing is allowed`;
   const groups = h.port.groups.map((g) => g.name).join(", ");
   const near = d.near.length
-    ? `; closest: ${d.near.map((p) => `rule ${p.ruleId} of group ${p.groupName} allows it only from ${describeRemote(p)}`).join("; ")}`
+    ? `; closest: ${d.near.map((p) => `${ruleLabel(p)} allows it only from ${describeRemote(p)}`).join("; ")}`
     : "";
   return `${where}: blocked: no ${h.direction} rule of its groups (${groups}) matches${near}`;
 }
 
+/** ` on port 50000` (the client's port) for a reply of a protocol with ports, ` of type 0` for ICMP. */
+function replyPorts(h: Hop): string {
+  if (h.packet.protocol !== undefined && PORT_PROTOCOL_NUMBERS.has(h.packet.protocol)) return ` on port ${h.packet.port}`;
+  if (ICMP_PROTOCOL_NUMBERS.has(h.packet.protocol)) return ` of type ${Math.floor(h.packet.port / 256)}`;
+  return "";
+}
+
 /** What `secgroups can-reach` prints: the verdict, then each destination port's hops and the fix when blocked. */
-export function canReachText(result: FlowResult, q: { from: string; to: string; traffic: string }): string {
+export function canReachText(result: FlowResult, q: { from: string; to: string; traffic: string; protocolName: string }): string {
   const lines = [`${result.allowed ? "allowed" : "blocked"}: ${q.traffic} from ${q.from} to ${q.to}`];
   if (!result.ports.length) lines.push("  the server has no port on that network");
   for (const p of result.ports) {
     lines.push(`  ${portLabel(p.port)}: ${p.allowed ? (p.oneWay ? "allowed one way (replies are blocked)" : "allowed") : "blocked"}`);
     for (const h of p.hops) lines.push(`    ${hopText(h)}`);
     const failed = p.hops.find((h) => !h.decision.allowed);
-    if (failed && !p.allowed && failed.decision.allowed === false && failed.decision.reason !== "dhcp") {
-      const target = failed.direction === "ingress" ? `an ingress rule ${q.traffic} from ${failed.leg === "request" ? q.from : p.port.fixedIp}` : `an egress rule ${q.traffic}`;
-      lines.push(`    fix: add ${target} to one of the groups of ${portLabel(failed.port)}${failed.port.groups.length ? ` (${failed.port.groups.map((g) => g.name).join(", ")})` : ""}, or attach a group that has one`);
+    if (failed && failed.decision.allowed === false && failed.decision.reason !== "dhcp") {
+      const remote = failed.leg === "request" ? (failed.direction === "ingress" ? q.from : p.port.fixedIp) : failed.direction === "egress" ? q.from : p.port.fixedIp;
+      const what = failed.leg === "request"
+        ? `an ${failed.direction} rule ${q.traffic} ${failed.direction === "ingress" ? "from" : "to"} ${remote}`
+        : `an ${failed.direction} rule for the replies, ${q.protocolName} ${failed.direction === "ingress" ? "from" : "to"} ${remote}${replyPorts(failed)} (its groups are stateless)`;
+      lines.push(`    fix: add ${what} to one of the groups of ${portLabel(failed.port)}${failed.port.groups.length ? ` (${failed.port.groups.map((g) => g.name).join(", ")})` : ""}, or attach a group that has one`);
     }
   }
   return lines.join("\n");
 }
 
 /** `secgroups can-reach --format json`. */
-export function canReachJson(result: FlowResult, q: { from: string; to: string; traffic: string }) {
+export function canReachJson(result: FlowResult, q: { from: string; to: string; traffic: string; protocolName: string }) {
   return {
     verdict: result.allowed ? "allowed" : "blocked",
     from: q.from,

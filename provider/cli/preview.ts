@@ -10,12 +10,13 @@
  * creates is followed through `propertyDependencies` to that resource, and anything else unknown is
  * reported as "known after apply", never guessed.
  */
+import { parseCidr } from "../domain/cidr";
 import { UNKNOWN } from "../domain/unknown";
 import type { ExposureModel, ModelGroup, ModelPort, ModelRule, ModelServer } from "../domain/exposure";
-import { describeTraffic, ruleTraffic } from "../domain/exposure";
+import { describeTraffic, ruleLabel, ruleTraffic } from "../domain/exposure";
 import type { ExposureDiff, PortChange } from "../domain/exposureDiff";
 import { portLabel, type Severity } from "../domain/findings";
-import type { Profile } from "../domain/profiles";
+import { projectSetup, type Profile } from "../domain/profiles";
 import { SecgroupsError } from "../errors";
 import { mdTable, findingsTable, severityCounts } from "./exposureFormat";
 
@@ -124,7 +125,6 @@ export function applyPreview(before: ExposureModel, preview: Preview, profile: P
     servers: before.servers.map((s) => ({ ...s, ports: s.ports.map((p) => ({ ...p, securityGroupIds: [...p.securityGroupIds] })) })),
     networks: [...before.networks],
   };
-  const rules = model.rules as PlannedRule[];
   const knownAfterApply: string[] = [];
   const changes: ChangeLine[] = [];
   ensureDefaultGroups(model, profile);
@@ -160,14 +160,14 @@ export function applyPreview(before: ExposureModel, preview: Preview, profile: P
           break;
         }
         case "SecurityGroupRule":
-          model.rules = rules.filter((r) => r.id !== id);
+          model.rules = model.rules.filter((r) => r.id !== id);
           break;
         case "Server":
           model.servers = model.servers.filter((x) => x.id !== id);
           break;
         case "SecurityGroup":
           model.groups = model.groups.filter((g) => g.id !== id);
-          model.rules = (model.rules as PlannedRule[]).filter((r) => r.securityGroupId !== id);
+          model.rules = model.rules.filter((r) => r.securityGroupId !== id);
           break;
         case "Network":
           model.networks = model.networks.filter((n) => n.id !== id);
@@ -185,8 +185,10 @@ export function applyPreview(before: ExposureModel, preview: Preview, profile: P
       let detail = "";
       switch (type) {
         case "Network": {
-          const subnets = Array.isArray(inputs.subnets) ? inputs.subnets.filter((x): x is string => typeof x === "string" && x !== UNKNOWN) : [];
-          model.networks.push({ id, name: typeof inputs.name === "string" ? inputs.name : s.name, subnets });
+          const given = Array.isArray(inputs.subnets) ? inputs.subnets : [];
+          if (given.includes(UNKNOWN)) knownAfterApply.push(`Network ${s.name}: some subnets are known only after apply; the report uses the others`);
+          const subnets = given.filter((x) => x !== UNKNOWN).map((x, i) => canonicalCidr(s, `subnets[${i}]`, x));
+          model.networks.push({ id, name: typeof inputs.name === "string" && inputs.name !== UNKNOWN ? inputs.name : s.name, subnets });
           detail = `subnets ${subnets.join(", ")}`;
           break;
         }
@@ -209,27 +211,26 @@ export function applyPreview(before: ExposureModel, preview: Preview, profile: P
           break;
         }
         case "SecurityGroupRule": {
-          const rule: PlannedRule = {
-            id,
-            securityGroupId: resolve(s, "securityGroupId", inputs.securityGroupId) ?? `unknown:${s.name}`,
-            direction: inputs.direction === "egress" ? "egress" : "ingress",
-            ethertype: inputs.ethertype === "IPv6" ? "IPv6" : "IPv4",
-            protocol: typeof inputs.protocol === "string" && inputs.protocol !== "any" ? inputs.protocol : null,
-            portRangeMin: typeof inputs.portRangeMin === "number" ? inputs.portRangeMin : null,
-            portRangeMax: typeof inputs.portRangeMax === "number" ? inputs.portRangeMax : null,
-            remoteIpPrefix: typeof inputs.remoteIpPrefix === "string" && inputs.remoteIpPrefix !== UNKNOWN ? inputs.remoteIpPrefix : null,
-            remoteGroupId: inputs.remoteGroupId === undefined ? null : resolve(s, "remoteGroupId", inputs.remoteGroupId) ?? `unknown:${s.name}`,
-            remoteSubnetId: inputs.remoteSubnetId === undefined ? null : resolve(s, "remoteSubnetId", inputs.remoteSubnetId) ?? `unknown:${s.name}`,
-            description: typeof inputs.description === "string" ? inputs.description : "",
-          };
           if (s.op === "update") {
-            const existing = (model.rules as PlannedRule[]).find((r) => r.id === id);
-            if (existing) existing.description = rule.description;
-            detail = `description "${rule.description}"`;
-          } else {
-            model.rules.push(rule);
-            detail = describeRule(rule, groupName);
+            const existing = model.rules.find((r) => r.id === id);
+            const description = typeof inputs.description === "string" ? inputs.description : "";
+            if (existing) existing.description = description;
+            detail = `description "${description}"`;
+            break;
           }
+          const unknown = RULE_TRAFFIC_FIELDS.filter((f) => inputs[f] === UNKNOWN);
+          const securityGroupId = resolve(s, "securityGroupId", inputs.securityGroupId);
+          const remoteGroupId = inputs.remoteGroupId === undefined ? null : resolve(s, "remoteGroupId", inputs.remoteGroupId);
+          const remoteSubnetId = inputs.remoteSubnetId === undefined ? null : resolve(s, "remoteSubnetId", inputs.remoteSubnetId);
+          if (unknown.length) knownAfterApply.push(`SecurityGroupRule ${s.name}: ${unknown.join(", ")} known only after apply`);
+          if (unknown.length || securityGroupId === undefined || remoteGroupId === undefined || remoteSubnetId === undefined) {
+            detail = "what it allows is known only after apply (not evaluated)";
+            break;
+          }
+          const rule = ruleOf(id, { ...inputs, securityGroupId, remoteGroupId, remoteSubnetId });
+          if (rule.remoteIpPrefix !== null) rule.remoteIpPrefix = canonicalCidr(s, "remoteIpPrefix", rule.remoteIpPrefix);
+          model.rules.push(rule);
+          detail = describeRule(rule, groupName);
           break;
         }
         case "Server": {
@@ -239,7 +240,10 @@ export function applyPreview(before: ExposureModel, preview: Preview, profile: P
           const ports: ModelPort[] = nets.map((n, i) => {
             const ref = resolve(s, "networks", n, nets.filter((x) => x === UNKNOWN).length > 1 ? nets.slice(0, i).filter((x) => x === UNKNOWN).length : undefined);
             const network = model.networks.find((x) => x.id === ref) ?? model.networks.find((x) => x.name === ref);
-            return { id: `new:${s.name}:${network?.name ?? i}`, networkId: network?.id ?? `unknown:${i}`, networkName: network?.name ?? "(known after apply)", fixedIp: null, securityGroupIds: [...launch] };
+            if (ref !== undefined && !network) knownAfterApply.push(`Server ${s.name}: networks[${i}] ${JSON.stringify(ref)} is neither in the backend nor made by this preview`);
+            const name = network?.name ?? "(known after apply)";
+            const attachable = profile.attachableNetworks === undefined || profile.attachableNetworks.includes(name);
+            return { id: `new:${s.name}:${network?.name ?? i}`, networkId: network?.id ?? `unknown:${i}`, networkName: name, fixedIp: null, securityGroupIds: attachable ? [...launch] : [] };
           });
           model.servers.push({ id, name: typeof inputs.name === "string" && inputs.name !== UNKNOWN ? inputs.name : s.name, status: "BUILD", ports });
           detail = `on ${ports.map((p) => p.networkName).join(", ")}; groups at launch: ${launch.map(groupName).join(", ") || "none"}; fixed IPs known after apply`;
@@ -265,7 +269,12 @@ export function applyPreview(before: ExposureModel, preview: Preview, profile: P
             detail = "server or group known after apply";
             break;
           }
-          const network = typeof inputs.network === "string" && inputs.network !== UNKNOWN ? inputs.network : undefined;
+          if (inputs.network === UNKNOWN) {
+            knownAfterApply.push(`ServerAttachment ${s.name}: network is known only after apply, so which ports get ${group.name} is too (not evaluated)`);
+            detail = `${group.name} on ${server.name} (network known after apply)`;
+            break;
+          }
+          const network = typeof inputs.network === "string" ? inputs.network : undefined;
           attach(server, group, network, profile, model);
           detail = `${group.name} on ${server.name}${network ? ` (${network})` : " (every attachable network)"}`;
           break;
@@ -274,23 +283,55 @@ export function applyPreview(before: ExposureModel, preview: Preview, profile: P
       changes.push({ op: s.op, type, name: s.name, detail });
     }
   }
-  const position = new Map(preview.steps.map((s, i) => [s.urn, i]));
-  const at = (c: ChangeLine) => position.get(preview.steps.find((s) => s.name === c.name && s.type === c.type)?.urn ?? "") ?? 0;
+  const position = new Map(preview.steps.map((s, i) => [`${s.type}\u0000${s.name}`, i]));
+  const at = (c: ChangeLine) => position.get(`${c.type}\u0000${c.name}`) ?? 0;
   changes.sort((a, b) => at(a) - at(b));
   return { model, changes, knownAfterApply: [...new Set(knownAfterApply)] };
 }
 
+/** The inputs of a rule that say what traffic it allows (besides its group and remote group or subnet). */
+const RULE_TRAFFIC_FIELDS = ["direction", "ethertype", "protocol", "portRangeMin", "portRangeMax", "remoteIpPrefix"] as const;
+
+/** A rule from a step's (canonical) inputs or outputs, with its ids already resolved. */
+function ruleOf(id: string, f: Record<string, unknown> & { securityGroupId: string; remoteGroupId: string | null; remoteSubnetId: string | null }): PlannedRule {
+  return {
+    id,
+    securityGroupId: f.securityGroupId,
+    direction: f.direction === "egress" ? "egress" : "ingress",
+    ethertype: f.ethertype === "IPv6" ? "IPv6" : "IPv4",
+    protocol: typeof f.protocol === "string" && f.protocol !== "any" ? f.protocol : null,
+    portRangeMin: typeof f.portRangeMin === "number" ? f.portRangeMin : null,
+    portRangeMax: typeof f.portRangeMax === "number" ? f.portRangeMax : null,
+    remoteIpPrefix: typeof f.remoteIpPrefix === "string" ? f.remoteIpPrefix : null,
+    remoteGroupId: f.remoteGroupId,
+    remoteSubnetId: f.remoteSubnetId,
+    description: typeof f.description === "string" ? f.description : "",
+  };
+}
+
+/**
+ * `value` as the canonical CIDR `pulumi preview` records after check; SG_INVALID_INPUT naming the
+ * step and property for anything else (a hand-edited file).
+ */
+function canonicalCidr(s: PreviewStep, property: string, value: unknown): string {
+  const parsed = typeof value === "string" ? parseCidr(value) : undefined;
+  if (parsed?.kind === "network" && parsed.cidr === value) return parsed.cidr;
+  throw new SecgroupsError("SG_INVALID_INPUT", {
+    property: `${s.type} ${s.name}: ${property}`,
+    problem: "is not a network in canonical CIDR notation, as check records it",
+    value,
+    allowed: (parsed?.kind === "network" ? parsed.cidr : parsed?.suggestion) ?? "a network such as 10.0.0.0/24",
+    fix: "pass the unedited output of `pulumi preview --json`",
+  });
+}
+
 /** The profile's default groups, added when the backend does not have them yet (a project's first `up`). */
 function ensureDefaultGroups(model: ExposureModel, profile: Profile): void {
-  for (const d of profile.defaultGroups) {
+  for (const d of projectSetup(profile).defaultGroups) {
     if (model.groups.some((g) => g.name === d.name)) continue;
     const id = `default:${d.name}`;
     model.groups.push({ id, name: d.name, stateful: true });
-    d.rules.forEach((r, i) => model.rules.push({
-      id: `${id}:${i}`, securityGroupId: id, direction: r.direction, ethertype: r.ethertype, protocol: r.protocol ?? null,
-      portRangeMin: r.portRangeMin ?? null, portRangeMax: r.portRangeMax ?? null, remoteIpPrefix: r.remoteIpPrefix ?? null,
-      remoteGroupId: r.remoteMembers ? id : null, remoteSubnetId: null, description: "",
-    }));
+    d.rules.forEach(({ remoteMembers, ...r }, i) => model.rules.push({ ...r, id: `${id}:${i}`, securityGroupId: id, remoteGroupId: remoteMembers ? id : null }));
   }
 }
 
@@ -350,13 +391,8 @@ function describeOld(s: PreviewStep, groupName: (id: string) => string, serverNa
   const o = { ...s.oldInputs, ...s.oldOutputs };
   if (s.type === "ServerAttachment") return `${groupName(String(o.securityGroupId ?? ""))} off ${Array.isArray(o.portIds) ? o.portIds.length : 0} port(s) of server ${serverName(String(o.serverId ?? ""))}`;
   if (s.type !== "SecurityGroupRule") return typeof o.name === "string" ? o.name : s.oldId ?? "";
-  return describeRule({
-    id: s.oldId ?? "", securityGroupId: String(o.securityGroupId ?? ""), direction: o.direction === "egress" ? "egress" : "ingress",
-    ethertype: o.ethertype === "IPv6" ? "IPv6" : "IPv4", protocol: typeof o.protocol === "string" && o.protocol !== "any" ? o.protocol : null,
-    portRangeMin: typeof o.portRangeMin === "number" ? o.portRangeMin : null, portRangeMax: typeof o.portRangeMax === "number" ? o.portRangeMax : null,
-    remoteIpPrefix: typeof o.remoteIpPrefix === "string" ? o.remoteIpPrefix : null, remoteGroupId: typeof o.remoteGroupId === "string" ? o.remoteGroupId : null,
-    remoteSubnetId: typeof o.remoteSubnetId === "string" ? o.remoteSubnetId : null, description: "",
-  }, groupName);
+  const str = (v: unknown) => (typeof v === "string" ? v : null);
+  return describeRule(ruleOf(s.oldId ?? "", { ...o, securityGroupId: String(o.securityGroupId ?? ""), remoteGroupId: str(o.remoteGroupId), remoteSubnetId: str(o.remoteSubnetId) }), groupName);
 }
 
 const OP_SIGN: Record<PreviewStep["op"], string> = { create: "+ create", update: "~ update", delete: "- delete", replace: "+- replace", same: "same" };
@@ -367,9 +403,9 @@ function changeLines(port: PortChange): string[] {
     const merged = new Map<string, string[]>();
     for (const c of changes) {
       const what = `${c.direction} ${c.family} ${c.traffic} ${c.direction === "ingress" ? "from" : "to"} ${c.remote}`;
-      merged.set(what, [...(merged.get(what) ?? []), `${c.ruleId} of group ${c.groupName}`]);
+      merged.set(what, [...(merged.get(what) ?? []), ruleLabel(c)]);
     }
-    return [...merged].map(([what, rules]) => `- ${verb} ${what} (rule${rules.length > 1 ? "s" : ""} ${rules.join("; ")})`);
+    return [...merged].map(([what, rules]) => `- ${verb} ${what} (${rules.join("; ")})`);
   };
   return [...lines("**opens**", port.opened), ...lines("closes", port.closed)];
 }

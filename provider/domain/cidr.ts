@@ -63,21 +63,9 @@ export function isAnyNetwork(cidr: string): boolean {
  * the network has fewer addresses. Used to hand out fixed IPs to ports.
  */
 export function addressAt(cidr: string, n: number): string | undefined {
-  const [address, lengthText] = cidr.split("/");
-  const parsed = ipaddr.parse(address!);
-  const bytes = parsed.toByteArray();
-  const bits = bytes.length * 8;
-  const size = 1n << BigInt(bits - Number(lengthText));
-  if (BigInt(n) >= size) return undefined;
-  let value = 0n;
-  for (const b of bytes) value = (value << 8n) | BigInt(b);
-  value += BigInt(n);
-  const out: number[] = [];
-  for (let i = 0; i < bytes.length; i++) {
-    out.unshift(Number(value & 0xffn));
-    value >>= 8n;
-  }
-  return ipaddr.fromByteArray(out).toString();
+  const range = cidrRange(cidr);
+  const value = range.lo + BigInt(n);
+  return value > range.hi ? undefined : formatAddress(range.family, value);
 }
 
 /** How many addresses a network has (capped at 2^32, enough to count free fixed IPs). */
@@ -121,8 +109,7 @@ export function parseAddress(text: string): { family: Family; value: bigint } | 
   if (text.includes("/")) return undefined;
   const parsed = parseCidr(text);
   if (parsed.kind === "invalid") return undefined;
-  const range = cidrRange(parsed.cidr);
-  return { family: range.family, value: range.lo };
+  return { family: parsed.family, value: bytesToBigint(ipaddr.parse(text).toByteArray()) };
 }
 
 /** An address of `family` as text (IPv6 compressed). */

@@ -41,6 +41,11 @@ export interface ExposureModel {
   rules: ModelRule[];
   servers: ModelServer[];
   networks: ModelNetwork[];
+  /**
+   * Names of the only networks whose ports take security groups (the profile's; rackspace:
+   * PublicNet, ServiceNet); absent: every network. A port on another network is not filtered.
+   */
+  attachableNetworks?: readonly string[];
 }
 
 /** Protocol numbers whose rules carry destination ports. */
@@ -129,6 +134,8 @@ export interface PortAccess {
   groups: ModelGroup[];
   /** Whether replies are let back without rules: true when every group on the port is stateful. */
   stateful: boolean;
+  /** True for a port on a network whose ports take no security groups: nothing filters its traffic. */
+  unfiltered: boolean;
   ingress: Piece[];
   egress: Piece[];
 }
@@ -181,6 +188,29 @@ function resolveRemote(
   return { addresses: fullSet(family), remote: { kind: "any" } };
 }
 
+/** Group name of the pieces of an unfiltered port (no group of the project has parentheses in its name). */
+export const UNFILTERED = "(not filtered)";
+
+/**
+ * What a port on a network that takes no security groups lets through: everything from the
+ * network's own subnets in (an isolated network), everything out, in both families.
+ */
+function unfilteredPieces(port: ModelPort, network: ModelNetwork | undefined, profile: string): { ingress: Piece[]; egress: Piece[] } {
+  const subnets = network?.subnets ?? [];
+  const piece = (direction: "ingress" | "egress", family: Family): Piece => ({
+    family, protocols: [0, 255], ports: [0, 65535], direction,
+    addresses: direction === "ingress" ? setOfCidrs(family, subnets) : fullSet(family),
+    remote: direction === "ingress" ? { kind: "subnet", networkId: port.networkId, networkName: port.networkName, subnets } : { kind: "any" },
+    groupId: "", groupName: UNFILTERED, ruleId: `network ${port.networkName} takes no security groups under profile ${profile}`, ruleDescription: "",
+  });
+  return { ingress: [piece("ingress", "IPv4"), piece("ingress", "IPv6")], egress: [piece("egress", "IPv4"), piece("egress", "IPv6")] };
+}
+
+/** `rule R of group G`, or for an unfiltered port why nothing filters it. */
+export function ruleLabel(p: Pick<Piece, "groupName" | "ruleId">): string {
+  return p.groupName === UNFILTERED ? `no filtering: ${p.ruleId}` : `rule ${p.ruleId} of group ${p.groupName}`;
+}
+
 function byName<T extends { name: string; id: string }>(a: T, b: T): number {
   return a.name.localeCompare(b.name) || a.id.localeCompare(b.id);
 }
@@ -211,13 +241,21 @@ export function evaluateExposure(model: ExposureModel): PortAccess[] {
   for (const server of [...model.servers].sort(byName)) {
     const ports = [...server.ports].sort((a, b) => a.networkName.localeCompare(b.networkName) || a.id.localeCompare(b.id));
     for (const port of ports) {
+      const base = {
+        serverId: server.id, serverName: server.name, serverStatus: server.status,
+        portId: port.id, networkId: port.networkId, networkName: port.networkName, fixedIp: port.fixedIp,
+      };
+      if (model.attachableNetworks && !model.attachableNetworks.includes(port.networkName)) {
+        out.push({ ...base, groups: [], stateful: true, unfiltered: true, ...unfilteredPieces(port, networks.get(port.networkId), model.profile) });
+        continue;
+      }
       const groups = [...new Set(port.securityGroupIds)].map((id) => groupsById.get(id)).filter((g) => g !== undefined).sort(byName);
       const pieces = groups.flatMap((g) => piecesOfGroup.get(g.id) ?? []);
       out.push({
-        serverId: server.id, serverName: server.name, serverStatus: server.status,
-        portId: port.id, networkId: port.networkId, networkName: port.networkName, fixedIp: port.fixedIp,
+        ...base,
         groups,
         stateful: groups.every((g) => g.stateful),
+        unfiltered: false,
         ingress: pieces.filter((p) => p.direction === "ingress"),
         egress: pieces.filter((p) => p.direction === "egress"),
       });
@@ -289,7 +327,7 @@ export interface FlowQuery {
   port: number;
   /** ICMP code (default 0). */
   code?: number;
-  /** The client's source port, to which stateless replies must be allowed (default 50000). */
+  /** The client's source port, to which stateless replies must be allowed (default: clientPort()). */
   fromPort?: number;
 }
 
@@ -301,6 +339,8 @@ export interface Hop {
   port: PortAccess;
   /** Set when the hop passes without a rule: replies of a stateful group. */
   returnTraffic: boolean;
+  /** The packet checked at the port. */
+  packet: Packet;
   decision: Decision;
 }
 
@@ -332,7 +372,7 @@ export function canReach(accesses: readonly PortAccess[], q: FlowQuery): FlowRes
   const from = parseAddress(q.from);
   if (!from) throw new Error(`not an address: ${q.from}`);
   const family = from.family;
-  const fromPort = q.fromPort ?? 50000;
+  const fromPort = q.fromPort ?? clientPort(family, q.protocol, q.port);
   const portValue = PORT_PROTOCOL_NUMBERS.has(q.protocol) ? q.port : ICMP_PROTOCOL_NUMBERS.has(q.protocol) ? icmpPort(q.port, q.code ?? 0) : 0;
   const targets = accesses.filter((a) => a.serverId === q.toServerId && (q.network === undefined || a.networkName === q.network || a.networkId === q.network));
   const sources = accesses.filter((a) => a.fixedIp !== null && parseAddress(a.fixedIp)?.value === from.value && parseAddress(a.fixedIp)?.family === family);
@@ -343,9 +383,10 @@ export function canReach(accesses: readonly PortAccess[], q: FlowQuery): FlowRes
     const hops: Hop[] = [];
     const request: Packet = { family, protocol: q.protocol, port: portValue, address: from.value, sourcePort: fromPort };
     if (source && to) {
-      hops.push({ leg: "request", direction: "egress", port: source, returnTraffic: false, decision: decide(source, "egress", { ...request, address: to.value }) });
+      const out: Packet = { ...request, address: to.value };
+      hops.push({ leg: "request", direction: "egress", port: source, returnTraffic: false, packet: out, decision: decide(source, "egress", out) });
     }
-    hops.push({ leg: "request", direction: "ingress", port: target, returnTraffic: false, decision: decide(target, "ingress", request) });
+    hops.push({ leg: "request", direction: "ingress", port: target, returnTraffic: false, packet: request, decision: decide(target, "ingress", request) });
     const requestOk = hops.every((h) => h.decision.allowed);
     // Replies: the same protocol back to the client's port (ICMP: the reply type).
     let replyPort: number | undefined = 0;
@@ -356,8 +397,9 @@ export function canReach(accesses: readonly PortAccess[], q: FlowQuery): FlowRes
     }
     if (requestOk && replyPort !== undefined && to) {
       const reply: Packet = { family, protocol: q.protocol, port: replyPort, address: from.value, sourcePort: q.port };
-      hops.push(replyHop(target, "egress", reply));
-      if (source) hops.push(replyHop(source, "ingress", { ...reply, address: to.value }));
+      const back = replyHop(target, "egress", reply);
+      hops.push(back);
+      if (source && back.decision.allowed) hops.push(replyHop(source, "ingress", { ...reply, address: to.value }));
     }
     const repliesOk = hops.filter((h) => h.leg === "reply").every((h) => h.decision.allowed);
     const needsReplies = CONNECTION_PROTOCOL_NUMBERS.has(q.protocol);
@@ -366,10 +408,18 @@ export function canReach(accesses: readonly PortAccess[], q: FlowQuery): FlowRes
   return { allowed: ports.some((p) => p.allowed), family, ports };
 }
 
-/** A reply at a port: let back by a stateful port by itself, by a rule on a stateless one. */
+/** The client's source port when none is given: DHCP's client port for a DHCP request, else 50000 (in every ephemeral range). */
+export function clientPort(family: Family, protocol: number, port: number): number {
+  if (protocol === 17 && family === "IPv4" && port === 67) return 68;
+  if (protocol === 17 && family === "IPv6" && port === 547) return 546;
+  return 50000;
+}
+
+/** A reply at a port: dropped if it is a server's DHCP reply, else let back by a stateful port by itself, by a rule on a stateless one. */
 function replyHop(port: PortAccess, direction: "ingress" | "egress", packet: Packet): Hop {
-  if (port.stateful && port.groups.length) return { leg: "reply", direction, port, returnTraffic: true, decision: { allowed: true, by: [] } };
-  return { leg: "reply", direction, port, returnTraffic: false, decision: decide(port, direction, packet) };
+  if (direction === "egress" && isDhcpReply(packet)) return { leg: "reply", direction, port, returnTraffic: false, packet, decision: { allowed: false, reason: "dhcp", near: [] } };
+  if (port.stateful && port.groups.length) return { leg: "reply", direction, port, returnTraffic: true, packet, decision: { allowed: true, by: [] } };
+  return { leg: "reply", direction, port, returnTraffic: false, packet, decision: decide(port, direction, packet) };
 }
 
 /** Every address any piece lets in or out, by family (for the HTML matrix and findings). */

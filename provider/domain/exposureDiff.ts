@@ -4,42 +4,10 @@
  * closed piece tied to the rule that allowed it; and the findings the change adds or resolves.
  * Pure.
  */
-import { describeSet, emptySet, intersect, isEmpty, subtract, type AddressSet } from "./addressSet";
+import { describeSet, emptySet, type AddressSet } from "./addressSet";
+import { boxMinus } from "./boxes";
 import { describeTraffic, type Piece, type PortAccess } from "./exposure";
 import type { Finding } from "./findings";
-
-/** A box of traffic with its addresses (the shape of a piece without its attribution). */
-export interface Box {
-  family: Piece["family"];
-  protocols: readonly [number, number];
-  ports: readonly [number, number];
-  addresses: AddressSet;
-}
-
-/** b ∖ o as disjoint boxes (exact). */
-export function subtractBox(b: Box, o: Box): Box[] {
-  if (b.family !== o.family) return [b];
-  const p0 = Math.max(b.protocols[0], o.protocols[0]);
-  const p1 = Math.min(b.protocols[1], o.protocols[1]);
-  const q0 = Math.max(b.ports[0], o.ports[0]);
-  const q1 = Math.min(b.ports[1], o.ports[1]);
-  if (p0 > p1 || q0 > q1 || isEmpty(intersect(b.addresses, o.addresses))) return [b];
-  const out: Box[] = [];
-  if (b.protocols[0] < p0) out.push({ ...b, protocols: [b.protocols[0], p0 - 1] });
-  if (b.protocols[1] > p1) out.push({ ...b, protocols: [p1 + 1, b.protocols[1]] });
-  if (b.ports[0] < q0) out.push({ ...b, protocols: [p0, p1], ports: [b.ports[0], q0 - 1] });
-  if (b.ports[1] > q1) out.push({ ...b, protocols: [p0, p1], ports: [q1 + 1, b.ports[1]] });
-  const rest = subtract(b.addresses, o.addresses);
-  if (!isEmpty(rest)) out.push({ family: b.family, protocols: [p0, p1], ports: [q0, q1], addresses: rest });
-  return out;
-}
-
-/** The parts of `b` that no box of `others` covers. */
-export function boxMinus(b: Box, others: readonly Box[]): Box[] {
-  let parts: Box[] = [b];
-  for (const o of others) parts = parts.flatMap((p) => subtractBox(p, o));
-  return parts.filter((p) => !isEmpty(p.addresses));
-}
 
 /** One piece of access a change opens or closes. */
 export interface Change {
@@ -79,9 +47,16 @@ function portKey(a: Pick<PortAccess, "serverName" | "networkName">): string {
   return `${a.serverName}\u0000${a.networkName}`;
 }
 
-/** What a finding is about, without the words that change with unrelated rules (ids known after apply, chains). */
+/**
+ * What a finding is about, and how bad it is: a finding whose key is new is a new finding (so one
+ * that got worse is new too). Port findings are about server, network, family and traffic — not
+ * the rules behind them, which may change (or be known only after apply) while the exposure stays;
+ * chains also about the group of the rule, and group and quota findings about the group's id, so
+ * renaming a group changes none of them.
+ */
 export function findingKey(f: Finding): string {
-  return [f.code, f.serverName ?? "", f.networkName ?? "", f.groupName ?? "", f.traffic ?? ""].join("\u0000");
+  const about = f.code === "group-chain-to-internet" || f.code === "rule-without-remote" || f.code === "unused-group" || f.code === "near-quota" ? f.groupId ?? "" : "";
+  return [f.code, f.severity, f.serverName ?? "", f.networkName ?? "", f.family ?? "", f.traffic ?? "", f.quota ?? "", about].join("\u0000");
 }
 
 /** The members of a group remote whose fixed IPs are not known yet (servers a preview creates), as `web-1 public`. */

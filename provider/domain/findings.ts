@@ -2,9 +2,10 @@
  * Findings: what in a project's effective access a reviewer should look at, each with a severity,
  * the server, port, group and rule it is about, and the fix. Pure, over `evaluateExposure`'s result.
  */
-import { coversInternet, describeSet, emptySet, touchesInternet, union, type AddressSet } from "./addressSet";
+import { describeSet, publicSpace, touchesInternet } from "./addressSet";
+import { boxMinus, type Box } from "./boxes";
 import { parseAddress, type Family } from "./cidr";
-import { describeTraffic, ruleTraffic, trafficHolds, type ExposureModel, type Piece, type PortAccess } from "./exposure";
+import { describeTraffic, ruleLabel, ruleTraffic, trafficHolds, type ExposureModel, type Piece, type PortAccess } from "./exposure";
 
 /** How bad a finding is, worst first. */
 export const SEVERITIES = ["critical", "high", "medium", "low"] as const;
@@ -28,7 +29,12 @@ export interface Finding {
   serverName?: string;
   networkName?: string;
   fixedIp?: string | null;
+  /** The IP family of the traffic, for findings about a port. */
+  family?: Family;
+  groupId?: string;
   groupName?: string;
+  /** Which quota a near-quota finding is about. */
+  quota?: "groups" | "rules" | "rulesPerGroup";
   ruleId?: string;
   /** The traffic concerned, e.g. `tcp 22`. */
   traffic?: string;
@@ -87,15 +93,22 @@ export function portLabel(a: Pick<PortAccess, "serverName" | "networkName" | "fi
   return `${a.serverName} (${a.networkName} ${a.fixedIp ?? "address known after apply"})`;
 }
 
-/** `web/9f1c…` — a group and one of its rules. */
-function ruleLabel(p: Piece): string {
-  return `rule ${p.ruleId} of group ${p.groupName}`;
+
+/**
+ * The ingress pieces of port `a` that let public addresses of `family` send `protocols`/`ports`,
+ * when together (the union of their boxes, not only of their addresses) they let the whole internet
+ * send all of it; undefined otherwise.
+ */
+export function openToInternet(a: PortAccess, family: Family, protocols: readonly [number, number], ports: readonly [number, number]): Piece[] | undefined {
+  const target: Box = { family, protocols, ports, addresses: publicSpace(family) };
+  const pieces = a.ingress.filter((p) => p.family === family && p.protocols[0] <= protocols[1] && protocols[0] <= p.protocols[1] &&
+    p.ports[0] <= ports[1] && ports[0] <= p.ports[1] && touchesInternet(p.addresses));
+  return pieces.length && !boxMinus(target, pieces).length ? pieces : undefined;
 }
 
-/** The ingress pieces of a port that let public addresses in on `protocol`/`port`, and their union. */
-function fromInternet(a: PortAccess, family: Family, test: (p: Piece) => boolean): { pieces: Piece[]; addresses: AddressSet } {
-  const pieces = a.ingress.filter((p) => p.family === family && test(p) && touchesInternet(p.addresses));
-  return { pieces, addresses: pieces.reduce((acc, p) => union(acc, p.addresses), emptySet(family)) };
+/** The group and rule a port finding names: the first of the rules behind it (the message lists them all). */
+function ruleFields(pieces: readonly Piece[]): Pick<Finding, "groupId" | "groupName" | "ruleId"> {
+  return { groupId: pieces[0]!.groupId, groupName: pieces[0]!.groupName, ruleId: pieces[0]!.ruleId };
 }
 
 /** The fix for traffic opened to the internet by `pieces`. */
@@ -110,37 +123,36 @@ export function findingsOf(input: FindingsInput): Finding[] {
   const out: Finding[] = [];
   for (const a of accesses) {
     for (const family of FAMILIES) {
-      const any = fromInternet(a, family, (p) => p.protocols[0] === 0 && p.protocols[1] === 255);
-      const anyOpen = any.pieces.length > 0 && coversInternet(any.addresses);
-      if (anyOpen) {
+      const here = { ...portFields(a), family };
+      const any = openToInternet(a, family, [0, 255], [0, 65535]);
+      if (any) {
         out.push({
-          code: "any-protocol-from-internet", severity: "critical", ...portFields(a), groupName: any.pieces[0]!.groupName, ruleId: any.pieces[0]!.ruleId,
-          traffic: "any protocol",
-          message: `${portLabel(a)} accepts every protocol on every port from the whole ${family} internet (${any.pieces.map(ruleLabel).join("; ")})`,
-          fix: narrowFix(any.pieces, "the protocols and ports the server serves"),
+          code: "any-protocol-from-internet", severity: "critical", ...here, ...ruleFields(any), traffic: "any protocol",
+          message: `${portLabel(a)} accepts every protocol on every port from the whole ${family} internet (${any.map(ruleLabel).join("; ")})`,
+          fix: narrowFix(any, "the protocols and ports the server serves"),
+        });
+        continue;
+      }
+      const allPorts = new Set<number>();
+      for (const [protocol, name] of [[6, "tcp"], [17, "udp"]] as const) {
+        const all = openToInternet(a, family, [protocol, protocol], [1, 65535]);
+        if (!all) continue;
+        allPorts.add(protocol);
+        out.push({
+          code: "all-ports-from-internet", severity: "high", ...here, ...ruleFields(all), traffic: `${name} (all ports)`,
+          message: `${portLabel(a)} accepts ${name} on every port from the whole ${family} internet (${all.map(ruleLabel).join("; ")})`,
+          fix: narrowFix(all, `only the ${name} ports the server serves`),
         });
       }
-      for (const [protocol, name] of [[6, "tcp"], [17, "udp"]] as const) {
-        const all = fromInternet(a, family, (p) => p.protocols[0] <= protocol && protocol <= p.protocols[1] && p.ports[0] <= 1 && p.ports[1] === 65535);
-        if (!anyOpen && all.pieces.length && coversInternet(all.addresses)) {
-          out.push({
-            code: "all-ports-from-internet", severity: "high", ...portFields(a), groupName: all.pieces[0]!.groupName, ruleId: all.pieces[0]!.ruleId,
-            traffic: `${name} (all ports)`,
-            message: `${portLabel(a)} accepts ${name} on every port from the whole ${family} internet (${all.pieces.map(ruleLabel).join("; ")})`,
-            fix: narrowFix(all.pieces, `only the ${name} ports the server serves`),
-          });
-        }
-      }
-      if (anyOpen) continue;
       for (const admin of ADMIN_PORTS) {
-        const open = fromInternet(a, family, (p) => trafficHolds(p, family, admin.protocol, admin.port));
-        if (!open.pieces.length || !coversInternet(open.addresses)) continue;
+        if (allPorts.has(admin.protocol)) continue;
+        const open = openToInternet(a, family, [admin.protocol, admin.protocol], [admin.port, admin.port]);
+        if (!open) continue;
         const traffic = describeTraffic({ protocols: [admin.protocol, admin.protocol], ports: [admin.port, admin.port] });
         out.push({
-          code: "admin-port-from-internet", severity: "high", ...portFields(a), groupName: open.pieces[0]!.groupName, ruleId: open.pieces[0]!.ruleId,
-          traffic,
-          message: `${portLabel(a)} accepts ${traffic} (${admin.service}) from the whole ${family} internet (${open.pieces.map(ruleLabel).join("; ")})`,
-          fix: narrowFix(open.pieces, traffic),
+          code: "admin-port-from-internet", severity: "high", ...here, ...ruleFields(open), traffic,
+          message: `${portLabel(a)} accepts ${traffic} (${admin.service}) from the whole ${family} internet (${open.map(ruleLabel).join("; ")})`,
+          fix: narrowFix(open, traffic),
         });
       }
     }
@@ -158,7 +170,7 @@ export function findingsOf(input: FindingsInput): Finding[] {
     const any = r.ethertype === "IPv4" ? "0.0.0.0/0" : "::/0";
     const traffic = describeTraffic(ruleTraffic(r));
     out.push({
-      code: "rule-without-remote", severity: "medium", groupName: group.name, ruleId: r.id, traffic,
+      code: "rule-without-remote", severity: "medium", family: r.ethertype, groupId: group.id, groupName: group.name, ruleId: r.id, traffic,
       message: `rule ${r.id} of group ${group.name} allows ${traffic} in with no remote, which means every ${r.ethertype} address (${any})` +
         (carriers.length ? `; servers with the group: ${carriers.join(", ")}` : "; no server carries the group yet"),
       fix: `set remoteIpPrefix to the network that needs it, or to ${any} if the whole internet is meant (so reviewers see it)`,
@@ -172,29 +184,28 @@ export function findingsOf(input: FindingsInput): Finding[] {
   for (const g of [...model.groups].sort((x, y) => x.name.localeCompare(y.name))) {
     if (carriersOf.has(g.id) || referenced.has(g.id) || input.defaultGroupNames.includes(g.name)) continue;
     out.push({
-      code: "unused-group", severity: "low", groupName: g.name,
+      code: "unused-group", severity: "low", groupId: g.id, groupName: g.name,
       message: `group ${g.name} (${g.id}) is on no server port and no rule names it`,
       fix: `attach it to the servers it was made for (ServerAttachment), or delete it`,
     });
   }
 
   // Quotas.
-  const quota = (used: number, limit: number | undefined, what: string, fix: string, groupName?: string) => {
+  const quota = (kind: NonNullable<Finding["quota"]>, used: number, limit: number | undefined, what: string, fix: string, group?: { id: string; name: string }) => {
     if (limit === undefined || used < Math.ceil(limit * QUOTA_WARNING)) return;
     out.push({
-      code: "near-quota", severity: used >= limit ? "high" : "medium", ...(groupName !== undefined ? { groupName } : {}),
+      code: "near-quota", severity: used >= limit ? "high" : "medium", quota: kind, ...(group ? { groupId: group.id, groupName: group.name } : {}),
       message: `${what} holds ${used} of ${limit} (profile ${model.profile}); ${used >= limit ? "the next create fails with SG_QUOTA_EXCEEDED" : `${limit - used} left`}`,
       fix,
     });
   };
-  quota(model.groups.length, input.quotas.groups, `project ${model.project}'s security group quota`, "delete unused groups or merge groups");
-  quota(model.rules.length, input.quotas.rules, `project ${model.project}'s rule quota`, "merge rules (one port range instead of single ports, one CIDR instead of several) or delete unused ones");
+  quota("groups", model.groups.length, input.quotas.groups, `project ${model.project}'s security group quota`, "delete unused groups or merge groups");
+  quota("rules", model.rules.length, input.quotas.rules, `project ${model.project}'s rule quota`, "merge rules (one port range instead of single ports, one CIDR instead of several) or delete unused ones");
   if (input.quotas.rulesPerGroup !== undefined) {
     const rulesOf = new Map<string, number>();
     for (const r of model.rules) rulesOf.set(r.securityGroupId, (rulesOf.get(r.securityGroupId) ?? 0) + 1);
     for (const g of [...model.groups].sort((x, y) => x.name.localeCompare(y.name))) {
-      const n = rulesOf.get(g.id) ?? 0;
-      quota(n, input.quotas.rulesPerGroup, `group ${g.name}'s rule quota`, "move rules into another group, or merge rules", g.name);
+      quota("rulesPerGroup", rulesOf.get(g.id) ?? 0, input.quotas.rulesPerGroup, `group ${g.name}'s rule quota`, "move rules into another group, or merge rules", g);
     }
   }
 
@@ -254,8 +265,14 @@ function closestMember(a: PortAccess, p: Piece, reach: ReadonlyMap<PortAccess, R
 function chainFindings(accesses: readonly PortAccess[]): Finding[] {
   const reach = new Map<PortAccess, Reach>();
   for (const a of accesses) {
-    const direct = a.ingress.find((p) => coversInternet(p.addresses));
-    if (direct) reach.set(a, { entry: `${describeTraffic(direct)} from ${describeSet(direct.addresses)} (${ruleLabel(direct)})`, via: [] });
+    for (const p of a.ingress) {
+      if (!touchesInternet(p.addresses)) continue;
+      const open = openToInternet(a, p.family, p.protocols, p.ports);
+      if (!open) continue;
+      const from = open.length === 1 ? describeSet(p.addresses) : `the whole ${p.family} internet`;
+      reach.set(a, { entry: `${describeTraffic(p)} from ${from} (${open.map(ruleLabel).join("; ")})`, via: [] });
+      break;
+    }
   }
   // Breadth first: each round adds the ports one more hop away.
   for (let round = 0; round < accesses.length; round++) {
@@ -285,8 +302,7 @@ function chainFindings(accesses: readonly PortAccess[]): Finding[] {
       const member = closestMember(a, p, reach, reached);
       if (!member) continue;
       // Traffic the whole internet may send the port anyway needs no chain to reach it.
-      const direct = a.ingress.some((q) => q.family === p.family && coversInternet(q.addresses) &&
-        q.protocols[0] <= p.protocols[0] && p.protocols[1] <= q.protocols[1] && q.ports[0] <= p.ports[0] && p.ports[1] <= q.ports[1]);
+      const direct = openToInternet(a, p.family, p.protocols, p.ports) !== undefined;
       // One finding per port, group and traffic (a group's IPv4 and IPv6 rules are one way in when member addresses are unknown).
       const key = `${a.portId}\u0000${p.groupId}\u0000${p.remote.groupId}\u0000${describeTraffic(p)}`;
       if (direct || seen.has(key)) continue;
@@ -296,7 +312,7 @@ function chainFindings(accesses: readonly PortAccess[]): Finding[] {
       const traffic = describeTraffic(p);
       const serious = (p.protocols[0] === 0 && p.protocols[1] === 255) || ADMIN_PORTS.some((x) => trafficHolds(p, p.family, x.protocol, x.port));
       out.push({
-        code: "group-chain-to-internet", severity: serious ? "high" : "medium", ...portFields(a), groupName: p.groupName, ruleId: p.ruleId, traffic,
+        code: "group-chain-to-internet", severity: serious ? "high" : "medium", ...portFields(a), family: p.family, ...ruleFields([p]), traffic,
         message: `${portLabel(a)} accepts ${traffic} from the members of group ${p.remote.groupName} (${ruleLabel(p)}), among them ${chain.join(", which is reached from ")}, ` +
           `which accepts ${r.entry}: the internet is ${chain.length} compromised server${chain.length > 1 ? "s" : ""} away`,
         fix: `allow only the ports ${a.serverName} serves to group ${p.remote.groupName}, or take ${chain[0]} out of group ${p.remote.groupName}`,

@@ -93,6 +93,16 @@ export function canonicalProtocol(value: unknown, profile: Profile): ProtocolRes
 }
 
 /**
+ * A canonical protocol as it is in `family` under `profile`: `icmp` on IPv6 is `ipv6-icmp` (where
+ * the profile has it); undefined for an IPv6-only protocol on IPv4.
+ */
+export function protocolForFamily(protocol: string, family: Family, profile: Profile): string | undefined {
+  if (family === "IPv6" && protocol === "icmp" && profile.protocols.includes("ipv6-icmp")) return "ipv6-icmp";
+  if (family === "IPv4" && IPV6_ONLY_PROTOCOLS.has(protocol)) return undefined;
+  return protocol;
+}
+
+/**
  * Validates `input` against `profile` and returns the canonical rule, or every failure at once.
  * Call it on inputs that already passed the schema (types and ranges).
  */
@@ -149,11 +159,13 @@ export function checkRule(input: RuleInput, profile: Profile): RuleCheck {
   let protocol: string | undefined;
   if (proto.kind === "invalid") failures.push(proto.failure);
   else if (proto.kind === "ok") protocol = proto.protocol;
-  if (protocol !== undefined && ethertype === "IPv6" && protocol === "icmp" && profile.protocols.includes("ipv6-icmp")) {
-    protocol = "ipv6-icmp";
-  }
-  if (protocol !== undefined && ethertype === "IPv4" && IPV6_ONLY_PROTOCOLS.has(protocol)) {
-    failures.push(fail("protocol", "exists only in IPv6", input.protocol, "an IPv4 protocol with ethertype IPv4", "set ethertype to IPv6"));
+  if (protocol !== undefined && (ethertype === "IPv4" || ethertype === "IPv6")) {
+    const forFamily = protocolForFamily(protocol, ethertype, profile);
+    if (forFamily === undefined) {
+      failures.push(fail("protocol", "exists only in IPv6", input.protocol, "an IPv4 protocol with ethertype IPv4", "set ethertype to IPv6"));
+    } else {
+      protocol = forFamily;
+    }
   }
   out.protocol = proto.kind === "unknown" ? UNKNOWN : protocol ?? input.protocol;
 

@@ -690,6 +690,11 @@ export function backendContract(name: string, factory: BackendFactory): void {
         expect(await b.getNetwork(PROJECT, PUBLICNET)).toEqual(publicNet);
         expect(await b.getNetwork(PROJECT, SERVICENET)).toEqual(serviceNet);
         expect(await b.listGroups(PROJECT)).toEqual([]);
+        expect(await b.listNetworks(PROJECT)).toEqual([publicNet, serviceNet]);
+        const privateNet = await b.createNetwork(PROJECT, "A-private", ["10.9.0.0/24"]);
+        expect(await b.listNetworks(PROJECT)).toEqual([privateNet, publicNet, serviceNet]);
+        expect(await b.listNetworks("other")).toEqual([]);
+        expect(await b.deleteNetwork(PROJECT, privateNet.id)).toBe(true);
 
         await b.ensureProject(PROJECT, projectSetup(RACKSPACE));
         expect(await b.getNetwork(PROJECT, "PublicNet")).toEqual(publicNet);

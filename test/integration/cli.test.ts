@@ -105,8 +105,8 @@ function exposureOn(ctx: () => { url: string; dir: string; data: Filled }): void
     ]);
     expect(json.ports[0]!.ingress[0]!.remote).toMatch(/^group default \(twin 203\.0\.113\.\d+, twin 203\.0\.113\.\d+\)$/);
     expect(json.findings).toEqual([{
-      code: "admin-port-from-internet", severity: "high", serverName: "web-1", networkName: "public", fixedIp: data.web.ports[0]!.fixedIp,
-      groupName: "allow-ssh-from-anywhere", ruleId: ssh.id, traffic: "tcp 22",
+      code: "admin-port-from-internet", severity: "high", serverName: "web-1", networkName: "public", fixedIp: data.web.ports[0]!.fixedIp, family: "IPv4",
+      groupId: data.ssh.id, groupName: "allow-ssh-from-anywhere", ruleId: ssh.id, traffic: "tcp 22",
       message: `web-1 (public ${data.web.ports[0]!.fixedIp}) accepts tcp 22 (SSH) from the whole IPv4 internet (rule ${ssh.id} of group allow-ssh-from-anywhere)`,
       fix: `replace rule ${ssh.id} (group allow-ssh-from-anywhere) with one that allows tcp 22 only from the networks that need it (a bastion or VPN CIDR, or a remote group)`,
     }]);
@@ -415,6 +415,9 @@ describe("secgroups CLI on an SQLite backend", () => {
     expect(err(["can-reach", "--from", "10.0.0.1", "--to", "web-1", "--protocol", "tcp"])).toBe("2 SG_INVALID_INPUT: secgroups can-reach needs --port for protocol tcp (property --port); allowed: a port 1-65535; fix: add --port N");
     expect(err(["can-reach", "--from", "10.0.0.1", "--to", "web-1", "--protocol", "udp", "--port", "70000"])).toBe('2 SG_INVALID_INPUT: is not a port 1-65535 (property --port, got "70000"); allowed: a whole number 1-65535; fix: pass e.g. --port 22');
     expect(err(["can-reach", "--from", "10.0.0.1", "--to", "web-1", "--protocol", "tcp", "--port", "22", "--network", "nope"])).toBe('1 SG_NOT_FOUND: server web-1 has no port on this network (property --network, got "nope"); allowed: public; fix: pass one of the server\'s networks, or leave --network out');
+    expect(err(["can-reach", "--from", "10.0.0.1", "--to", "web-1", "--protocol", "ipv6-icmp"])).toBe('2 SG_INVALID_INPUT: exists only in IPv6, and --from is an IPv4 address (property --protocol, got "ipv6-icmp"); allowed: an IPv4 protocol, or an IPv6 --from address; fix: pass an IPv6 address as --from');
+    const v6 = secgroups(["can-reach", "--from", "2001:db8::9", "--to", "web-1", "--protocol", "icmp", "--format", "json", "--backend", url], { cwd: dir });
+    expect([v6.status, JSON.parse(v6.stdout).traffic, JSON.parse(v6.stdout).verdict]).toEqual([1, "ipv6-icmp type 128", "blocked"]);
     expect(err(["exposure", "--format", "yaml"])).toBe('2 SG_INVALID_INPUT: unknown output format (property --format, got "yaml"); allowed: table, json, md, html; fix: pass --format table or --format json or --format md or --format html');
     expect(err(["group", "list", "--format", "html"])).toBe('2 SG_INVALID_INPUT: secgroups group list cannot print this format (property --format, got "html"); allowed: table, json; fix: pass --format table or --format json');
     expect(err(["exposure", "--server", "nope"])).toBe('1 SG_NOT_FOUND: project default has no server with this name or id (property --server, got "nope"); fix: run `secgroups server list --project default` to see its servers, or pass the project that holds it with --project');
@@ -440,7 +443,7 @@ describe("secgroups CLI on an SQLite backend", () => {
       "  server list                               list the project's servers with their networks and groups",
       "  server show NAME|ID                       show one server with its ports and the groups on them",
       "  exposure [--server NAME|ID]               show what each server port lets in and out, who can reach it, and findings",
-      "  can-reach --from IP --to SERVER --protocol P [--port N] [--network NAME|ID]",
+      "  can-reach --from IP --to SERVER --protocol P [--port N] [--code N] [--from-port N] [--network NAME|ID]",
       "                                            whether traffic from an address reaches a server, naming the rule that allows it or what is missing",
       "  preview-report FILE [--fail-on SEVERITY]  read `pulumi preview --json` output and report, in Markdown for a pull request, what the change opens and closes",
       "  help [COMMAND]                            this help, or one command's",

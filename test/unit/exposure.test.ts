@@ -136,7 +136,7 @@ describe("canReach", () => {
     const without = canReach(evaluateExposure(threeTier({ stateless: true })), { from: "10.0.0.2", toServerId: "s-app", protocol: 6, port: 8080 });
     expect(without.allowed).toBe(false);
     expect(without.ports[0]!.hops.map((h) => `${h.leg} ${h.direction} ${h.port.serverName} ${h.decision.allowed}`)).toEqual([
-      "request egress web-1 true", "request ingress app-1 true", "reply egress app-1 false", "reply ingress web-1 true",
+      "request egress web-1 true", "request ingress app-1 true", "reply egress app-1 false",
     ]);
     const replies = r("g-app", { direction: "egress", protocol: "tcp", portRangeMin: 32768, portRangeMax: 60999, remoteGroupId: "g-web" });
     const withRule = canReach(evaluateExposure(threeTier({ stateless: true, rules: [replies] })), { from: "10.0.0.2", toServerId: "s-app", protocol: 6, port: 8080 });
@@ -152,7 +152,7 @@ describe("canReach", () => {
     const m = threeTier({ stateless: true, rules: [ping] });
     const res = canReach(evaluateExposure(m), { from: "10.0.0.2", toServerId: "s-app", protocol: 1, port: 8 });
     expect(res.ports[0]!.hops.map((h) => `${h.leg} ${h.direction} ${h.decision.allowed}`)).toEqual([
-      "request egress true", "request ingress true", "reply egress false", "reply ingress true",
+      "request egress true", "request ingress true", "reply egress false",
     ]);
     expect([res.allowed, res.ports[0]!.oneWay]).toEqual([true, true]);
     // web-1 answering a DHCP request of app-1 (udp 67 -> 68): web's egress allows everything, yet it is dropped.
@@ -227,5 +227,86 @@ describe("diffExposure", () => {
     ]);
     expect(d.newFindings.map((f) => `${f.code} ${f.serverName}/${f.networkName}`)).toEqual(["admin-port-from-internet web-1/private", "admin-port-from-internet web-1/public"]);
     expect(d.resolvedFindings.map((f) => `${f.code} ${f.serverName}/${f.networkName}`)).toEqual(["group-chain-to-internet app-1/private"]);
+  });
+});
+
+describe("findings over the union of rules, and what makes a finding new", () => {
+  const report = (m: ExposureModel, quotas = {}) => {
+    const ports = evaluateExposure(m);
+    return { ports, findings: findingsOf({ model: m, accesses: ports, defaultGroupNames: [], quotas }) };
+  };
+
+  it("tcp 1-32767 and 32768-65535 from the internet are all ports (one finding, not one per admin port); two halves of the internet on any protocol are critical", () => {
+    const m = threeTier({ rules: [
+      r("g-web", { protocol: "tcp", portRangeMin: 1, portRangeMax: 32767, remoteIpPrefix: "0.0.0.0/0" }),
+      r("g-web", { protocol: "tcp", portRangeMin: 32768, portRangeMax: 65535, remoteIpPrefix: "0.0.0.0/0" }),
+      r("g-app", { remoteIpPrefix: "0.0.0.0/1" }), r("g-app", { remoteIpPrefix: "128.0.0.0/1" }),
+    ] });
+    const list = findings(m, ["ops"]);
+    expect(list.filter((f) => f.severity !== "medium").map((f) => `${f.severity} ${f.code} ${f.serverName}/${f.networkName} ${f.traffic}`)).toEqual([
+      "critical any-protocol-from-internet app-1/private any protocol",
+      "high all-ports-from-internet web-1/private tcp (all ports)",
+      "high all-ports-from-internet web-1/public tcp (all ports)",
+    ]);
+  });
+
+  it("renaming a group or changing the rule behind an exposure adds no finding; the same exposure in IPv6, a worse severity and another quota do", () => {
+    const before = threeTier({ rules: [r("g-web", tcp(22, { remoteIpPrefix: "0.0.0.0/0" }))] });
+    const renamed = threeTier({ rules: [r("g-web", tcp(22, { remoteIpPrefix: "0.0.0.0/0" }))] });
+    renamed.groups[0]!.name = "frontend";
+    expect(diffExposure(report(before), report(renamed)).newFindings).toEqual([]);
+    const otherRule = threeTier({ rules: [r("g-web", { protocol: "tcp", portRangeMin: 20, portRangeMax: 25, remoteIpPrefix: "0.0.0.0/0" })] });
+    expect(diffExposure(report(before), report(otherRule)).newFindings.map((f) => `${f.code} ${f.serverName}/${f.networkName} ${f.traffic}`)).toEqual([
+      "admin-port-from-internet web-1/private tcp 21", "admin-port-from-internet web-1/private tcp 23",
+      "admin-port-from-internet web-1/public tcp 21", "admin-port-from-internet web-1/public tcp 23",
+    ]);
+    const v6 = threeTier({ rules: [r("g-web", tcp(22, { remoteIpPrefix: "0.0.0.0/0" })), r("g-web", tcp(22, { ethertype: "IPv6", remoteIpPrefix: "::/0" }))] });
+    expect(diffExposure(report(before), report(v6)).newFindings.map((f) => `${f.code} ${f.family} ${f.serverName}/${f.networkName}`)).toEqual([
+      "admin-port-from-internet IPv6 web-1/private", "admin-port-from-internet IPv6 web-1/public",
+    ]);
+    // Groups at 4 of 5 (medium) become 5 of 5 (high): a new finding; rules stay at 4 of 5 (medium): not new.
+    const quotas = { groups: 5, rules: 5 };
+    const four = threeTier();
+    four.groups.push({ id: "g-x", name: "x", stateful: true });
+    const five = threeTier();
+    five.groups.push({ id: "g-x", name: "x", stateful: true }, { id: "g-y", name: "y", stateful: true });
+    expect(findings(four, [], quotas).filter((f) => f.code === "near-quota").map((f) => f.severity)).toEqual(["medium", "medium"]);
+    const d = diffExposure(report(four, quotas), report(five, quotas));
+    expect(d.newFindings.map((f) => `${f.severity} ${f.code} ${f.quota ?? f.groupName}`)).toEqual(["high near-quota groups", "low unused-group y"]);
+    expect(d.resolvedFindings.map((f) => `${f.severity} ${f.code} ${f.quota}`)).toEqual(["medium near-quota groups"]);
+  });
+});
+
+describe("can-reach: DHCP, ICMPv6, unfiltered ports", () => {
+  it("a server's DHCP reply is dropped even when its groups are stateful (a DHCP request to a rogue server gets no answer)", () => {
+    const m = threeTier({ rules: [r("g-app", { protocol: "udp", portRangeMin: 67, portRangeMax: 67, remoteIpPrefix: "10.0.0.0/24" })] });
+    const res = canReach(evaluateExposure(m), { from: "10.0.0.2", toServerId: "s-app", protocol: 17, port: 67 });
+    expect(res.ports[0]!.hops.map((h) => `${h.leg} ${h.direction} ${h.decision.allowed ? "allowed" : h.decision.reason} ${h.packet.sourcePort}->${h.packet.port}`)).toEqual([
+      "request egress allowed 68->67", "request ingress allowed 68->67", "reply egress dhcp 67->68",
+    ]);
+    expect([res.allowed, res.ports[0]!.oneWay]).toEqual([true, true]);
+  });
+
+  it("ICMPv6 echo: the request is type 128 and the stateless reply type 129", () => {
+    const m = threeTier({ stateless: true, rules: [r("g-app", { ethertype: "IPv6", protocol: "ipv6-icmp", portRangeMin: 128, remoteIpPrefix: "2001:db8::/32" })] });
+    m.servers[1]!.ports[0]!.fixedIp = "2001:db8::3";
+    const res = canReach(evaluateExposure(m), { from: "2001:db8::9", toServerId: "s-app", protocol: 58, port: 128 });
+    expect(res.ports[0]!.hops.map((h) => `${h.leg} ${h.direction} ${h.decision.allowed} ${Math.floor(h.packet.port / 256)}`)).toEqual([
+      "request ingress true 128", "reply egress false 129",
+    ]);
+    expect([res.allowed, res.ports[0]!.oneWay]).toEqual([true, true]);
+  });
+
+  it("a port on a network that takes no groups (rackspace) is not filtered: everything from its own network in, everything out", () => {
+    const m = threeTier();
+    m.attachableNetworks = ["public"];
+    const ports = evaluateExposure(m);
+    const app = ports[0]!;
+    expect([app.unfiltered, app.groups, app.ingress.map((p) => `${p.family} ${p.remote.kind} ${cidrsOf(p.addresses).join(",")}`), app.egress.length]).toEqual([
+      true, [], ["IPv4 subnet 10.0.0.0/24", "IPv6 subnet "], 2,
+    ]);
+    expect(canReach(ports, { from: "10.0.0.77", toServerId: "s-app", protocol: 6, port: 5432 }).allowed).toBe(true);
+    expect(canReach(ports, { from: "8.8.8.8", toServerId: "s-app", protocol: 6, port: 5432 }).allowed).toBe(false);
+    expect(ports[2]!.unfiltered).toBe(false);
   });
 });

@@ -17,7 +17,8 @@ import {
   decide, evaluateExposure, icmpPort, type ExposureModel, type ModelGroup, type ModelNetwork, type ModelPort, type ModelRule,
   type ModelServer, type Packet, type PortAccess,
 } from "../../provider/domain/exposure";
-import { boxMinus, diffExposure, type Box, type Change } from "../../provider/domain/exposureDiff";
+import { boxMinus, type Box } from "../../provider/domain/boxes";
+import { diffExposure, type Change } from "../../provider/domain/exposureDiff";
 
 const RUNS = 200;
 

@@ -132,3 +132,72 @@ describe("applyPreview", () => {
     expect(before.servers[0]!.ports[0]!.securityGroupIds).toEqual(["g1", "g2"]);
   });
 });
+
+describe("applyPreview: several deletes, values unknown until apply, files edited by hand", () => {
+  const openstack = loadProfile("openstack", ROOT);
+  const rackspace = loadProfile("rackspace", ROOT);
+  const before = (): ExposureModel => ({
+    profile: "openstack", project: "default",
+    groups: [{ id: "g1", name: "web", stateful: true }],
+    rules: ["r1", "r2", "r3"].map((id) => ({
+      id, securityGroupId: "g1", direction: "ingress" as const, ethertype: "IPv4" as const, protocol: "tcp", portRangeMin: 22, portRangeMax: 22,
+      remoteIpPrefix: `10.0.${id.slice(1)}.0/24`, remoteGroupId: null, remoteSubnetId: null, description: "",
+    })),
+    servers: [{ id: "s1", name: "web-1", status: "ACTIVE", ports: [{ id: "p1", networkId: "n1", networkName: "public", fixedIp: "203.0.113.2", securityGroupIds: ["g1"] }] }],
+    networks: [{ id: "n1", name: "public", subnets: ["203.0.113.0/24"] }, { id: "n2", name: "spare", subnets: ["10.5.0.0/24"] }],
+  });
+
+  it("deletes every rule the preview deletes, not only the last", () => {
+    const p = parsePreview(preview([
+      step("delete", "SecurityGroupRule", "a", { id: "r1", oldInputs: { securityGroupId: "g1" } }),
+      step("delete", "SecurityGroupRule", "b", { id: "r2", oldInputs: { securityGroupId: "g1" } }),
+    ]), "p.json");
+    expect(applyPreview(before(), p, openstack).model.rules.map((r) => r.id).filter((id) => !id.startsWith("default:"))).toEqual(["r3"]);
+  });
+
+  it("a rule whose traffic or remote is unknown at preview is listed as known after apply, never guessed", () => {
+    const p = parsePreview(preview([
+      step("create", "SecurityGroupRule", "cidr-later", { inputs: { securityGroupId: "g1", direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 5432, portRangeMax: 5432, remoteIpPrefix: UNKNOWN } }),
+      step("create", "SecurityGroupRule", "port-later", { inputs: { securityGroupId: "g1", direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: UNKNOWN, portRangeMax: UNKNOWN, remoteIpPrefix: "0.0.0.0/0" } }),
+      step("create", "SecurityGroupRule", "group-later", { inputs: { securityGroupId: "g1", direction: "ingress", ethertype: "IPv4", protocol: "tcp", remoteGroupId: UNKNOWN } }),
+      step("create", "ServerAttachment", "on-later-net", { inputs: { serverId: "s1", securityGroupId: "web", network: UNKNOWN } }),
+      step("create", "Server", "spare-1", { inputs: { name: "spare-1", networks: ["spare", "nowhere"] } }),
+    ]), "p.json");
+    const planned = applyPreview(before(), p, openstack);
+    expect(planned.model.rules.map((r) => r.id).filter((id) => !id.startsWith("default:"))).toEqual(["r1", "r2", "r3"]);
+    expect(planned.knownAfterApply).toEqual([
+      "Server spare-1: networks[1] \"nowhere\" is neither in the backend nor made by this preview",
+      "SecurityGroupRule cidr-later: remoteIpPrefix known only after apply",
+      "SecurityGroupRule port-later: portRangeMin, portRangeMax known only after apply",
+      "SecurityGroupRule group-later: remoteGroupId is known only after apply and names no single resource of this preview",
+      "ServerAttachment on-later-net: network is known only after apply, so which ports get web is too (not evaluated)",
+    ]);
+    expect(planned.changes.map((c) => c.detail)).toEqual([
+      "what it allows is known only after apply (not evaluated)",
+      "what it allows is known only after apply (not evaluated)",
+      "what it allows is known only after apply (not evaluated)",
+      "web on web-1 (network known after apply)",
+      "on spare, (known after apply); groups at launch: default; fixed IPs known after apply",
+    ]);
+    // The network no port used before is known: the new server's port is on it.
+    expect(planned.model.servers[1]!.ports.map((x) => `${x.networkId} ${x.networkName}`)).toEqual(["n2 spare", "unknown:1 (known after apply)"]);
+  });
+
+  it("a CIDR that check would not have recorded (an edited file) is SG_INVALID_INPUT naming the step, not an internal error", () => {
+    const p = parsePreview(preview([
+      step("create", "SecurityGroupRule", "edited", { inputs: { securityGroupId: "g1", direction: "ingress", ethertype: "IPv4", protocol: "tcp", remoteIpPrefix: "10.0.0.1/24" } }),
+    ]), "p.json");
+    expect(() => applyPreview(before(), p, openstack)).toThrow(new SecgroupsError("SG_INVALID_INPUT", {
+      property: "SecurityGroupRule edited: remoteIpPrefix", problem: "is not a network in canonical CIDR notation, as check records it",
+      value: "10.0.0.1/24", allowed: "10.0.0.0/24", fix: "pass the unedited output of `pulumi preview --json`",
+    }));
+  });
+
+  it("launch groups go only on the ports of networks that take groups", () => {
+    const custom = { ...rackspace, name: "custom", groupsAtLaunch: true, launchGroup: "base", defaultGroups: [{ name: "base", description: "", rules: [] }] };
+    const p = parsePreview(preview([step("create", "Server", "vm", { inputs: { name: "vm", networks: ["PublicNet", "isolated"] } }),
+      step("create", "Network", "isolated", { inputs: { name: "isolated", subnets: ["10.7.0.0/24"] } })]), "p.json");
+    const planned = applyPreview({ ...before(), groups: [], rules: [], servers: [], networks: [] }, p, custom);
+    expect(ports(planned.model)).toEqual(["vm/PublicNet ?: base", "vm/isolated ?: "]);
+  });
+});
