@@ -307,6 +307,7 @@ function hopText(h: Hop): string {
   if (d.allowed) return `${where}: allowed by ${d.by.map((p) => `${ruleLabel(p)} (${pieceText(p)})`).join("; ")}`;
   if (d.reason === "dhcp") return `${where}: blocked: DHCP replies sent by a server are always dropped`;
   if (d.reason === "no-groups") return `${where}: blocked: the port has no security group, so nothing is allowed`;
+  if (d.reason === "no-address") return `${where}: blocked: the port has no ${h.packet.family} address`;
   const groups = h.port.groups.map((g) => g.name).join(", ");
   const near = d.near.length
     ? `; closest: ${d.near.map((p) => `${ruleLabel(p)} allows it only from ${describeRemote(p)}`).join("; ")}`
@@ -329,7 +330,7 @@ export function canReachText(result: FlowResult, q: { from: string; to: string; 
     lines.push(`  ${portLabel(p.port)}: ${p.allowed ? (p.oneWay ? "allowed one way (replies are blocked)" : "allowed") : "blocked"}`);
     for (const h of p.hops) lines.push(`    ${hopText(h)}`);
     const failed = p.hops.find((h) => !h.decision.allowed);
-    if (failed && failed.decision.allowed === false && failed.decision.reason !== "dhcp") {
+    if (failed && failed.decision.allowed === false && failed.decision.reason !== "dhcp" && failed.decision.reason !== "no-address") {
       const remote = failed.leg === "request" ? (failed.direction === "ingress" ? q.from : p.port.fixedIp) : failed.direction === "egress" ? q.from : p.port.fixedIp;
       const what = failed.leg === "request"
         ? `an ${failed.direction} rule ${q.traffic} ${failed.direction === "ingress" ? "from" : "to"} ${remote}`

@@ -289,7 +289,7 @@ export function isDhcpReply(packet: Packet): boolean {
 /** Whether a port lets one packet through in one direction, and why. */
 export type Decision =
   | { allowed: true; by: Piece[] }
-  | { allowed: false; reason: "no-rule" | "dhcp" | "no-groups"; near: Piece[] };
+  | { allowed: false; reason: "no-rule" | "dhcp" | "no-groups" | "no-address"; near: Piece[] };
 
 /**
  * Decides `packet` at `access` in `direction`: allowed by every piece that matches it, or blocked;
@@ -382,6 +382,12 @@ export function canReach(accesses: readonly PortAccess[], q: FlowQuery): FlowRes
     const source = sources.find((s) => s.networkId === target.networkId) ?? sources[0];
     const hops: Hop[] = [];
     const request: Packet = { family, protocol: q.protocol, port: portValue, address: from.value, sourcePort: fromPort };
+    if (to && to.family !== family) {
+      // A port with only an address of the other family cannot receive the packet at all.
+      hops.push({ leg: "request", direction: "ingress", port: target, returnTraffic: false, packet: request, decision: { allowed: false, reason: "no-address", near: [] } });
+      ports.push({ port: target, source: undefined, allowed: false, oneWay: false, hops });
+      continue;
+    }
     if (source && to) {
       const out: Packet = { ...request, address: to.value };
       hops.push({ leg: "request", direction: "egress", port: source, returnTraffic: false, packet: out, decision: decide(source, "egress", out) });
