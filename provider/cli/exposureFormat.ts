@@ -281,12 +281,18 @@ ${details}
 // Counts the matrix's cells by colour into the summary, so a reader (and a headless browser) sees the page rendered.
 (function () {
   var counts = {};
-  document.querySelectorAll("#matrix td").forEach(function (td) { counts[td.dataset.reach] = (counts[td.dataset.reach] || 0) + 1; });
+  var cells = document.querySelectorAll("#matrix td");
+  cells.forEach(function (td) { counts[td.dataset.reach] = (counts[td.dataset.reach] || 0) + 1; });
   var keys = Object.keys(counts).sort();
   var p = document.createElement("p");
   p.id = "cell-counts";
   p.textContent = "cells: " + keys.map(function (k) { return k + " " + counts[k]; }).join(", ");
   document.getElementById("summary").after(p);
+  // Where the browser drew each cell (after the line above moved the matrix), for tools that check the picture.
+  cells.forEach(function (td) {
+    var r = td.getBoundingClientRect();
+    td.dataset.rect = [r.left, r.top, r.width, r.height].map(Math.round).join(",");
+  });
   document.body.dataset.rendered = "true";
 })();
 </script>
