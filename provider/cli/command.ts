@@ -42,7 +42,8 @@ export interface CommandContext {
 /** What a command prints: the value for `--format json`, the table for `--format table`, and the other formats it takes. */
 export interface CommandOutput {
   json: unknown;
-  table(maxWidth: number): string;
+  /** Every command but preview-report prints a table (`formats` says which a command takes). */
+  table?(maxWidth: number): string;
   md?(): string;
   html?(): string;
   /** The exit code of an answer that is "no" (can-reach: blocked; preview-report: a new finding at --fail-on); absent: 0. */

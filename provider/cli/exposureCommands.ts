@@ -204,7 +204,6 @@ export const EXPOSURE_COMMANDS: readonly Command[] = [
       const md = previewReportMarkdown(preview, planned, diff, failOn, failing.length);
       return {
         json: previewReportJson(preview, planned, diff, failOn, failing.length),
-        table: () => md,
         md: () => md,
         exitCode: failing.length ? EXIT.no : EXIT.ok,
       };

@@ -323,7 +323,7 @@ function hopText(h: Hop): string {
 
 /** ` on port 50000` (the client's port) for a reply of a protocol with ports, ` of type 0` for ICMP. */
 function replyPorts(h: Hop): string {
-  if (h.packet.protocol !== undefined && PORT_PROTOCOL_NUMBERS.has(h.packet.protocol)) return ` on port ${h.packet.port}`;
+  if (PORT_PROTOCOL_NUMBERS.has(h.packet.protocol)) return ` on port ${h.packet.port}`;
   if (ICMP_PROTOCOL_NUMBERS.has(h.packet.protocol)) return ` of type ${Math.floor(h.packet.port / 256)}`;
   return "";
 }

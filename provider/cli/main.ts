@@ -124,8 +124,10 @@ function render(output: CommandOutput, format: Format, maxWidth: number): string
   switch (format) {
     case "json":
       return JSON.stringify(output.json, null, 2);
-    case "table":
+    case "table": {
+      if (!output.table) throw new Error("the command has no table output");
       return output.table(maxWidth);
+    }
     case "md":
     case "html": {
       const draw = output[format];
