@@ -40,13 +40,15 @@ fi
 
 # --- npm dependencies -------------------------------------------------------------------------
 cd "$SECGROUPS_ROOT"
-# `npm install` from the committed lock, not `npm ci`: the npm registry reachable here lacks some of
-# rollup's optional per-platform packages, so the lock npm writes omits them and `npm ci` then
-# refuses it as "out of sync". `npm install` installs exactly the locked versions and leaves the
-# lock as it is (a test in test/unit/toolchain.test.ts guards that the lock pins every dependency).
+# `npm install --no-save` from the committed lock, not `npm ci`: registries differ in which of
+# rollup's optional per-platform packages they serve, so the lock a registry's npm would write can
+# differ from the committed one and `npm ci` then refuses it as "out of sync". `npm install`
+# installs exactly the locked versions; `--no-save` keeps it from rewriting package-lock.json, so
+# the README's commands leave a clean clone clean (test/e2e/cleanClone.e2e.test.ts checks that; a
+# test in test/unit/toolchain.test.ts guards that the lock pins every dependency).
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
   bootstrap_log "installing npm dependencies from package-lock.json"
-  npm install --no-audit --no-fund --loglevel=error >&2
+  npm install --no-save --no-audit --no-fund --loglevel=error >&2
 fi
 # Programs and the provider process load this package by name; link it into its own node_modules.
 if [ "$(readlink node_modules/pulumi-secgroups 2>/dev/null)" != ".." ]; then
