@@ -68,9 +68,14 @@ if command -v pulumi >/dev/null 2>&1 && command -v pulumi-language-nodejs >/dev/
 fi
 if [ "$path_cli_ok" = false ]; then
   pulumi_bin="$SECGROUPS_CACHE/pulumi-v$PULUMI_CLI_VERSION/bin"
+  # The language host is ours: rebuilt whenever its source differs from the one the cached binary was built from.
+  host_source=$(cat tools/pulumi-cli/language-nodejs/*.go tools/pulumi-cli/go.mod tools/pulumi-cli/go.sum | sha256sum | cut -c1-16)
+  if [ "$(cat "$pulumi_bin/pulumi-language-nodejs.source" 2>/dev/null)" != "$host_source" ]; then
+    rm -f "$pulumi_bin/pulumi-language-nodejs"
+  fi
   if [ ! -x "$pulumi_bin/pulumi" ] || [ ! -x "$pulumi_bin/pulumi-language-nodejs" ]; then
     command -v go >/dev/null 2>&1 || bootstrap_die "no pulumi CLI v$PULUMI_SDK_VERSION on PATH and no Go to build one: install Go >= 1.25 (or put pulumi and pulumi-language-nodejs v$PULUMI_SDK_VERSION on PATH)"
-    bootstrap_log "building the Pulumi CLI v$PULUMI_CLI_VERSION and the language host from Go modules (first run only; about 8 minutes on 2 cores)"
+    bootstrap_log "building what is missing of the Pulumi CLI v$PULUMI_CLI_VERSION and our language host from Go modules (the CLI: first run only, about 8 minutes on 2 cores)"
     mkdir -p "$pulumi_bin"
     (
       cd tools/pulumi-cli
@@ -85,6 +90,7 @@ if [ "$path_cli_ok" = false ]; then
       if [ ! -x "$pulumi_bin/pulumi-language-nodejs" ]; then
         go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" -o "$pulumi_bin/pulumi-language-nodejs.tmp" ./language-nodejs
         mv "$pulumi_bin/pulumi-language-nodejs.tmp" "$pulumi_bin/pulumi-language-nodejs"
+        echo "$host_source" > "$pulumi_bin/pulumi-language-nodejs.source"
       fi
     ) >&2 || bootstrap_die "building the Pulumi CLI failed (see above)"
   fi

@@ -23,9 +23,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/google/shlex"
 	pbempty "google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/grpc"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -139,7 +141,62 @@ func findRunScript(dir string) (string, error) {
 		"install the program's dependencies (npm install) first", dir)
 }
 
-// Run executes the program with @pulumi/pulumi's run script and reports a failure as the engine expects.
+// runOptions are the `runtime.options` of Pulumi.yaml this host honours, as the upstream host reads them.
+type runOptions struct {
+	typescript bool
+	nodeArgs   []string
+	tsconfig   string
+}
+
+// parseRunOptions reads typescript (default true), nodeargs (split as a shell would) and tsconfig.
+func parseRunOptions(req *pulumirpc.RunRequest) (runOptions, error) {
+	opts := runOptions{typescript: true}
+	fields := req.GetInfo().GetOptions().GetFields()
+	if v, ok := fields["typescript"]; ok {
+		opts.typescript = v.GetBoolValue()
+	}
+	if v, ok := fields["nodeargs"]; ok && v.GetStringValue() != "" {
+		args, err := shlex.Split(v.GetStringValue())
+		if err != nil {
+			return opts, fmt.Errorf("runtime option nodeargs %q: %w", v.GetStringValue(), err)
+		}
+		opts.nodeArgs = args
+	}
+	if v, ok := fields["tsconfig"]; ok {
+		opts.tsconfig = v.GetStringValue()
+	}
+	return opts, nil
+}
+
+// constructConfig is the PULUMI_CONFIG the run script reads: a JSON object, `{}` when the engine
+// sends no config (a stack without config: `null` there crashes @pulumi/pulumi's config parsing),
+// keys in the `<namespace>:config:<name>` form the upstream host passes (every SDK reads it).
+func constructConfig(req *pulumirpc.RunRequest) (string, error) {
+	transformed := make(map[string]string, len(req.GetConfig()))
+	for k, v := range req.GetConfig() {
+		key, err := config.ParseKey(k)
+		if err != nil {
+			return "", err
+		}
+		transformed[key.Namespace()+":config:"+key.Name()] = v
+	}
+	out, err := json.Marshal(transformed)
+	return string(out), err
+}
+
+// constructConfigSecretKeys is PULUMI_CONFIG_SECRET_KEYS: a JSON array, `[]` when there are none.
+func constructConfigSecretKeys(req *pulumirpc.RunRequest) (string, error) {
+	keys := req.GetConfigSecretKeys()
+	if keys == nil {
+		keys = []string{}
+	}
+	out, err := json.Marshal(keys)
+	return string(out), err
+}
+
+// Run executes the program with @pulumi/pulumi's run script and reports a failure as the engine
+// expects. Arguments and environment follow the upstream host: the program runs in its program
+// directory (Pulumi.yaml's `main:` may name a subdirectory), with the entry point the engine names.
 func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
 	programDir := req.GetInfo().GetProgramDirectory()
 	if programDir == "" {
@@ -153,23 +210,12 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: "could not find node on $PATH"}, nil
 	}
-
-	typescript := true
-	var nodeArgs []string
-	tsconfig := ""
-	if opts := req.GetInfo().GetOptions(); opts != nil {
-		if v, ok := opts.GetFields()["typescript"]; ok {
-			typescript = v.GetBoolValue()
-		}
-		if v, ok := opts.GetFields()["nodeargs"]; ok && v.GetStringValue() != "" {
-			nodeArgs = strings.Fields(v.GetStringValue())
-		}
-		if v, ok := opts.GetFields()["tsconfig"]; ok {
-			tsconfig = v.GetStringValue()
-		}
+	opts, err := parseRunOptions(req)
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
 
-	args := append([]string{}, nodeArgs...)
+	args := append([]string{}, opts.nodeArgs...)
 	args = append(args, runPath)
 	add := func(k, v string) {
 		if v != "" {
@@ -182,13 +228,11 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	add("project", req.GetProject())
 	add("root-directory", req.GetInfo().GetRootDirectory())
 	add("stack", req.GetStack())
-	add("pwd", req.GetPwd())
+	add("pwd", programDir)
 	if req.GetDryRun() {
 		args = append(args, "--dry-run")
 	}
-	if req.GetParallel() > 0 {
-		add("parallel", strconv.Itoa(int(req.GetParallel())))
-	}
+	add("parallel", strconv.Itoa(int(req.GetParallel())))
 	add("tracing", h.tracing)
 	program := req.GetInfo().GetEntryPoint()
 	if program == "" {
@@ -197,25 +241,23 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	args = append(args, program)
 	args = append(args, req.GetArgs()...)
 
-	config, err := json.Marshal(req.GetConfig())
+	configJSON, err := constructConfig(req)
 	if err != nil {
-		return nil, err
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("failed to serialize configuration: %v", err)}, nil
 	}
-	secretKeys := req.GetConfigSecretKeys()
-	if secretKeys == nil {
-		secretKeys = []string{}
-	}
-	secretJSON, err := json.Marshal(secretKeys)
+	secretJSON, err := constructConfigSecretKeys(req)
 	if err != nil {
-		return nil, err
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("failed to serialize configuration secret keys: %v", err)}, nil
 	}
 	env := append(os.Environ(),
-		"PULUMI_CONFIG="+string(config),
-		"PULUMI_CONFIG_SECRET_KEYS="+string(secretJSON),
-		"PULUMI_NODEJS_TYPESCRIPT="+strconv.FormatBool(typescript),
+		"PULUMI_CONFIG="+configJSON,
+		"PULUMI_CONFIG_SECRET_KEYS="+secretJSON,
 	)
-	if tsconfig != "" {
-		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+tsconfig)
+	if opts.typescript {
+		env = append(env, "PULUMI_NODEJS_TYPESCRIPT=true")
+	}
+	if opts.tsconfig != "" {
+		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+opts.tsconfig)
 	}
 
 	cmd := exec.CommandContext(ctx, node, args...)
