@@ -1,3 +1,7 @@
+import { showValue, visibleText } from "./text";
+
+export { showValue };
+
 /** Stable error codes. Each is part of the public contract: tests and users match on them. */
 export type ErrorCode =
   | "SG_INVALID_INPUT"
@@ -38,18 +42,10 @@ export interface ErrorDetails {
   fix?: string;
 }
 
-/** Renders a value for an error message: strings quoted, the rest as JSON. */
-export function showValue(value: unknown): string {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (value === undefined) return "undefined";
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return String(value);
-  }
-}
-
-/** Formats details as `problem (property P, got V); allowed: A; fix: F`. */
+/**
+ * Formats details as `problem (property P, got V); allowed: A; fix: F`: the value bounded
+ * (`showValue`), and every control character of the text (a name in the problem) shown escaped.
+ */
 export function formatDetails(d: ErrorDetails): string {
   const parts = [d.problem];
   const where: string[] = [];
@@ -59,7 +55,7 @@ export function formatDetails(d: ErrorDetails): string {
   if (where.length) text += ` (${where.join(", ")})`;
   if (d.allowed) text += `; allowed: ${d.allowed}`;
   if (d.fix) text += `; fix: ${d.fix}`;
-  return text;
+  return visibleText(text);
 }
 
 /**

@@ -16,6 +16,7 @@ import { getContext } from "./context";
 import { UNKNOWN } from "./domain/unknown";
 import { compareForAdoption, failureOf, type ImportTarget } from "./resources/adoption";
 import { SecgroupsError } from "./errors";
+import { showValue, visibleText } from "./text";
 
 export { SecgroupsError } from "./errors";
 export type { StateBackend } from "./backends/types";
@@ -90,6 +91,31 @@ async function adopt(type: ResourceType, impl: ResourceImpl, importId: string, i
 /** Longest `managedBy` accepted (a URN). */
 const MANAGED_BY_MAX = 2048;
 
+/** `check` with `managedBy` and `importId` taken out of the inputs and checked (see withManagedBy). */
+async function checkManaged(type: ResourceType, impl: ResourceImpl, olds: any, news: any): Promise<dynamic.CheckResult> {
+  const { managedBy, importId, ...rest } = (news ?? {}) as Record<string, unknown>;
+  let result = impl.check ? await impl.check(olds, rest) : { inputs: rest };
+  if (importId !== undefined) result = await checkImport(type, impl, olds, importId, result);
+  if (managedBy === undefined) return result;
+  if (managedBy !== UNKNOWN && (typeof managedBy !== "string" || managedBy.length > MANAGED_BY_MAX)) {
+    const failures = [...(result.failures ?? []), {
+      property: "managedBy",
+      reason: `SG_INVALID_INPUT: managedBy must be the resource's URN, a string of at most ${MANAGED_BY_MAX} characters (property managedBy, got ${showValue(managedBy)}); fix: leave managedBy to the SDK`,
+    }];
+    return { ...result, failures };
+  }
+  return { ...result, inputs: { ...result.inputs, managedBy } };
+}
+
+/**
+ * The failures as the engine shows them: every control or invisible character of a reason (a name
+ * or value from the program) shown escaped, so no input can write to the user's terminal.
+ */
+function shownSafely(result: dynamic.CheckResult): dynamic.CheckResult {
+  if (!result.failures?.length) return result;
+  return { ...result, failures: result.failures.map((f) => ({ property: f.property, reason: visibleText(f.reason) })) };
+}
+
 /**
  * Adds `managedBy` to a resource type: the URN the SDK passes with every resource. `check` keeps
  * it beside the checked inputs (it never causes a diff); `create` turns it and the inputs into the
@@ -99,18 +125,7 @@ function withManagedBy(type: ResourceType, impl: ResourceImpl): ResourceImpl {
   return {
     ...impl,
     async check(olds: any, news: any): Promise<dynamic.CheckResult> {
-      const { managedBy, importId, ...rest } = (news ?? {}) as Record<string, unknown>;
-      let result = impl.check ? await impl.check(olds, rest) : { inputs: rest };
-      if (importId !== undefined) result = await checkImport(type, impl, olds, importId, result);
-      if (managedBy === undefined) return result;
-      if (managedBy !== UNKNOWN && (typeof managedBy !== "string" || managedBy.length > MANAGED_BY_MAX)) {
-        const failures = [...(result.failures ?? []), {
-          property: "managedBy",
-          reason: `SG_INVALID_INPUT: managedBy must be the resource's URN, a string of at most ${MANAGED_BY_MAX} characters (property managedBy, got ${JSON.stringify(managedBy)?.slice(0, 80)}); fix: leave managedBy to the SDK`,
-        }];
-        return { ...result, failures };
-      }
-      return { ...result, inputs: { ...result.inputs, managedBy } };
+      return shownSafely(await checkManaged(type, impl, olds, news));
     },
     // Once the engine diffs or reads an object it has recorded it: its client token is forgotten,
     // so that a later replacement with the same URN and inputs makes a new object. (The engine

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 import { containsUnknown, withoutUnknowns } from "./domain/unknown";
+import { showValue } from "./text";
 
 /** Where schema.json lives: the package root, found by walking up from this file. */
 export function schemaPath(): string {
@@ -60,7 +61,7 @@ function describe(e: ErrorObject, data: unknown): CheckFailure {
   const value = e.instancePath
     ? e.instancePath.split("/").filter(Boolean).reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], data)
     : data;
-  const got = JSON.stringify(value);
+  const got = showValue(value);
   switch (e.keyword) {
     case "additionalProperties":
       return { property, reason: `SG_INVALID_INPUT: unknown property ${property}; fix: remove it or check its spelling against the reference in the README` };
@@ -88,7 +89,7 @@ export function checkDefaultProject(project: string, given: unknown): CheckFailu
   if (given !== undefined || validate("ProjectName", project).length === 0) return [];
   return [{
     property: "project",
-    reason: `SG_INVALID_INPUT: the default project from secgroups:project / SECGROUPS_PROJECT is not a valid project name (got ${JSON.stringify(project)}); allowed: 1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit; fix: correct the setting or set project on the resource`,
+    reason: `SG_INVALID_INPUT: the default project from secgroups:project / SECGROUPS_PROJECT is not a valid project name (got ${showValue(project)}); allowed: 1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit; fix: correct the setting or set project on the resource`,
   }];
 }
 
@@ -109,7 +110,7 @@ export function validateInputs(definition: string, inputs: Record<string, unknow
 function nulCharacters(value: unknown, at: string): CheckFailure[] {
   if (typeof value === "string") {
     return value.includes("\u0000")
-      ? [{ property: at, reason: `SG_INVALID_INPUT: ${at} contains a NUL character (U+0000) (property ${at}, got ${JSON.stringify(value)}); allowed: any text without NUL; fix: remove the NUL character` }]
+      ? [{ property: at, reason: `SG_INVALID_INPUT: ${at} contains a NUL character (U+0000) (property ${at}, got ${showValue(value)}); allowed: any text without NUL; fix: remove the NUL character` }]
       : [];
   }
   if (Array.isArray(value)) return value.flatMap((v, i) => nulCharacters(v, `${at}[${i}]`));

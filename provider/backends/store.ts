@@ -18,6 +18,7 @@ import { randomUUID } from "node:crypto";
 import { SecgroupsError } from "../errors";
 import { canonicalRuleOf, ruleKey } from "../domain/rules";
 import { addressAt, networkSize } from "../domain/cidr";
+import { showValue } from "../text";
 import type {
   AttachmentPolicy, AttachmentRecord, DefaultRuleSpec, GroupPatch, GroupRecord, GroupState, NetworkRecord, NewGroup,
   NewRule, NewServer, PortRecord, ProjectSetup, RuleLimits, RuleRecord, ServerRecord, ServerStatus, StateBackend,
@@ -280,7 +281,7 @@ export class SqlStore implements StateBackend {
   private nameTaken(project: string, name: string, existing: GroupRecord): SecgroupsError {
     return new SecgroupsError("SG_NAME_TAKEN", {
       property: "name",
-      problem: `project ${project} already has a security group named ${JSON.stringify(name)} (id ${existing.id})`,
+      problem: `project ${project} already has a security group named ${showValue(name)} (id ${existing.id})`,
       value: name,
       allowed: "a name no other group in the project uses",
       fix: `choose another name or another secgroups:project, or destroy group ${existing.id} in the stack that owns it`,
@@ -645,7 +646,7 @@ export class SqlStore implements StateBackend {
       if (existing && existing.name === name) {
         throw new SecgroupsError("SG_NAME_TAKEN", {
           property: "name",
-          problem: `project ${project} already has a network named ${JSON.stringify(name)} (id ${existing.id})`,
+          problem: `project ${project} already has a network named ${showValue(name)} (id ${existing.id})`,
           value: name,
           fix: "choose another name",
         });

@@ -19,6 +19,7 @@ import { portLabel, type Severity } from "../domain/findings";
 import { projectSetup, type Profile } from "../domain/profiles";
 import { SecgroupsError } from "../errors";
 import { mdTable, findingsTable, severityCounts } from "./exposureFormat";
+import { showValue } from "../text";
 
 const TYPE_PREFIX = "pulumi-nodejs:dynamic/secgroups:";
 /** Resource types of this package, as the last part of their type token. */
@@ -240,7 +241,7 @@ export function applyPreview(before: ExposureModel, preview: Preview, profile: P
           const ports: ModelPort[] = nets.map((n, i) => {
             const ref = resolve(s, "networks", n, nets.filter((x) => x === UNKNOWN).length > 1 ? nets.slice(0, i).filter((x) => x === UNKNOWN).length : undefined);
             const network = model.networks.find((x) => x.id === ref) ?? model.networks.find((x) => x.name === ref);
-            if (ref !== undefined && !network) knownAfterApply.push(`Server ${s.name}: networks[${i}] ${JSON.stringify(ref)} is neither in the backend nor made by this preview`);
+            if (ref !== undefined && !network) knownAfterApply.push(`Server ${s.name}: networks[${i}] ${showValue(ref)} is neither in the backend nor made by this preview`);
             const name = network?.name ?? "(known after apply)";
             const attachable = profile.attachableNetworks === undefined || profile.attachableNetworks.includes(name);
             return { id: `new:${s.name}:${network?.name ?? i}`, networkId: network?.id ?? `unknown:${i}`, networkName: name, fixedIp: null, securityGroupIds: attachable ? [...launch] : [] };

@@ -10,6 +10,7 @@ import type { Profile } from "./profiles";
 import { UNKNOWN } from "./unknown";
 import type { CheckFailure } from "../schema";
 import type { NewRule, RuleRecord } from "../backends/types";
+import { showValue } from "../text";
 
 /** Rule inputs as a program gives them (after the schema check, before canonicalisation). */
 export interface RuleInput {
@@ -43,7 +44,7 @@ const REMOTE_KINDS = [
 ] as const;
 
 function fail(property: string, problem: string, value: unknown, allowed: string, fix?: string): CheckFailure {
-  let reason = `SG_INVALID_INPUT: ${property} ${problem} (got ${JSON.stringify(value)}); allowed: ${allowed}`;
+  let reason = `SG_INVALID_INPUT: ${property} ${problem} (got ${showValue(value)}); allowed: ${allowed}`;
   if (fix) reason += `; fix: ${fix}`;
   return { property, reason };
 }

@@ -64,7 +64,7 @@ export async function compareForAdoption(impl: Adoptable, importId: string, inpu
   if (!target || !read || !read.id) {
     return new SecgroupsError("SG_NOT_FOUND", {
       property: "import",
-      problem: `there is no ${impl.type} ${JSON.stringify(importId)} to import`,
+      problem: `there is no ${impl.type} ${showValue(importId)} to import`,
       value: importId,
       fix: "pass the id of an existing object (see `secgroups group list`, `secgroups rule list`, `secgroups server show`), or drop the import option to create a new one",
     });

@@ -7,6 +7,7 @@ import { projectSetup } from "../domain/profiles";
 import { containsUnknown } from "../domain/unknown";
 import { checkDefaultProject, validateInputs, type CheckFailure } from "../schema";
 import { changedFields, stripProvider } from "./common";
+import { showValue } from "../text";
 
 const FIELDS = ["name", "subnets", "project"] as const;
 
@@ -24,7 +25,7 @@ export const networkProvider = {
         if (parsed.kind === "invalid") {
           failures.push({
             property: `subnets[${i}]`,
-            reason: `SG_INVALID_INPUT: subnets[${i}] ${parsed.problem} (got ${JSON.stringify(cidr)}); allowed: a network in CIDR notation; fix: ${parsed.suggestion ? `did you mean ${parsed.suggestion}?` : "write it like 10.0.0.0/24"}`,
+            reason: `SG_INVALID_INPUT: subnets[${i}] ${parsed.problem} (got ${showValue(cidr)}); allowed: a network in CIDR notation; fix: ${parsed.suggestion ? `did you mean ${parsed.suggestion}?` : "write it like 10.0.0.0/24"}`,
           });
         } else canonical.push(parsed.cidr);
       });

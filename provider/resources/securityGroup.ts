@@ -7,6 +7,7 @@ import type { ImportTarget } from "./adoption";
 import { checkDefaultProject, validateInputs, type CheckFailure } from "../schema";
 import { UNKNOWN, containsUnknown } from "../domain/unknown";
 import { stripProvider } from "./common";
+import { showValue } from "../text";
 
 /** Inputs after `check`: every field present, canonical (types generated from schema.json). */
 export type SecurityGroupInputs = Required<schema.SecurityGroupInputs>;
@@ -30,7 +31,7 @@ export function checkSecurityGroup(
   if (typeof given.name === "string" && reservedNames.includes(given.name)) {
     failures.push({
       property: "name",
-      reason: `SG_NAME_TAKEN: ${JSON.stringify(given.name)} is the name of a default group every project of this profile has (property name, got ${JSON.stringify(given.name)}); allowed: any other name; fix: choose another name (default groups are managed by the cloud)`,
+      reason: `SG_NAME_TAKEN: ${showValue(given.name)} is the name of a default group every project of this profile has (property name, got ${showValue(given.name)}); allowed: any other name; fix: choose another name (default groups are managed by the cloud)`,
     });
   }
   if (given.name === undefined) {

@@ -12,6 +12,7 @@ import { UNKNOWN, containsUnknown } from "../domain/unknown";
 import { validateInputs, type CheckFailure } from "../schema";
 import { changedFields, sleep, stripProvider } from "./common";
 import { importMismatch, type ImportTarget } from "./adoption";
+import { showValue } from "../text";
 
 type AttachmentInputs = schema.ServerAttachmentInputs & { waitForActiveSeconds: number; project: string };
 
@@ -29,7 +30,7 @@ async function previewFailures(news: Record<string, unknown>, olds: Record<strin
     if (net && !policy.attachableNetworks.includes(name)) {
       failures.push({
         property: "network",
-        reason: `SG_NETWORK_NOT_ATTACHABLE: profile ${policy.profile} applies security groups only to ports on ${policy.attachableNetworks.join(", ")}, not on ${name} (property network, got ${JSON.stringify(network)}); allowed: ${policy.attachableNetworks.join(", ")}; fix: attach on one of those networks`,
+        reason: `SG_NETWORK_NOT_ATTACHABLE: profile ${policy.profile} applies security groups only to ports on ${policy.attachableNetworks.join(", ")}, not on ${name} (property network, got ${showValue(network)}); allowed: ${policy.attachableNetworks.join(", ")}; fix: attach on one of those networks`,
       });
     }
   }
@@ -163,7 +164,7 @@ export const serverAttachmentProvider = {
           property: "network",
           problem: `${target.label} is made for ${actual}`,
           value: wanted ?? null,
-          fix: `${a.networkId === null ? "leave network out" : `set network to ${JSON.stringify(a.networkId)}`} to adopt it as it is`,
+          fix: `${a.networkId === null ? "leave network out" : `set network to ${showValue(a.networkId)}`} to adopt it as it is`,
         })];
       }
     }
