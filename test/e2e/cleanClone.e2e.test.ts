@@ -1,0 +1,36 @@
+/**
+ * The README's main command on a fresh clone, as a new user (or CI) has one: `bash
+ * scripts/quickstart.sh` installs what is missing, builds, brings the quickstart up, and leaves the
+ * clone exactly as it was (`git status --porcelain` empty: no rewritten lock, no stray file). The
+ * test command's own run is checked the same way by scripts/test.sh (status before and after).
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = path.join(__dirname, "..", "..");
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secgroups-clone-"));
+
+afterAll(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe("a fresh clone", () => {
+  it("runs the quickstart and stays clean", () => {
+    const clone = path.join(dir, "clone");
+    execFileSync("git", ["clone", "-q", root, clone]);
+    const run = spawnSync("bash", ["scripts/quickstart.sh"], {
+      cwd: clone,
+      encoding: "utf8",
+      // The cache (Node, the Pulumi CLI) is shared; the clone's node_modules, build and stack are its own.
+      env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: undefined },
+      timeout: 600_000,
+    });
+    expect(run.status, run.stdout + run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout.slice(run.stdout.indexOf("Stack outputs:") + "Stack outputs:".length, run.stdout.indexOf("\nIn the backend"))).name).toBe("allow-ssh-from-anywhere");
+    const status = execFileSync("git", ["status", "--porcelain"], { cwd: clone, encoding: "utf8" });
+    expect(status).toBe("");
+  }, 660_000);
+});
