@@ -83,6 +83,19 @@ function withPassword(url: string, password: string | undefined): string {
   return u.toString();
 }
 
+/** Clients that already carry our `error` listener (see PostgresDriver.connect). */
+const QUIET_CLIENTS = new WeakSet<PoolClient>();
+
+/**
+ * True when an error means the server could not be used, not that a statement failed: no code, a
+ * Node system error (ECONNRESET, EPIPE, ECONNREFUSED, …: anything but a five-character SQLSTATE),
+ * or SQLSTATE class 08 (connection), 53 (insufficient resources), 57P (shutdown) or 58 (system).
+ */
+function lostServer(code: unknown): boolean {
+  if (typeof code !== "string" || !/^[0-9A-Z]{5}$/.test(code)) return true;
+  return /^(08|53|57P|58)/.test(code);
+}
+
 /** The PostgreSQL driver. */
 export class PostgresDriver implements SqlDriver {
   readonly kind = "postgres";
@@ -106,7 +119,9 @@ export class PostgresDriver implements SqlDriver {
       idleTimeoutMillis: 10_000,
       connectionTimeoutMillis: 30_000,
     });
-    // An idle client that loses its server must not crash the process; the next query reports it.
+    // A client that loses its server emits `error`: while idle in the pool, the pool drops it (and
+    // this listener keeps the event from crashing the process); while checked out, see `connect`.
+    // Either way the query that needed it reports SG_BACKEND_UNAVAILABLE.
     this.pool.on("error", () => undefined);
   }
 
@@ -137,11 +152,20 @@ export class PostgresDriver implements SqlDriver {
 
   private async connect(): Promise<PoolClient> {
     if (this.closed) throw new Error("the PostgreSQL backend is closed");
+    let client: PoolClient;
     try {
-      return await this.pool.connect();
+      client = await this.pool.connect();
     } catch (err) {
       throw this.unavailable(err, "reach");
     }
+    // The pool listens for `error` only on idle clients. A checked-out client whose connection dies
+    // emits it too (besides failing the query in flight), and an unheard `error` event is thrown
+    // by Node and printed with its stack: a listener of our own, once per client, keeps it quiet.
+    if (!QUIET_CLIENTS.has(client)) {
+      client.on("error", () => undefined);
+      QUIET_CLIENTS.add(client);
+    }
+    return client;
   }
 
   /**
@@ -181,7 +205,7 @@ export class PostgresDriver implements SqlDriver {
           await sleep(Math.random() * Math.min(200, 5 * 2 ** attempt));
           continue;
         }
-        if (typeof code !== "string" || /^(08|57P)/.test(code)) throw this.unavailable(err, "use");
+        if (lostServer(code)) throw this.unavailable(err, "use");
         if (typeof code === "string" && RETRY_CODES.has(code)) {
           throw new SecgroupsError("SG_BACKEND_BUSY", {
             property: "secgroups:backend",

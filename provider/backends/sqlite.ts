@@ -37,6 +37,12 @@ function loadSqlite(): typeof import("node:sqlite") {
   }
 }
 
+/** SQLite's primary result codes for a lock held too long. */
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
+/** SQLite's primary result codes that mean the file cannot be used: PERM, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB. */
+const FILE_FAULTS = new Set([3, 8, 10, 11, 13, 14, 26]);
+
 /** One queue of transactions per database file, shared by every connection of this process. */
 const queues = new Map<string, Promise<unknown>>();
 
@@ -112,14 +118,19 @@ export class SqliteDriver implements SqlDriver {
   private exclusive<T>(begin: string, body: (tx: Tx) => Promise<T>): Promise<T> {
     const run = async (): Promise<T> => {
       if (this.closed) throw new Error("the SQLite backend is closed");
-      this.db.exec(begin);
+      try {
+        this.db.exec(begin);
+      } catch (err) {
+        throw this.fault(err);
+      }
       try {
         const result = await body(this.tx);
         this.db.exec("COMMIT");
         return result;
       } catch (err) {
-        this.db.exec("ROLLBACK");
-        throw err;
+        // After a full disk or an I/O error SQLite may have rolled the transaction back itself.
+        if (this.db.isTransaction) this.db.exec("ROLLBACK");
+        throw this.fault(err);
       }
     };
     const previous = queues.get(this.file) ?? Promise.resolve();
@@ -130,6 +141,34 @@ export class SqliteDriver implements SqlDriver {
       if (queues.get(this.file) === tail) queues.delete(this.file);
     });
     return result;
+  }
+
+  /**
+   * A failure of the file itself as SG_BACKEND_UNAVAILABLE (disk full, read-only, I/O error,
+   * permissions, not a database) or SG_BACKEND_BUSY (locked past the busy timeout); any other
+   * error as it is. Nothing was committed in either case: the transaction rolled back whole.
+   */
+  private fault(err: unknown): unknown {
+    if (err instanceof SecgroupsError) return err;
+    const errcode = (err as { errcode?: unknown }).errcode;
+    if (typeof errcode !== "number") return err;
+    const primary = errcode & 0xff;
+    const what = `${(err as Error).message} (${String((err as { errstr?: unknown }).errstr ?? `SQLite error ${errcode}`)})`;
+    if (primary === SQLITE_BUSY || primary === SQLITE_LOCKED) {
+      return new SecgroupsError("SG_BACKEND_BUSY", {
+        property: "secgroups:backend",
+        problem: `the SQLite file stayed locked by another process: ${what}; nothing was changed`,
+        value: this.location,
+        fix: "run the command again once the other process is done",
+      });
+    }
+    if (!FILE_FAULTS.has(primary)) return err;
+    return new SecgroupsError("SG_BACKEND_UNAVAILABLE", {
+      property: "secgroups:backend",
+      problem: `cannot use the SQLite file: ${what}; nothing of this change was written`,
+      value: this.location,
+      fix: "free disk space or make the file, its -wal and -shm files and their directory writable, then run pulumi refresh and pulumi up",
+    });
   }
 
   write<T>(body: (tx: Tx) => Promise<T>): Promise<T> {

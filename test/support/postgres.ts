@@ -19,6 +19,10 @@ export interface PostgresServer {
   database: string;
   /** Stops the server and removes its directory. */
   stop(): void;
+  /** Stops the server hard (`pg_ctl -m immediate`: connections dropped, no shutdown checkpoint), keeping its data. */
+  halt(): void;
+  /** Starts a halted server again, on the same port with the same data. */
+  resume(): void;
 }
 
 /** The directory holding initdb/pg_ctl: the newest /usr/lib/postgresql/N/bin, or PATH. */
@@ -77,19 +81,29 @@ export async function startPostgres(database = "secgroups", opts: { password?: s
   }
   asOwner("initdb", ["-D", data, ...auth, "-U", "secgroups", "--no-sync", "-E", "UTF8"]);
   if (opts.password !== undefined) fs.rmSync(path.join(dir, "pwfile"));
-  asOwner("pg_ctl", ["-D", data, "-l", path.join(dir, "server.log"), "-w", "-o",
+  const start = () => asOwner("pg_ctl", ["-D", data, "-l", path.join(dir, "server.log"), "-w", "-o",
     `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, "start"]);
+  start();
   asOwner("createdb", ["-h", dir, "-p", String(port), "-U", "secgroups", database]);
   let stopped = false;
   return {
     url: `postgres://secgroups@127.0.0.1:${port}/${database}`,
     port,
     database,
+    halt() {
+      asOwner("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
+    },
+    resume() {
+      start();
+    },
     stop() {
       if (stopped) return;
       stopped = true;
       try {
+        // A halted server is already stopped: pg_ctl then fails, and the directory goes all the same.
         asOwner("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"]);
+      } catch {
+        // Not running.
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }
