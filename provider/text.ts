@@ -40,7 +40,7 @@ export function visibleText(text: string): string {
 }
 
 /** ASCII punctuation that Markdown (CommonMark and GFM: emphasis, code, links, images, HTML, entities, tables, strikethrough, headings) interprets. */
-const MARKDOWN_SPECIAL = /[\\`*_[\]<>|#!&~()"]/g;
+const MARKDOWN_SPECIAL = /[\\`*_[\]<>|#!&~]/g;
 
 /** Zero-width space, written as an entity so the Markdown source shows it. */
 const BREAK = "&#8203;";

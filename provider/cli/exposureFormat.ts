@@ -7,6 +7,7 @@ import { coversInternet, describeSet, isEmpty, touchesInternet, cidrsOf } from "
 import { addressesOf, describeTraffic, ruleLabel, UNFILTERED, ICMP_PROTOCOL_NUMBERS, PORT_PROTOCOL_NUMBERS, type FlowResult, type Hop, type Piece, type PortAccess, type ResolvedRemote } from "../domain/exposure";
 import { portLabel, SEVERITIES, type Finding } from "../domain/findings";
 import type { Table } from "./format";
+import { htmlText as esc, markdownText } from "../text";
 
 /** What `secgroups exposure` shows. */
 export interface ExposureReport {
@@ -119,17 +120,12 @@ export function findingsTable(findings: readonly Finding[]): Table {
   };
 }
 
-/** Escapes `|` and newlines for a Markdown table cell. */
-function mdCell(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\n/g, "<br>");
-}
-
-/** A Markdown table. */
+/** A Markdown table; every cell is inert text (`markdownText`), so no name adds markup or a cell. */
 export function mdTable(table: Table): string {
   return [
-    `| ${table.headers.map(mdCell).join(" | ")} |`,
+    `| ${table.headers.map(markdownText).join(" | ")} |`,
     `|${table.headers.map(() => "---").join("|")}|`,
-    ...table.rows.map((r) => `| ${r.map(mdCell).join(" | ")} |`),
+    ...table.rows.map((r) => `| ${r.map(markdownText).join(" | ")} |`),
   ].join("\n");
 }
 
@@ -143,7 +139,7 @@ export function severityCounts(findings: readonly Finding[]): string {
 /** `secgroups exposure --format md`. */
 export function exposureMarkdown(report: ExposureReport): string {
   const out = [
-    `## Exposure of project ${report.project} (profile ${report.profile})`,
+    `## Exposure of project ${markdownText(report.project)} (profile ${markdownText(report.profile)})`,
     "",
     `Findings: ${severityCounts(report.findings)}.`,
   ];
@@ -151,7 +147,7 @@ export function exposureMarkdown(report: ExposureReport): string {
   const servers = [...new Set(report.ports.map((p) => p.serverName))];
   for (const server of servers) {
     const ports = report.ports.filter((p) => p.serverName === server);
-    out.push("", `### ${server}`, "", mdTable(accessTable(ports)));
+    out.push("", `### ${markdownText(server)}`, "", mdTable(accessTable(ports)));
   }
   if (!servers.length) out.push("", "No servers.");
   return out.join("\n");
@@ -207,10 +203,6 @@ export function matrixCell(a: PortAccess, column: MatrixColumn): MatrixCell {
   const nets = pieces.filter((p) => p.remote.kind === "cidr" || p.remote.kind === "subnet" || p.remote.kind === "any");
   if (nets.length) return { reach: "networks", label: nets.map((p) => (p.remote.kind === "subnet" ? `subnet ${p.remote.networkName}` : describeSet(p.addresses, 2))).join(", "), rules };
   return { reach: "members", label: [...new Set(pieces.map((p) => (p.remote.kind === "group" ? `group ${p.remote.groupName}` : "")))].join(", "), rules };
-}
-
-function esc(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
 const REACH_LEGEND: ReadonlyArray<[ReachClass, string]> = [

@@ -15,6 +15,7 @@ import { resolveSettings, type Settings } from "../settings";
 import { GLOBAL_OPTIONS, parseArgs, usageOf, type Format } from "./args";
 import { COMMANDS, type Command, type CommandOutput, type OptionSpec } from "./commands";
 import { EXIT, UsageError, exitCodeOf, type ExitCode } from "./exit";
+import { displayBackend, terminalLines } from "./display";
 
 /** What the CLI reads and writes; the process's own when run as a program. */
 export interface CliIo {
@@ -126,7 +127,7 @@ function render(output: CommandOutput, format: Format, maxWidth: number): string
       return JSON.stringify(output.json, null, 2);
     case "table": {
       if (!output.table) throw new Error("the command has no table output");
-      return output.table(maxWidth);
+      return terminalLines(output.table(maxWidth));
     }
     case "md":
     case "html": {
@@ -168,7 +169,11 @@ export async function main(io: CliIo): Promise<ExitCode> {
       profile,
       args: invocation.args,
       options: invocation.options,
-      backend: async () => (backend ??= openForReading(settings)),
+      // Human-readable formats read every name shown visibly (see display.ts); JSON reads them as stored.
+      backend: async () => {
+        backend ??= openForReading(settings);
+        return invocation.format === "json" ? backend : displayBackend(backend);
+      },
     });
     io.stdout(`${render(output, invocation.format, invocation.maxWidth ?? io.terminalWidth ?? 0)}\n`);
     code = output.exitCode ?? EXIT.ok;
@@ -176,7 +181,7 @@ export async function main(io: CliIo): Promise<ExitCode> {
     const err = forCli(caught);
     code = exitCodeOf(err);
     const text = err instanceof SecgroupsError ? err.message : `internal error: ${messageOf(err)}`;
-    io.stderr(`${text}\n${err instanceof UsageError ? `${err.usage}\n` : ""}`);
+    io.stderr(`${terminalLines(text)}\n${err instanceof UsageError ? `${err.usage}\n` : ""}`);
   } finally {
     await backend?.close().catch(() => undefined);
   }

@@ -19,7 +19,7 @@ import { portLabel, type Severity } from "../domain/findings";
 import { projectSetup, type Profile } from "../domain/profiles";
 import { SecgroupsError } from "../errors";
 import { mdTable, findingsTable, severityCounts } from "./exposureFormat";
-import { showValue } from "../text";
+import { markdownText, showValue } from "../text";
 
 const TYPE_PREFIX = "pulumi-nodejs:dynamic/secgroups:";
 /** Resource types of this package, as the last part of their type token. */
@@ -406,7 +406,7 @@ function changeLines(port: PortChange): string[] {
       const what = `${c.direction} ${c.family} ${c.traffic} ${c.direction === "ingress" ? "from" : "to"} ${c.remote}`;
       merged.set(what, [...(merged.get(what) ?? []), ruleLabel(c)]);
     }
-    return [...merged].map(([what, rules]) => `- ${verb} ${what} (${rules.join("; ")})`);
+    return [...merged].map(([what, rules]) => `- ${verb} ${markdownText(what)} (${markdownText(rules.join("; "))})`);
   };
   return [...lines("**opens**", port.opened), ...lines("closes", port.closed)];
 }
@@ -422,7 +422,7 @@ export function previewReportMarkdown(preview: Preview, planned: PlannedState, d
   out.push(`${planned.changes.length} change${planned.changes.length === 1 ? "" : "s"} to security groups, rules, servers and attachments; ` +
     `new findings: ${severityCounts(diff.newFindings)}; resolved: ${severityCounts(diff.resolvedFindings)}.${failOn ? ` ${verdict(failOn, failing)}.` : ""}`);
   if (preview.errors.length) {
-    out.push("", "**The preview failed**, so this report covers only what it planned before the error:", "", ...preview.errors.map((e) => `- ${e.split("\n")[0]}`));
+    out.push("", "**The preview failed**, so this report covers only what it planned before the error:", "", ...preview.errors.map((e) => `- ${markdownText(e.split("\n")[0]!)}`));
   }
   out.push("", "### Changes", "");
   out.push(planned.changes.length
@@ -432,12 +432,12 @@ export function previewReportMarkdown(preview: Preview, planned: PlannedState, d
   if (!diff.ports.length) out.push("Nothing: every port allows exactly what it allowed before.", "");
   for (const p of diff.ports) {
     const status = p.status === "added" ? " (new port)" : p.status === "removed" ? " (removed)" : "";
-    out.push(`**${portLabel(p)}**${status}`, "", ...changeLines(p), "");
+    out.push(`**${markdownText(portLabel(p))}**${status}`, "", ...changeLines(p), "");
   }
   out.push("### New findings", "");
   out.push(diff.newFindings.length ? mdTable(findingsTable(diff.newFindings)) : "None.");
   if (diff.resolvedFindings.length) out.push("", "### Findings this change resolves", "", mdTable(findingsTable(diff.resolvedFindings)));
-  if (planned.knownAfterApply.length) out.push("", "### Known after apply", "", ...planned.knownAfterApply.map((k) => `- ${k}`));
+  if (planned.knownAfterApply.length) out.push("", "### Known after apply", "", ...planned.knownAfterApply.map((k) => `- ${markdownText(k)}`));
   out.push("", "_Security groups only: routing and floating IPs are not modelled. Fixed IPs of new servers are known after apply._");
   return out.join("\n").replace(/\n{3,}/g, "\n\n");
 }
