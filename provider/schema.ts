@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
-import { containsUnknown, withoutUnknowns } from "./domain/unknown";
+import { UNKNOWN, containsUnknown, withoutUnknowns } from "./domain/unknown";
 import { showValue } from "./text";
 
 /** Where schema.json lives: the package root, found by walking up from this file. */
@@ -101,6 +101,39 @@ export function validateInputs(definition: string, inputs: Record<string, unknow
   const unknown = new Set(Object.keys(inputs).filter((k) => containsUnknown(inputs[k])));
   const failures = validate(definition, withoutUnknowns(inputs)).filter((f) => !unknown.has(f.property.split(/[.[]/)[0]!));
   return [...failures, ...nulCharacters(inputs, "")];
+}
+
+/** The top-level input property a failure is about (`tags[2]` → `tags`, `quotas.groups` → `quotas`). */
+export function topProperty(failure: CheckFailure): string {
+  return failure.property.split(/[.[]/)[0]!;
+}
+
+/**
+ * The inputs with every property the schema refused replaced by UNKNOWN: present, with no value
+ * the domain checks can use. Running those checks on the result names every other problem in the
+ * same preview, without a second report about a property the schema already refused.
+ */
+export function maskRefused(inputs: Record<string, unknown>, refused: readonly CheckFailure[]): Record<string, unknown> {
+  const masked = { ...inputs };
+  for (const f of refused) {
+    const top = topProperty(f);
+    if (top in masked) masked[top] = UNKNOWN;
+  }
+  return masked;
+}
+
+/** `first` and then every failure of `more` about a property `first` does not name: one entry per property and problem. */
+export function mergeFailures(first: readonly CheckFailure[], more: readonly CheckFailure[]): CheckFailure[] {
+  const named = new Set(first.map(topProperty));
+  const seen = new Set(first.map((f) => `${f.property}\u0000${f.reason}`));
+  const out = [...first];
+  for (const f of more) {
+    const key = `${f.property}\u0000${f.reason}`;
+    if (named.has(topProperty(f)) || seen.has(key)) continue;
+    seen.add(key);
+    out.push(f);
+  }
+  return out;
 }
 
 /**

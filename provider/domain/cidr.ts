@@ -17,16 +17,32 @@ export type CidrResult =
 const OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 const IPV4_STRICT = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
 
+const DOTTED_TAIL = new RegExp(`^(.*:)(${OCTET}(?:\\.${OCTET}){3})$`);
+
+/**
+ * An IPv6 address written with an embedded dotted quad (`::1.2.3.4`, `::ffff:1.2.3.4`) with that
+ * quad as two hex groups (`::102:304`). ipaddr.js reads every such address as IPv4-mapped
+ * (`::1.2.3.4` became `::ffff:102:304`, another address); the quad must also be strict decimal.
+ */
+function withoutDottedQuad(address: string): string | undefined {
+  if (!address.includes(".")) return address;
+  const m = DOTTED_TAIL.exec(address);
+  if (!m || !IPV4_STRICT.test(m[2]!)) return undefined;
+  const [a, b, c, d] = m[2]!.split(".").map(Number) as [number, number, number, number];
+  return `${m[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+}
+
 /** Parses `text` as a network in CIDR notation (or a bare address). */
 export function parseCidr(text: string): CidrResult {
   const slash = text.indexOf("/");
-  const address = slash === -1 ? text : text.slice(0, slash);
+  let address = slash === -1 ? text : text.slice(0, slash);
   const lengthText = slash === -1 ? undefined : text.slice(slash + 1);
   let family: Family;
   if (IPV4_STRICT.test(address)) {
     family = "IPv4";
-  } else if (address.includes(":") && !address.includes("%") && ipaddr.IPv6.isValid(address)) {
+  } else if (address.includes(":") && !address.includes("%") && withoutDottedQuad(address) !== undefined && ipaddr.IPv6.isValid(withoutDottedQuad(address)!)) {
     family = "IPv6";
+    address = withoutDottedQuad(address)!;
   } else {
     return { kind: "invalid", problem: "is not an IPv4 address in four-part decimal or an IPv6 address" };
   }

@@ -43,8 +43,13 @@ const REMOTE_KINDS = [
   { property: "remoteSubnetId", kind: "subnet" },
 ] as const;
 
+/** A value as a failure shows it: one unknown at preview is "a value known only after apply". */
+function shown(value: unknown): string {
+  return isUnknown(value) ? "a value known only after apply" : showValue(value);
+}
+
 function fail(property: string, problem: string, value: unknown, allowed: string, fix?: string): CheckFailure {
-  let reason = `SG_INVALID_INPUT: ${property} ${problem} (got ${showValue(value)}); allowed: ${allowed}`;
+  let reason = `SG_INVALID_INPUT: ${property} ${problem} (got ${shown(value)}); allowed: ${allowed}`;
   if (fix) reason += `; fix: ${fix}`;
   return { property, reason };
 }
@@ -114,9 +119,10 @@ export function checkRule(input: RuleInput, profile: Profile): RuleCheck {
   out.securityGroupId = input.securityGroupId;
   out.direction = input.direction ?? "ingress";
 
-  // Remotes: at most one, of a kind the profile allows; a CIDR parsed strictly. A remote unknown
-  // at preview is not counted (it may still resolve to nothing) and never reported.
-  const given = REMOTE_KINDS.filter((r) => input[r.property] !== undefined && !isUnknown(input[r.property]));
+  // Remotes: at most one, of a kind the profile allows; a CIDR parsed strictly. A remote whose
+  // value is unknown at preview is present all the same (any value it takes is a second remote, or
+  // one of a kind the profile lacks), so those checks run at preview; its value is checked at apply.
+  const given = REMOTE_KINDS.filter((r) => input[r.property] !== undefined);
   for (const extra of given.slice(1)) {
     failures.push(fail(extra.property, `cannot be combined with ${given[0]!.property}`, input[extra.property],
       "at most one of remoteIpPrefix, remoteGroupId, remoteSubnetId", `keep one remote and put the other in a rule of its own`));
@@ -171,54 +177,59 @@ export function checkRule(input: RuleInput, profile: Profile): RuleCheck {
   out.protocol = proto.kind === "unknown" ? UNKNOWN : protocol ?? input.protocol;
 
   // Ports: only for the profile's port protocols (1-65535, both ends, min <= max; 1-65535 = all),
-  // or ICMP type/code where the profile allows it (0-255; a code needs a type).
+  // or ICMP type/code where the profile allows it (0-255; a code needs a type). A port unknown at
+  // preview is present: what needs only presence (a missing end, a code without a type, ports on a
+  // protocol that takes none) is checked at preview, its value at apply.
   const min = input.portRangeMin;
   const max = input.portRangeMax;
   const portsGiven = min !== undefined || max !== undefined;
-  const portsKnown = !isUnknown(min) && !isUnknown(max);
-  if (protocol !== undefined && portsGiven && portsKnown) {
-    const mn = min as number | undefined;
-    const mx = max as number | undefined;
+  const known = (v: unknown): v is number => typeof v === "number";
+  const fullRange = min === 1 && max === 65535;
+  // 1-65535 (every port) is dropped before validation, as Neutron does; ends unknown at preview
+  // that may still be exactly that range are left to apply.
+  const mayBeFullRange = (min === 1 || isUnknown(min)) && (max === 65535 || isUnknown(max));
+  if (protocol !== undefined && portsGiven && (profile.portProtocols.includes(protocol) || !mayBeFullRange)) {
     if (profile.portProtocols.includes(protocol)) {
       let ok = true;
-      if (mn === undefined || mx === undefined) {
-        const missing = mn === undefined ? "portRangeMin" : "portRangeMax";
+      if (min === undefined || max === undefined) {
+        const missing = min === undefined ? "portRangeMin" : "portRangeMax";
         failures.push(fail(missing, "is required when a port range is given", undefined, "both portRangeMin and portRangeMax, 1-65535",
           `set ${missing} (for a single port, set both to it)`));
         ok = false;
       } else {
-        for (const [prop, v] of [["portRangeMin", mn], ["portRangeMax", mx]] as const) {
-          if (v < 1 || v > 65535) {
+        for (const [prop, v] of [["portRangeMin", min], ["portRangeMax", max]] as const) {
+          if (known(v) && (v < 1 || v > 65535)) {
             failures.push(fail(prop, "is outside 1-65535", v, "1-65535")); ok = false;
           }
         }
-        if (ok && mn > mx) {
-          failures.push(fail("portRangeMin", `is greater than portRangeMax ${mx}`, mn, "portRangeMin <= portRangeMax", `swap them: ${mx}-${mn}`));
+        if (ok && known(min) && known(max) && min > max) {
+          failures.push(fail("portRangeMin", `is greater than portRangeMax ${max}`, min, "portRangeMin <= portRangeMax", `swap them: ${max}-${min}`));
           ok = false;
         }
       }
-      if (ok && !(mn === 1 && mx === 65535)) {
-        out.portRangeMin = mn;
-        out.portRangeMax = mx;
+      if (ok && !fullRange) {
+        out.portRangeMin = min;
+        out.portRangeMax = max;
       }
     } else if (ICMP_PROTOCOLS.has(protocol) && profile.icmpTypeCode) {
-      for (const [prop, v] of [["portRangeMin", mn], ["portRangeMax", mx]] as const) {
-        if (v !== undefined && (v < 0 || v > 255)) failures.push(fail(prop, `is outside 0-255 (the ICMP ${prop === "portRangeMin" ? "type" : "code"})`, v, "0-255"));
+      for (const [prop, v] of [["portRangeMin", min], ["portRangeMax", max]] as const) {
+        if (known(v) && (v < 0 || v > 255)) failures.push(fail(prop, `is outside 0-255 (the ICMP ${prop === "portRangeMin" ? "type" : "code"})`, v, "0-255"));
       }
-      if (mn === undefined) {
-        failures.push(fail("portRangeMax", "is an ICMP code without a type", mx, "an ICMP code only together with a type in portRangeMin",
+      if (min === undefined) {
+        failures.push(fail("portRangeMax", "is an ICMP code without a type", max, "an ICMP code only together with a type in portRangeMin",
           "set portRangeMin to the ICMP type"));
       }
-      if (mn !== undefined) out.portRangeMin = mn;
-      if (mx !== undefined) out.portRangeMax = mx;
+      if (min !== undefined) out.portRangeMin = min;
+      if (max !== undefined) out.portRangeMax = max;
     } else {
       const takes = profile.portProtocols.join(", ") + (profile.icmpTypeCode ? " (ports), icmp (type and code)" : "");
       const prop = min !== undefined ? "portRangeMin" : "portRangeMax";
       failures.push(fail(prop, `cannot be set for protocol ${protocol} under profile ${profile.name}`, min !== undefined ? min : max,
-        `port ranges only for ${takes}`, "remove portRangeMin and portRangeMax, or use a protocol that takes ports"));
+        `port ranges only for ${takes}; on another protocol only 1-65535, which means every port (dropped, as Neutron does)`,
+        "remove portRangeMin and portRangeMax, or use a protocol that takes ports"));
     }
-  } else if (portsGiven) {
-    // The protocol or a port is unknown (or invalid): pass the given values through.
+  } else if (portsGiven && (protocol === undefined || !fullRange)) {
+    // The protocol is unknown (or invalid), or ends unknown at preview may be 1-65535: pass the given values through.
     if (min !== undefined) out.portRangeMin = min;
     if (max !== undefined) out.portRangeMax = max;
   }

@@ -19,7 +19,7 @@ export const networkProvider = {
     failures.push(...checkDefaultProject(getSettings().project, given.project));
     const subnets = given.subnets;
     const canonical: unknown[] = [];
-    if (!failures.length && Array.isArray(subnets) && !containsUnknown(subnets)) {
+    if (!failures.some((f) => f.property.startsWith("subnets")) && Array.isArray(subnets) && !containsUnknown(subnets)) {
       subnets.forEach((cidr, i) => {
         const parsed = parseCidr(String(cidr));
         if (parsed.kind === "invalid") {

@@ -6,7 +6,7 @@ import type { RuleRecord } from "../backends/types";
 import { canonicalRuleOf, checkRule, newRuleOf, ruleKey, type CanonicalRule } from "../domain/rules";
 import { UNKNOWN, containsUnknown } from "../domain/unknown";
 import { stripProvider } from "./common";
-import { validateInputs } from "../schema";
+import { maskRefused, mergeFailures, validateInputs } from "../schema";
 
 /** Every field of a rule that is an input; all but `description` replace the rule. */
 const RULE_FIELDS = [
@@ -26,13 +26,17 @@ function outputsOf(r: RuleRecord): SecurityGroupRuleOutputs {
   return { ...canonicalRuleOf(r), project: r.project, createdAt: r.createdAt, updatedAt: r.updatedAt };
 }
 
-/** Schema check, then the domain core: every failure at once, or the canonical inputs. */
+/**
+ * Schema check and the domain core together: every failure at once (the domain core runs on the
+ * properties the schema accepted, the refused ones standing as present but unusable), or the
+ * canonical inputs.
+ */
 export function checkSecurityGroupRule(news: Record<string, unknown>): dynamic.CheckResult {
   const given = stripProvider(news);
-  const failures = validateInputs("SecurityGroupRuleInputs", given);
-  if (failures.length) return { inputs: given, failures };
-  const result = checkRule(given, getProfile());
-  if (result.kind === "invalid") return { inputs: given, failures: result.failures };
+  const refused = validateInputs("SecurityGroupRuleInputs", given);
+  const result = checkRule(maskRefused(given, refused), getProfile());
+  const failures = mergeFailures(refused, result.kind === "invalid" ? result.failures : []);
+  if (failures.length || result.kind === "invalid") return { inputs: given, failures };
   return { inputs: result.rule };
 }
 

@@ -9,7 +9,7 @@ import type * as schema from "../../sdk/generated/types";
 import { getContext } from "../context";
 import { attachmentPolicy } from "../domain/profiles";
 import { UNKNOWN, containsUnknown } from "../domain/unknown";
-import { validateInputs, type CheckFailure } from "../schema";
+import { maskRefused, mergeFailures, validateInputs, type CheckFailure } from "../schema";
 import { changedFields, sleep, stripProvider } from "./common";
 import { importMismatch, type ImportTarget } from "./adoption";
 import { showValue } from "../text";
@@ -72,16 +72,18 @@ async function previewFailures(news: Record<string, unknown>, olds: Record<strin
 export const serverAttachmentProvider = {
   async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
     const given = stripProvider(news);
-    const failures = validateInputs("ServerAttachmentInputs", given);
-    if (failures.length) return { inputs: given, failures };
+    const refused = validateInputs("ServerAttachmentInputs", given);
+    // The preview checks run on the properties the schema accepted: every failure at once.
+    const usable = maskRefused(given, refused);
     const inputs: Record<string, unknown> = {
-      serverId: given.serverId,
-      securityGroupId: given.securityGroupId,
-      ...(given.network !== undefined ? { network: given.network } : {}),
-      waitForActiveSeconds: given.waitForActiveSeconds ?? 300,
+      serverId: usable.serverId,
+      securityGroupId: usable.securityGroupId,
+      ...(usable.network !== undefined ? { network: usable.network } : {}),
+      waitForActiveSeconds: usable.waitForActiveSeconds ?? 300,
     };
-    const limit = await previewFailures(inputs, stripProvider(olds ?? {}));
-    return limit.length ? { inputs, failures: limit } : { inputs };
+    const failures = mergeFailures(refused, await previewFailures(inputs, stripProvider(olds ?? {})));
+    if (refused.length) return { inputs: given, failures };
+    return failures.length ? { inputs, failures } : { inputs };
   },
 
   async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {

@@ -97,7 +97,31 @@ describe("invalid rules fail at preview, never reaching up", () => {
     expect(fs.existsSync(path.join(stack.dir, "cloud.db"))).toBe(false);
   });
 
-  const cases: Array<{ name: string; profile: string; rule: Record<string, unknown>; expected: string[] }> = [
+  const cases: Array<{ name: string; profile: string; rule: Record<string, unknown>; webRemote?: boolean; expected: string[] }> = [
+    {
+      name: "a remote group of the program (id unknown at preview) next to a CIDR",
+      profile: "openstack",
+      rule: { remoteIpPrefix: "10.0.0.0/8" },
+      webRemote: true,
+      expected: ["SG_INVALID_INPUT: remoteGroupId cannot be combined with remoteIpPrefix (got a value known only after apply)"],
+    },
+    {
+      name: "a remote group of the program (id unknown at preview) under rackspace",
+      profile: "rackspace",
+      rule: {},
+      webRemote: true,
+      expected: ["SG_INVALID_INPUT: remoteGroupId is not supported by profile rackspace (got a value known only after apply); allowed: remotes of kind cidr"],
+    },
+    {
+      name: "a schema mistake and two domain mistakes, named in one preview",
+      profile: "openstack",
+      rule: { protocol: "foo", direction: "sideways", remoteIpPrefix: "10.0.0.1/24" },
+      expected: [
+        'SG_INVALID_INPUT: direction got "sideways"; allowed: "ingress", "egress"',
+        'SG_INVALID_INPUT: protocol is not a known protocol (got "foo")',
+        'SG_INVALID_INPUT: remoteIpPrefix has host bits set (got "10.0.0.1/24")',
+      ],
+    },
     {
       name: "host bits set in a CIDR",
       profile: "openstack",
@@ -156,6 +180,7 @@ describe("invalid rules fail at preview, never reaching up", () => {
     it(`${c.name}: preview fails with ${c.expected.length === 1 ? "the code and property" : "all of them"}`, async () => {
       await stack.setConfig("secgroups:profile", c.profile);
       await stack.setConfig("test:rule", JSON.stringify(c.rule));
+      await stack.setConfig("test:webRemote", String(c.webRemote ?? false));
       const r = await stack.preview();
       const text = r.stdout + r.stderr;
       expect(r.code, text).not.toBe(0);

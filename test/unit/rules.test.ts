@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { canonicalProtocol, checkRule, ruleKey, type CanonicalRule, type RuleInput } from "../../provider/domain/rules";
 import { loadProfile, type Profile } from "../../provider/domain/profiles";
 import { UNKNOWN } from "../../provider/domain/unknown";
+import { parseCidr } from "../../provider/domain/cidr";
 import { configure } from "../../provider/context";
 import { checkSecurityGroupRule } from "../../provider/resources/securityGroupRule";
 
@@ -261,11 +262,12 @@ describe.each(PROFILE_NAMES)("checkRule under profile %s", (p) => {
       expect(f!.reason).toContain("portRangeMax");
     });
 
-    it("any protocol takes no ports", () => {
+    it("any protocol takes no ports but 1-65535 (every port), which is dropped as Neutron does", () => {
       for (const protocol of [undefined, "any", "all"]) {
         expect(failing(p, { protocol, portRangeMin: 22, portRangeMax: 22 })).toEqual(["portRangeMin"]);
-        expect(failing(p, { protocol, portRangeMin: 1, portRangeMax: 65535 })).toEqual(["portRangeMin"]);
+        expect(ok(p, { protocol, portRangeMin: 1, portRangeMax: 65535 })).toEqual(base({}));
         expect(failing(p, { protocol, portRangeMax: 22 })).toEqual(["portRangeMax"]);
+        expect(failing(p, { protocol, portRangeMax: 65535 })).toEqual(["portRangeMax"]);
       }
     });
 
@@ -280,7 +282,7 @@ describe.each(PROFILE_NAMES)("checkRule under profile %s", (p) => {
         expect(failing(p, { protocol: proto, ethertype, portRangeMax: 0 })).toEqual(["portRangeMax"]);
       }
       if (t.numbers) {
-        expect(failing(p, { protocol: "gre", portRangeMin: 1, portRangeMax: 65535 })).toEqual(["portRangeMin"]);
+        expect(ok(p, { protocol: "gre", portRangeMin: 1, portRangeMax: 65535 })).toEqual(base({ protocol: "gre" }));
         expect(failing(p, { protocol: 200, portRangeMin: 22, portRangeMax: 22 })).toEqual(["portRangeMin"]);
         expect(failing(p, { protocol: 47, portRangeMin: 22, portRangeMax: 22 })).toEqual(["portRangeMin"]);
       }
@@ -320,8 +322,9 @@ describe.each(PROFILE_NAMES)("checkRule under profile %s", (p) => {
         expect(failing(p, { protocol: "icmp", portRangeMin: 1000, portRangeMax: 1000 })).toEqual(["portRangeMax", "portRangeMin"]);
       });
 
-      it("1-65535 on ICMP is not 'all ports': the code is out of range", () => {
-        expect(failing(p, { protocol: "icmp", portRangeMin: 1, portRangeMax: 65535 })).toEqual(["portRangeMax"]);
+      it("1-65535 on ICMP means every type and code: dropped before validation, as Neutron does", () => {
+        expect(ok(p, { protocol: "icmp", portRangeMin: 1, portRangeMax: 65535 })).toEqual(base({ protocol: "icmp" }));
+        expect(failing(p, { protocol: "icmp", portRangeMin: 1, portRangeMax: 65534 })).toEqual(["portRangeMax"]);
       });
 
       it("ICMP on IPv6 keeps type and code", () => {
@@ -462,7 +465,7 @@ describe("the issue's rule: protocol 6, ports 1-65535, remote 1.2.3.4", () => {
   });
 });
 
-describe("UNKNOWN values are never failures and pass through unchanged", () => {
+describe("a value unknown at preview is present: its value is checked at apply, its presence at preview", () => {
   it.each(PROFILE_NAMES)("%s: each field unknown on its own", (p) => {
     expect(checkRule({ securityGroupId: UNKNOWN }, PROFILES[p])).toEqual({ kind: "ok", rule: base({ securityGroupId: UNKNOWN }) });
     expect(ok(p, { direction: UNKNOWN })).toEqual(base({ direction: UNKNOWN }));
@@ -472,7 +475,8 @@ describe("UNKNOWN values are never failures and pass through unchanged", () => {
     expect(ok(p, { remoteIpPrefix: UNKNOWN })).toEqual(base({ remoteIpPrefix: UNKNOWN, ethertype: UNKNOWN }));
     expect(ok(p, { protocol: "tcp", portRangeMin: UNKNOWN, portRangeMax: 80 })).toEqual(base({ protocol: "tcp", portRangeMin: UNKNOWN, portRangeMax: 80 }));
     expect(ok(p, { protocol: "tcp", portRangeMin: 80, portRangeMax: UNKNOWN })).toEqual(base({ protocol: "tcp", portRangeMin: 80, portRangeMax: UNKNOWN }));
-    expect(ok(p, { protocol: "tcp", portRangeMin: UNKNOWN })).toEqual(base({ protocol: "tcp", portRangeMin: UNKNOWN }));
+    // One end of a port range, whatever its value, is a missing other end.
+    expect(failing(p, { protocol: "tcp", portRangeMin: UNKNOWN })).toEqual(["portRangeMax"]);
     if (TABLE[p].remotes.group) expect(ok(p, { remoteGroupId: UNKNOWN })).toEqual(base({ remoteGroupId: UNKNOWN }));
     if (TABLE[p].remotes.subnet) expect(ok(p, { remoteSubnetId: UNKNOWN })).toEqual(base({ remoteSubnetId: UNKNOWN }));
   });
@@ -481,8 +485,14 @@ describe("UNKNOWN values are never failures and pass through unchanged", () => {
     expect(ok(p, { protocol: UNKNOWN, portRangeMin: 22, portRangeMax: 22 })).toEqual(base({ protocol: UNKNOWN, portRangeMin: 22, portRangeMax: 22 }));
     expect(ok(p, { protocol: UNKNOWN, portRangeMin: 70000 })).toEqual(base({ protocol: UNKNOWN, portRangeMin: 70000 }));
     expect(ok(p, { portRangeMin: UNKNOWN, portRangeMax: UNKNOWN })).toEqual(base({ portRangeMin: UNKNOWN, portRangeMax: UNKNOWN }));
-    expect(ok(p, { protocol: "icmp", portRangeMin: UNKNOWN })).toEqual(base({ protocol: "icmp", portRangeMin: UNKNOWN }));
-    expect(ok(p, { protocol: "icmp", portRangeMax: UNKNOWN })).toEqual(base({ protocol: "icmp", portRangeMax: UNKNOWN }));
+    // An ICMP type alone is fine where ICMP takes type and code; where it takes no ports (evroc) it is a port.
+    if (TABLE[p].icmpTypeCode) expect(ok(p, { protocol: "icmp", portRangeMin: UNKNOWN })).toEqual(base({ protocol: "icmp", portRangeMin: UNKNOWN }));
+    else expect(failing(p, { protocol: "icmp", portRangeMin: UNKNOWN })).toEqual(["portRangeMin"]);
+    // A code without a type (or, where ICMP takes no ports, a port) whatever its value.
+    expect(failing(p, { protocol: "icmp", portRangeMax: UNKNOWN })).toEqual(["portRangeMax"]);
+    // Ports on a protocol that takes none: only 1-65535 could pass, so a known other end decides.
+    expect(failing(p, { protocol: "any", portRangeMin: UNKNOWN, portRangeMax: 80 })).toEqual(["portRangeMin"]);
+    expect(ok(p, { protocol: "any", portRangeMin: UNKNOWN, portRangeMax: 65535 })).toEqual(base({ portRangeMin: UNKNOWN, portRangeMax: 65535 }));
   });
 
   it.each(PROFILE_NAMES)("%s: an unknown ethertype or CIDR skips the family checks", (p) => {
@@ -498,28 +508,31 @@ describe("UNKNOWN values are never failures and pass through unchanged", () => {
     expect(failing(p, { ethertype: "IPv6", remoteIpPrefix: "10.0.0.0/8", description: UNKNOWN })).toEqual(["ethertype"]);
   });
 
-  // An unknown remote may resolve to undefined at apply time, so it is neither a second remote
-  // nor a kind the profile refuses at preview.
+  // An unknown remote is a remote (Terraform refuses a conflicting attribute whose value is
+  // unknown at plan, too): a second one, or one of a kind the profile lacks, fails the preview.
   const unknownRemoteCases: Array<[string, RuleInput]> = [
     ["unknown CIDR + unknown group", { remoteIpPrefix: UNKNOWN, remoteGroupId: UNKNOWN }],
     ["known CIDR + unknown group", { remoteIpPrefix: "10.0.0.0/8", remoteGroupId: UNKNOWN }],
     ["unknown CIDR + known group", { remoteIpPrefix: UNKNOWN, remoteGroupId: "sg-2" }],
   ];
   describe.each(["openstack", "meshcloud", "evroc"] as const)("%s", (p) => {
-    it.each(unknownRemoteCases)("%s: no failure", (_name, input) => {
+    it.each(unknownRemoteCases)("%s: remoteGroupId cannot be combined with remoteIpPrefix", (_name, input) => {
       const r = checkRule({ securityGroupId: GID, ...input }, PROFILES[p]);
-      expect(r.kind === "invalid" ? r.failures : []).toEqual([]);
+      expect(r.kind === "invalid" ? r.failures.map((f) => f.property) : []).toEqual(["remoteGroupId"]);
+      expect(r.kind === "invalid" ? r.failures[0]!.reason : "").toMatch(/^SG_INVALID_INPUT: remoteGroupId cannot be combined with remoteIpPrefix \(got (a value known only after apply|"sg-2")\)/);
     });
   });
 
-  it("rackspace: an unknown remoteGroupId is not reported", () => {
+  it("rackspace: an unknown remoteGroupId is a group remote, which rackspace lacks", () => {
     const r = checkRule({ securityGroupId: GID, remoteGroupId: UNKNOWN }, PROFILES.rackspace);
-    expect(r.kind === "invalid" ? r.failures : []).toEqual([]);
+    expect(r.kind === "invalid" ? r.failures.map((f) => f.reason) : []).toEqual([
+      "SG_INVALID_INPUT: remoteGroupId is not supported by profile rackspace (got a value known only after apply); allowed: remotes of kind cidr; fix: allow the group's addresses by CIDR instead",
+    ]);
   });
 
-  it("openstack: an unknown remoteSubnetId is not reported", () => {
+  it("openstack: an unknown remoteSubnetId is a subnet remote, which openstack lacks", () => {
     const r = checkRule({ securityGroupId: GID, remoteSubnetId: UNKNOWN }, PROFILES.openstack);
-    expect(r.kind === "invalid" ? r.failures : []).toEqual([]);
+    expect(r.kind === "invalid" ? r.failures.map((f) => f.property) : []).toEqual(["remoteSubnetId"]);
   });
 });
 
@@ -709,5 +722,18 @@ describe("checkSecurityGroupRule (schema, then the configured profile)", () => {
       securityGroupId: GID, protocol: "tcp", portRangeMin: 443, portRangeMax: 80, remoteIpPrefix: "10.0.0.1/24", remoteGroupId: "sg-2",
     });
     expect(result.failures!.map((f) => f.property).sort()).toEqual(["portRangeMin", "remoteGroupId", "remoteIpPrefix"]);
+  });
+});
+
+describe("an IPv6 address written with an embedded dotted quad keeps its address", () => {
+  it("::1.2.3.4 is ::102:304 (IPv4-compatible), not the IPv4-mapped ::ffff:102:304", () => {
+    expect(parseCidr("::1.2.3.4")).toEqual({ kind: "network", family: "IPv6", cidr: "::102:304/128", prefixLength: 128 });
+    expect(parseCidr("::ffff:1.2.3.4/128")).toEqual({ kind: "network", family: "IPv6", cidr: "::ffff:102:304/128", prefixLength: 128 });
+    expect(parseCidr("64:ff9b::192.0.2.0/120")).toEqual({ kind: "network", family: "IPv6", cidr: "64:ff9b::c000:200/120", prefixLength: 120 });
+    expect(parseCidr("1:2:3:4:5:6:1.2.3.4")).toEqual({ kind: "network", family: "IPv6", cidr: "1:2:3:4:5:6:102:304/128", prefixLength: 128 });
+  });
+
+  it("the quad is strict decimal and last", () => {
+    for (const bad of ["::01.2.3.4", "::1.2.3", "::1.2.3.256", "1.2.3.4::", "::1.2.3.4:5"]) expect(parseCidr(bad).kind, bad).toBe("invalid");
   });
 });
