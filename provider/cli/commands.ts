@@ -9,7 +9,7 @@ import type { StateBackend } from "../backends/types";
 import { findGroup, findServer, type Command, type CommandOutput } from "./command";
 import { EXPOSURE_COMMANDS } from "./exposureCommands";
 import {
-  groupListTable, groupShowJson, groupShowRows, renderFieldTable, renderTable, ruleListTable, serverListTable, serverShowRows,
+  groupListTable, groupShowJson, groupShowRows, renderFieldTable, renderTable, ruleListTable, serverListTable, serverShowJson, serverShowRows,
   type FieldRow, type Table,
 } from "./format";
 
@@ -85,7 +85,8 @@ const READ_COMMANDS: readonly Command[] = [
       const backend = await ctx.backend();
       const project = ctx.settings.project;
       const server = await findServer(backend, project, ctx.args["NAME|ID"]!, "server");
-      return fieldOutput(server, serverShowRows(server, await groupNames(backend, project)));
+      const names = await groupNames(backend, project);
+      return fieldOutput(serverShowJson(server, names), serverShowRows(server, names));
     },
   },
 ];

@@ -222,6 +222,26 @@ export function serverListTable(servers: readonly ServerRecord[], names: Readonl
   };
 }
 
+/** A group as JSON names it: its id and its name (the id again when the project has no such group). */
+export interface NamedGroup {
+  id: string;
+  name: string;
+}
+
+/**
+ * `secgroups server show --format json`: the server as stored, each port's groups named (id and
+ * name), and `securityGroups`, every group on any port once, by name: never less than the table.
+ */
+export function serverShowJson(server: ServerRecord, names: ReadonlyMap<string, string>) {
+  const named = (ids: readonly string[]): NamedGroup[] =>
+    ids.map((id) => ({ id, name: groupName(names, id) })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1));
+  return {
+    ...server,
+    ports: server.ports.map((p) => ({ ...p, securityGroups: named(p.securityGroupIds) })),
+    securityGroups: named([...new Set(server.ports.flatMap((p) => p.securityGroupIds))]),
+  };
+}
+
 /**
  * `secgroups server show`: the fields of `openstack server show` that we store, plus `ports`, one
  * entry per port with the groups on it (groups are per port here, as in Neutron).

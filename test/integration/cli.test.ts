@@ -309,6 +309,14 @@ describe("secgroups CLI on an SQLite backend", () => {
       border,
       "",
     ].join("\n"));
+
+    // JSON never carries less than the table: every group on the server and on each port, named.
+    const json = JSON.parse(secgroups(["server", "show", "web-1", "--backend", url, "--format", "json"], { cwd: dir }).stdout);
+    expect(json.securityGroups).toStrictEqual([{ id: ssh.id, name: "allow-ssh-from-anywhere" }]);
+    expect(json.ports.map((p: { id: string; securityGroupIds: string[]; securityGroups: unknown }) => [p.id, p.securityGroupIds, p.securityGroups])).toStrictEqual([
+      [web.ports[0]!.id, [ssh.id], [{ id: ssh.id, name: "allow-ssh-from-anywhere" }]],
+    ]);
+    expect([json.id, json.name, json.status]).toStrictEqual([web.id, "web-1", "ACTIVE"]);
   });
 
   it("a server name two servers share: exit 1, SG_AMBIGUOUS_NAME naming both ids", () => {

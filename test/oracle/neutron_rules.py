@@ -91,7 +91,6 @@ plain member (roles member, reader) of project "oracle-project"; not an admin.
 """
 
 import argparse
-import copy
 import importlib.metadata
 import json
 import logging
@@ -325,4 +324,8 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
+        sys.stderr.close()
+        sys.exit(0)
