@@ -14,6 +14,8 @@
 set -euo pipefail
 
 NEUTRON_VERSION=29.0.0
+NEUTRON_LIB_VERSION=5.0.1
+NETADDR_VERSION=1.3.0
 cache=${SECGROUPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-secgroups}
 venv="$cache/neutron-venv"
 py="$venv/bin/python"
@@ -27,8 +29,8 @@ venv_ok() {
   local v
   v=$("$py" -c 'import neutron, neutron_lib
 from importlib.metadata import version
-print(version("neutron"))' 2>/dev/null) || return 1
-  [ "$v" = "$NEUTRON_VERSION" ]
+print(version("neutron"), version("neutron-lib"), version("netaddr"))' 2>/dev/null) || return 1
+  [ "$v" = "$NEUTRON_VERSION $NEUTRON_LIB_VERSION $NETADDR_VERSION" ]
 }
 
 if venv_ok; then
@@ -63,7 +65,8 @@ start=$(date +%s)
 log "creating venv $venv with $base_python"
 "$base_python" -m venv "$venv" >&2
 log "installing neutron==$NEUTRON_VERSION from PyPI (about a minute)"
-"$py" -m pip install --disable-pip-version-check --no-input --quiet "neutron==$NEUTRON_VERSION" >&2
+# neutron pins none of its dependencies: the ones whose behaviour the oracle reports are pinned here.
+"$py" -m pip install --disable-pip-version-check --no-input --quiet "neutron==$NEUTRON_VERSION" "neutron-lib==$NEUTRON_LIB_VERSION" "netaddr==$NETADDR_VERSION" >&2
 venv_ok || die "neutron==$NEUTRON_VERSION installed but 'import neutron, neutron_lib' fails in $venv"
 log "done in $(( $(date +%s) - start ))s"
 

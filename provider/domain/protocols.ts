@@ -17,8 +17,8 @@ export const PROTOCOL_NAMES: Readonly<Record<number, string>> = (() => {
   return names;
 })();
 
-/** Protocols that only exist in IPv6 (extension headers and ICMPv6): refused with ethertype IPv4. */
-export const IPV6_ONLY_PROTOCOLS: ReadonlySet<string> = new Set(["ipv6-frag", "ipv6-icmp", "ipv6-nonxt", "ipv6-opts", "ipv6-route"]);
+/** Protocols Neutron refuses with ethertype IPv4 (IPv6 extension headers, ICMPv6, IPv6 encapsulation). */
+export const IPV6_ONLY_PROTOCOLS: ReadonlySet<string> = new Set(["ipv6-encap", "ipv6-frag", "ipv6-icmp", "ipv6-nonxt", "ipv6-opts", "ipv6-route"]);
 
 /** Protocols whose port range holds an ICMP type and code. */
 export const ICMP_PROTOCOLS: ReadonlySet<string> = new Set(["icmp", "ipv6-icmp"]);

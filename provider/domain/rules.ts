@@ -71,8 +71,10 @@ export function canonicalProtocol(value: unknown, profile: Profile): ProtocolRes
     number = value;
   } else if (typeof value === "string") {
     const lower = value.toLowerCase();
-    if (lower === "any" || lower === "all") return { kind: "ok", protocol: "any" };
-    if (/^\d+$/.test(lower)) number = Number(lower);
+    // `any` everywhere; `all` where the profile's cloud calls every protocol so (evroc).
+    if (lower === "any" || (lower === "all" && profile.protocols.includes("all"))) return { kind: "ok", protocol: "any" };
+    // A number written as text, without leading zeros (Neutron refuses "06").
+    if (/^(0|[1-9]\d*)$/.test(lower)) number = Number(lower);
     else name = PROTOCOL_ALIASES[lower] ?? lower;
   } else {
     return { kind: "invalid", failure: fail("protocol", "must be a protocol name or number", value, allowedNames) };

@@ -307,7 +307,7 @@ export interface Profile {
   description?: string;
   /** Rules a new security group gets (removed by deleteDefaultRules). */
   newGroupRules: DefaultRule[];
-  /** Protocol names a rule may use (lower-case Neutron names). `any` (all protocols) is always allowed. */
+  /** Protocol names a rule may use (lower-case Neutron names). `any` (all protocols) is always allowed; `all` listed here is the cloud's own word for it (evroc). */
   protocols: string[];
   /** Whether a rule may give a protocol as a number 0-255. */
   protocolNumbers: boolean;

@@ -14,7 +14,8 @@ stdout: one JSON line per input line, in order, flushed after each line:
     {"ok": true, "rule": {direction, ethertype, protocol, port_range_min, port_range_max,
                           remote_ip_prefix, remote_group_id},       # the values Neutron stores
      "key": "<the string _rule_to_key returns>",                     # duplicate-comparison key
-     "normalized_cidr": "<what the API shows as normalized_cidr>"}
+     "normalized_cidr": "<what the API shows as normalized_cidr>",
+     "protocol_number": <_get_ip_proto_number of the stored protocol; null for any>}
     {"ok": false, "error": "<exception class name>", "message": "<str(exception)>",
      "status": <HTTP status neutron answers: api_common.convert_exception_to_http_exc with
                 neutron_lib.api.faults.FAULT_MAP, as the pecan ExceptionTranslationHook does>}
@@ -271,8 +272,10 @@ def evaluate(raw_line, placeholder_sg=True):
         remote_ip_prefix = row.get("remote_ip_prefix")
 
     normalized_cidr = securitygroups_db.SecurityGroupDbMixin._get_normalized_cidr_from_rule(_Row)
+    # g. the IP protocol number the stored protocol means (None: any), as neutron reads it back.
+    protocol_number = PLUGIN._get_ip_proto_number(stored["protocol"])
     return {"ok": True, "rule": stored, "key": _jsonable(key),
-            "normalized_cidr": _jsonable(normalized_cidr)}
+            "normalized_cidr": _jsonable(normalized_cidr), "protocol_number": protocol_number}
 
 
 def evaluate_safely(raw_line, placeholder_sg=True):

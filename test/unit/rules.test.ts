@@ -27,8 +27,11 @@ const NAME_OF: Record<number, string> = {
   41: "ipv6-encap", 44: "ipv6-frag", 58: "ipv6-icmp", 59: "ipv6-nonxt", 60: "ipv6-opts", 43: "ipv6-route",
   89: "ospf", 113: "pgm", 46: "rsvp", 132: "sctp", 6: "tcp", 17: "udp", 136: "udplite", 112: "vrrp",
 };
-const IPV6_ONLY = ["ipv6-frag", "ipv6-icmp", "ipv6-nonxt", "ipv6-opts", "ipv6-route"];
-const IPV6_ONLY_NUMBERS = [44, 58, 59, 60, 43];
+/** What Neutron refuses with ethertype IPv4 (test/integration/neutronConformance.test.ts checks it against Neutron). */
+const IPV6_ONLY = ["ipv6-encap", "ipv6-frag", "ipv6-icmp", "ipv6-nonxt", "ipv6-opts", "ipv6-route"];
+const IPV6_ONLY_NUMBERS = [41, 44, 58, 59, 60, 43];
+/** The words for every protocol, per profile: `any`, and evroc's own `all`. */
+const ANY_WORDS: Record<ProfileName, string[]> = { openstack: ["any"], meshcloud: ["any"], rackspace: ["any"], evroc: ["any", "all"] };
 const NEUTRON_PORT_PROTOCOLS = ["tcp", "udp", "dccp", "sctp", "udplite"];
 
 /** Expected table: what DESIGN.md's profile table says about rules, per profile. */
@@ -85,7 +88,7 @@ describe("profile data matches DESIGN.md's profile table", () => {
   it.each(PROFILE_NAMES)("%s: protocols, numbers, ports, ICMP, remotes", (p) => {
     const profile = PROFILES[p];
     const t = TABLE[p];
-    const protocols = t.protocols === "neutron" ? [...Object.keys(NEUTRON), "icmpv6"] : t.protocols;
+    const protocols = [...(t.protocols === "neutron" ? [...Object.keys(NEUTRON), "icmpv6"] : t.protocols), ...ANY_WORDS[p].filter((w) => w !== "any")];
     expect([...profile.protocols].sort()).toEqual([...protocols].sort());
     expect(profile.protocolNumbers).toBe(t.numbers);
     expect([...profile.portProtocols].sort()).toEqual([...t.portProtocols].sort());
@@ -113,9 +116,11 @@ describe.each(PROFILE_NAMES)("checkRule under profile %s", (p) => {
   const names = allowedNames(p);
 
   describe("protocols", () => {
-    it("absent, null, any and all (any case) mean any protocol", () => {
-      for (const protocol of [undefined, null, "any", "ANY", "Any", "all", "ALL", "All"]) {
-        expect(ok(p, { protocol })).toEqual(base());
+    it("absent, null, any (any case) and, where the profile says so, all mean any protocol; all elsewhere is refused as Neutron does", () => {
+      for (const protocol of [undefined, null, "any", "ANY", "Any"]) expect(ok(p, { protocol })).toEqual(base());
+      for (const protocol of ["all", "ALL", "All"]) {
+        if (ANY_WORDS[p].includes("all")) expect(ok(p, { protocol })).toEqual(base());
+        else expect(failing(p, { protocol })).toEqual(["protocol"]);
       }
     });
 
@@ -136,7 +141,7 @@ describe.each(PROFILE_NAMES)("checkRule under profile %s", (p) => {
     });
 
     it("refuses unknown protocol names", () => {
-      for (const protocol of ["foo", "tcpx", "tcp ", " tcp", "", "icmp4", "ipv6", "-1", "6.0", "0x06"]) {
+      for (const protocol of ["foo", "tcpx", "tcp ", " tcp", "", "icmp4", "ipv6", "-1", "6.0", "0x06", "06", "006"]) {
         expect(failing(p, { protocol })).toEqual(["protocol"]);
       }
     });
@@ -218,11 +223,14 @@ describe.each(PROFILE_NAMES)("checkRule under profile %s", (p) => {
       }
     });
 
-    it("keeps non-IPv6-only protocols on IPv6 (ipv6-encap is IPv4 too)", () => {
+    it("keeps every protocol but icmp as it is on IPv6; ipv6-encap (41) is IPv6-only, as Neutron has it", () => {
       for (const name of names.filter((n) => n !== "icmp" && n !== "icmpv6")) {
         expect(ok(p, { protocol: name, ethertype: "IPv6" })).toEqual(base({ protocol: name, ethertype: "IPv6" }));
       }
-      if (t.numbers) expect(ok(p, { protocol: "ipv6-encap" })).toEqual(base({ protocol: "ipv6-encap" }));
+      if (t.numbers) {
+        expect(failing(p, { protocol: "ipv6-encap" })).toEqual(["protocol"]);
+        expect(failing(p, { protocol: 41, ethertype: "IPv4" })).toEqual(["protocol"]);
+      }
     });
   });
 
@@ -263,7 +271,7 @@ describe.each(PROFILE_NAMES)("checkRule under profile %s", (p) => {
     });
 
     it("any protocol takes no ports but 1-65535 (every port), which is dropped as Neutron does", () => {
-      for (const protocol of [undefined, "any", "all"]) {
+      for (const protocol of [undefined, ...ANY_WORDS[p]]) {
         expect(failing(p, { protocol, portRangeMin: 22, portRangeMax: 22 })).toEqual(["portRangeMin"]);
         expect(ok(p, { protocol, portRangeMin: 1, portRangeMax: 65535 })).toEqual(base({}));
         expect(failing(p, { protocol, portRangeMax: 22 })).toEqual(["portRangeMax"]);
@@ -601,9 +609,10 @@ describe("ruleKey (Neutron duplicate semantics)", () => {
     expect(key("openstack", { protocol: "icmp", ethertype: "IPv6" })).toBe(key("openstack", { protocol: "ipv6-icmp", ethertype: "IPv6" }));
   });
 
-  it("any, all and absent are the same", () => {
+  it("any, absent (and evroc's all) are the same", () => {
     const k = key("openstack", {});
-    for (const protocol of ["any", "ALL", null]) expect(key("openstack", { protocol })).toBe(k);
+    for (const protocol of ["any", "ANY", null]) expect(key("openstack", { protocol })).toBe(k);
+    expect(key("evroc", { protocol: "All" })).toBe(key("evroc", {}));
   });
 
   it("0.0.0.0/0, ::/0 and no remote give the same remote", () => {
