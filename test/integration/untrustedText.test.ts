@@ -250,6 +250,22 @@ describe("every command shows hostile names as inert text", () => {
     }), { numRuns: 20 });
   }, 300_000);
 
+  it("the PR-comment fixture: the names of the issue render as their own text, cell for cell", async () => {
+    const n: Names = {
+      group: "<script>alert('n')</script>", description: "[all clear](https://evil.example) @alice", tag: "t", peer: "peer|x",
+      rule: "</td><script>steal()</script>", network: "net", server: "<b>vm</b>",
+    };
+    const p = await project(n);
+    const out = await cli(p.url, ["exposure", "--format", "md"]);
+    const html = expectInertMarkdown(out.stdout, "fixture");
+    // The server's heading and the group's cells read exactly as the names are written.
+    expect(html).toContain("<h3>&lt;b&gt;vm&lt;/b&gt;</h3>");
+    expect(html).toContain("<td>&lt;script&gt;alert('n')&lt;/script&gt;</td>");
+    expect(html).not.toMatch(/<(script|b|a|img)[ >]/);
+    // The peer group's pipe stays inside its cell.
+    expect(html).toContain("group peer|x");
+  }, 60_000);
+
   it("errors echo a hostile value escaped and bounded", async () => {
     await fc.assert(fc.asyncProperty(hostile(40), async (name) => {
       const p = await project({ group: "g", description: "", tag: "t", peer: "p", rule: "", network: "n", server: "s" });
