@@ -28,7 +28,8 @@ export type ResourceType = "SecurityGroup" | "SecurityGroupRule" | "Network" | "
 
 /** A provider implementation of one resource type (all methods optional but create). */
 export type ResourceImpl = {
-  check?(olds: any, news: any): Promise<dynamic.CheckResult>;
+  /** `urn`: the resource's URN (`managedBy`), when the SDK passed it. */
+  check?(olds: any, news: any, urn?: string): Promise<dynamic.CheckResult>;
   diff?(id: string, olds: any, news: any): Promise<dynamic.DiffResult>;
   create(inputs: any, clientToken?: string, managedBy?: string): Promise<dynamic.CreateResult>;
   read?(id: string, props: any): Promise<dynamic.ReadResult>;
@@ -94,7 +95,8 @@ const MANAGED_BY_MAX = 2048;
 /** `check` with `managedBy` and `importId` taken out of the inputs and checked (see withManagedBy). */
 async function checkManaged(type: ResourceType, impl: ResourceImpl, olds: any, news: any): Promise<dynamic.CheckResult> {
   const { managedBy, importId, ...rest } = (news ?? {}) as Record<string, unknown>;
-  let result = impl.check ? await impl.check(olds, rest) : { inputs: rest };
+  const urn = typeof managedBy === "string" && managedBy !== UNKNOWN ? managedBy : undefined;
+  let result = impl.check ? await impl.check(olds, rest, urn) : { inputs: rest };
   if (importId !== undefined) result = await checkImport(type, impl, olds, importId, result);
   if (managedBy === undefined) return result;
   if (managedBy !== UNKNOWN && (typeof managedBy !== "string" || managedBy.length > MANAGED_BY_MAX)) {

@@ -1,6 +1,7 @@
 /** The ServerAttachment resource class. */
 import * as pulumi from "@pulumi/pulumi";
 import { importIdOf, managedBy, withoutImport } from "./managedBy";
+import { Server } from "./server";
 import { shimProvider } from "./shim";
 import { pauseStackTraces, withCallerStack } from "./stacks";
 
@@ -14,6 +15,41 @@ export interface ServerAttachmentArgs {
   network?: pulumi.Input<string>;
   /** How long create waits while the server is BUILD (default 300). */
   waitForActiveSeconds?: pulumi.Input<number>;
+}
+
+/** One ServerAttachment of this program, as its siblings on the same server see it. */
+interface PlannedAttachment {
+  name: string;
+  network: pulumi.Input<string> | null;
+}
+
+/** The ServerAttachments this program constructs, by the server they name (a Server resource of the program, or an id). */
+const PLANNED = new Map<unknown, PlannedAttachment[]>();
+
+/** What identifies the server `serverId` names in this program: its Server resource, or the id string; undefined when neither is known. */
+function serverOf(serverId: pulumi.Input<string>): unknown {
+  if (typeof serverId === "string") return serverId;
+  if (pulumi.Output.isInstance(serverId)) {
+    const resources = (serverId as unknown as { resources?: () => Set<unknown> }).resources?.() ?? new Set();
+    const servers = [...resources].filter((r) => r instanceof Server);
+    if (servers.length === 1) return servers[0];
+  }
+  return undefined;
+}
+
+/**
+ * The input `plannedAttachments`: every ServerAttachment of the program that names the same server,
+ * read once the program's synchronous construction is done. The provider uses it at preview, when
+ * a Server the program creates has no id yet, to refuse the attachments beyond the profile's
+ * per-port limit by name — the same ones whatever order the engine checks them in.
+ */
+function plannedAttachments(name: string, args: ServerAttachmentArgs): Promise<PlannedAttachment[]> | undefined {
+  const server = serverOf(args.serverId);
+  if (server === undefined) return undefined;
+  const list = PLANNED.get(server) ?? [];
+  PLANNED.set(server, list);
+  list.push({ name, network: args.network ?? null });
+  return new Promise((resolve) => setImmediate(() => resolve([...list])));
 }
 
 /** A group attached to a server's port(s). Type token `pulumi-nodejs:dynamic/secgroups:ServerAttachment`. */
@@ -41,6 +77,7 @@ export class ServerAttachment extends pulumi.dynamic.Resource {
         securityGroupId: args.securityGroupId,
         network: args.network,
         waitForActiveSeconds: args.waitForActiveSeconds,
+        plannedAttachments: plannedAttachments(name, args),
         project: undefined,
         portIds: undefined,
       }, withoutImport(opts), "secgroups", "ServerAttachment");

@@ -8,6 +8,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type * as schema from "../../sdk/generated/types";
 import { getContext } from "../context";
 import { attachmentPolicy } from "../domain/profiles";
+import type { AttachmentPolicy } from "../backends/types";
 import { UNKNOWN, containsUnknown } from "../domain/unknown";
 import { maskRefused, mergeFailures, validateInputs, type CheckFailure } from "../schema";
 import { changedFields, sleep, stripProvider } from "./common";
@@ -16,10 +17,44 @@ import { showValue } from "../text";
 
 type AttachmentInputs = schema.ServerAttachmentInputs & { waitForActiveSeconds: number; project: string };
 
-/** Groups planned onto each port by the attachments checked in this process: port id → group ids. */
-const planned = new Map<string, Set<string>>();
+/**
+ * Groups planned onto each port by the attachments checked in this process: port id → attachment
+ * (its URN, so that a second check of the same attachment replaces its entry) → group id.
+ */
+const planned = new Map<string, Map<string, string>>();
 
-async function previewFailures(news: Record<string, unknown>, olds: Record<string, unknown>): Promise<CheckFailure[]> {
+/** The resource name at the end of a URN (`…::ServerAttachment::a5` → `a5`). */
+function nameOf(urn: string): string {
+  return urn.slice(urn.lastIndexOf("::") + 2);
+}
+
+/**
+ * At preview, an attachment to a Server the program creates (its id unknown): the program's
+ * attachments to that server on the same network (the SDK's `plannedAttachments`), by name, take
+ * the new port's slots in order; this one fails when its place is beyond the profile's limit. The
+ * same attachments fail whatever order the engine checks them in.
+ */
+function plannedOnNewServer(news: Record<string, unknown>, urn: string | undefined, plannedAttachments: unknown, policy: AttachmentPolicy): CheckFailure[] {
+  if (policy.groupsPerPort === undefined || urn === undefined || !Array.isArray(plannedAttachments)) return [];
+  const network = news.network ?? null;
+  if (network === UNKNOWN) return [];
+  const names = plannedAttachments
+    .filter((a): a is { name: string; network: unknown } => typeof a === "object" && a !== null && typeof (a as { name?: unknown }).name === "string")
+    .filter((a) => (a.network ?? null) === network)
+    .map((a) => a.name)
+    .sort();
+  const place = names.indexOf(nameOf(urn));
+  if (place < policy.groupsPerPort) return [];
+  const where = network === null ? "every attachable network" : `network ${String(network)}`;
+  return [{
+    property: "securityGroupId",
+    reason: `SG_LIMIT_GROUPS_PER_PORT: the server this program creates would get ${names.length} security groups on ${where}; ` +
+      `the program's attachments take its ${policy.groupsPerPort} places by name (${names.slice(0, policy.groupsPerPort).join(", ")}) and this one, ${nameOf(urn)}, comes after them ` +
+      `(limit of profile ${policy.profile}: ${policy.groupsPerPort}); fix: attach fewer groups to it, or merge groups`,
+  }];
+}
+
+async function previewFailures(news: Record<string, unknown>, olds: Record<string, unknown>, urn?: string, plannedAttachments?: unknown): Promise<CheckFailure[]> {
   const { backend, profile, settings } = getContext();
   const policy = attachmentPolicy(profile);
   const failures: CheckFailure[] = [];
@@ -36,6 +71,7 @@ async function previewFailures(news: Record<string, unknown>, olds: Record<strin
   }
   const serverId = news.serverId;
   const groupId = news.securityGroupId;
+  if (!failures.length && serverId === UNKNOWN) return plannedOnNewServer(news, urn, plannedAttachments, policy);
   if (failures.length || policy.groupsPerPort === undefined || typeof serverId !== "string" || serverId === UNKNOWN || containsUnknown(news.network)) return failures;
   // An attachment that already exists (same server, network and group) is counted by the backend already.
   const existing = olds.serverId === serverId && olds.network === news.network && olds.securityGroupId !== undefined;
@@ -52,11 +88,11 @@ async function previewFailures(news: Record<string, unknown>, olds: Record<strin
     if (network !== undefined && port.networkId !== network && port.networkName !== network) continue;
     if (policy.attachableNetworks && !policy.attachableNetworks.includes(port.networkName)) continue;
     const onPort = new Set(port.securityGroupIds.filter((g) => g !== fallback));
-    const plan = planned.get(port.id) ?? new Set<string>();
+    const plan = planned.get(port.id) ?? new Map<string, string>();
     planned.set(port.id, plan);
-    const key = typeof groupId === "string" && groupId !== UNKNOWN ? groupIdOf(groupId) : `unknown-${plan.size}-${Math.random()}`;
-    plan.add(key);
-    const total = new Set([...onPort, ...plan]).size;
+    const group = typeof groupId === "string" && groupId !== UNKNOWN ? groupIdOf(groupId) : `unknown group of ${urn ?? Math.random()}`;
+    plan.set(urn ?? `attachment ${Math.random()}`, group);
+    const total = new Set([...onPort, ...plan.values()]).size;
     if (total > policy.groupsPerPort) {
       const already = onPort.size;
       failures.push({
@@ -70,8 +106,9 @@ async function previewFailures(news: Record<string, unknown>, olds: Record<strin
 
 /** The dynamic provider for ServerAttachment. */
 export const serverAttachmentProvider = {
-  async check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
-    const given = stripProvider(news);
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>, urn?: string): Promise<dynamic.CheckResult> {
+    // The SDK's list of the program's attachments to the same server: used by the checks, never stored.
+    const { plannedAttachments, ...given } = stripProvider(news);
     const refused = validateInputs("ServerAttachmentInputs", given);
     // The preview checks run on the properties the schema accepted: every failure at once.
     const usable = maskRefused(given, refused);
@@ -81,7 +118,7 @@ export const serverAttachmentProvider = {
       ...(usable.network !== undefined ? { network: usable.network } : {}),
       waitForActiveSeconds: usable.waitForActiveSeconds ?? 300,
     };
-    const failures = mergeFailures(refused, await previewFailures(inputs, stripProvider(olds ?? {})));
+    const failures = mergeFailures(refused, await previewFailures(inputs, stripProvider(olds ?? {}), urn, plannedAttachments));
     if (refused.length) return { inputs: given, failures };
     return failures.length ? { inputs, failures } : { inputs };
   },

@@ -74,12 +74,39 @@ describe("rackspace: at most five groups per network per server", () => {
   });
 });
 
+/** A rackspace stack whose program creates a server and six groups, and attaches all six on PublicNet. */
+async function sixAttachmentsToANewServer(name: string): Promise<TestStack> {
+  const stack = await TestStack.create("attach", name, {
+    "secgroups:profile": "rackspace", "test:groups": "6", "test:attach": "6", "test:attachNetwork": "PublicNet",
+  });
+  await stack.setConfig("secgroups:backend", sqliteUrl(stack.dir));
+  return stack;
+}
+
 describe("rackspace: a server created in the same program", () => {
+  it("preview refuses the sixth attachment by name (its id unknown), and up with its preview creates nothing", async () => {
+    const stack = await sixAttachmentsToANewServer("same-program-preview");
+    const preview = await stack.preview();
+    const text = preview.stdout + preview.stderr;
+    expect(preview.code, text).not.toBe(0);
+    const refusals = new Set(text.match(/SG_LIMIT_GROUPS_PER_PORT: [^\n]*/g) ?? []);
+    expect([...refusals], text).toStrictEqual([
+      "SG_LIMIT_GROUPS_PER_PORT: the server this program creates would get 6 security groups on network PublicNet; the program's attachments take its 5 places by name (a0, a1, a2, a3, a4) and this one, a5, comes after them (limit of profile rackspace: 5); fix: attach fewer groups to it, or merge groups",
+    ]);
+    expect(text).toMatch(/ServerAttachment \(a5\)/);
+    expect(hasStackTrace(text)).toBe(false);
+    // `pulumi up` runs the same preview first and stops there: nothing is created.
+    const up = await stack.run(["up", "--yes", "--config-file", stack.configFile]);
+    expect(up.code, up.stdout + up.stderr).not.toBe(0);
+    expect((await stack.export()).deployment.resources ?? []).toStrictEqual([]);
+    // Five preview clean.
+    await stack.setConfig("test:attach", "5");
+    const five = await stack.preview();
+    expect(five.code, five.stdout + five.stderr).toBe(0);
+  });
+
   it("up fails on the sixth attachment with SG_LIMIT_GROUPS_PER_PORT and the port holds exactly five", async () => {
-    const stack = await TestStack.create("attach", "same-program", {
-      "secgroups:profile": "rackspace", "test:groups": "6", "test:attach": "6", "test:attachNetwork": "PublicNet",
-    });
-    await stack.setConfig("secgroups:backend", sqliteUrl(stack.dir));
+    const stack = await sixAttachmentsToANewServer("same-program");
     const r = await stack.up();
     const text = r.stdout + r.stderr;
     expect(r.code, text).not.toBe(0);
