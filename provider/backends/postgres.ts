@@ -133,6 +133,16 @@ export class PostgresDriver implements SqlDriver {
   }
 
   private unavailable(err: unknown, doing: string): SecgroupsError {
+    const message = (err as Error).message || String(err);
+    // node-postgres says this when the server asks for a password and none was given.
+    if (/client password must be a string/.test(message)) {
+      return new SecgroupsError("SG_BACKEND_UNAVAILABLE", {
+        property: "secgroups:backend",
+        problem: `cannot ${doing} the PostgreSQL backend: the server asks for a password and none was given`,
+        value: this.location,
+        fix: "set PGPASSWORD, or secgroups:backendPassword as a secret in the stack's config (the secgroups command reads it in the program's directory when PULUMI_CONFIG_PASSPHRASE, or the stack's secrets provider, can decrypt it)",
+      });
+    }
     return new SecgroupsError("SG_BACKEND_UNAVAILABLE", {
       property: "secgroups:backend",
       problem: `cannot ${doing} the PostgreSQL backend: ${this.hide((err as Error).message || String(err))}`,

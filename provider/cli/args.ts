@@ -19,6 +19,8 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { name: "backend", value: "URL", description: `state backend: sqlite:PATH or postgres://USER@HOST:PORT/DB (env ${SETTING_KEYS.backend.env}; default sqlite:.secgroups/cloud.db in the current directory; PostgreSQL password from ${SETTING_KEYS.backendPassword.env})` },
   { name: "project", value: "NAME", description: `project to read (env ${SETTING_KEYS.project.env}; default default)` },
   { name: "profile", value: "NAME|PATH", description: `cloud profile: openstack, meshcloud, rackspace, evroc or a JSON profile file (env ${SETTING_KEYS.profile.env}; default openstack)` },
+  { name: "stack", value: "NAME", description: "in a Pulumi program's directory: the stack whose config gives the settings not given as flags or in the environment (default: the selected stack)" },
+  { name: "verbose", description: "say on stderr where each setting came from: a flag, the environment, the stack's config or the default" },
   { name: "format", value: "FORMAT", description: "output format: table or json; exposure also md and html; preview-report md (its default) or json (default table)" },
   { name: "max-width", value: "N", description: "wrap tables to at most N columns (default: the terminal's width; no wrapping when output is not a terminal; 0: never)" },
   { name: "help", description: "show help (also -h, or `secgroups help [COMMAND]`)" },
@@ -39,6 +41,10 @@ export type Invocation =
       format: Format;
       /** undefined: pick by terminal. */
       maxWidth: number | undefined;
+      /** `--stack`: the stack whose config to read (default: the selected one). */
+      stack: string | undefined;
+      /** `--verbose`: say where each setting came from. */
+      verbose: boolean;
     };
 
 /** The command whose words start `words`, the longest first. */
@@ -203,5 +209,8 @@ export function parseArgs(argv: readonly string[]): Invocation {
   for (const o of command.options) options[o.name] = given.get(o.name);
   const config: Record<string, string | undefined> = {};
   for (const key of ["backend", "profile", "project"] as const) config[SETTING_KEYS[key].config] = given.get(key);
-  return { kind: "run", command, args, options, config, format: format as Format, maxWidth: width === undefined ? undefined : Number(width) };
+  return {
+    kind: "run", command, args, options, config, format: format as Format, maxWidth: width === undefined ? undefined : Number(width),
+    stack: given.get("stack"), verbose: given.has("verbose"),
+  };
 }

@@ -8,6 +8,7 @@ import { SecgroupsError } from "../errors";
 import type { Settings } from "../settings";
 import type { Format } from "./args";
 import type { ExitCode } from "./exit";
+import type { SettingSources } from "./stackConfig";
 
 /** A flag: `--name VALUE`, or `--name` alone when it has no `value` placeholder. */
 export interface OptionSpec {
@@ -29,6 +30,8 @@ export interface ArgSpec {
 /** What a command gets: the resolved settings, its arguments and options, and the backend on demand. */
 export interface CommandContext {
   readonly settings: Settings;
+  /** Where each setting came from (`--profile`, `environment SECGROUPS_PROFILE`, `stack dev's config`, `default`). */
+  readonly sources: SettingSources;
   /** The profile the settings name (validated). */
   readonly profile: Profile;
   /** Positional arguments by their placeholder. */

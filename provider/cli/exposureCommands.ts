@@ -106,6 +106,8 @@ export const EXPOSURE_COMMANDS: readonly Command[] = [
       const backend = await ctx.backend();
       const model = await loadExposureModel(backend, ctx.settings.project, ctx.profile);
       let report = exposureReport(model, ctx.profile);
+      const fromStack = (["profile", "backend", "project"] as const).filter((k) => ctx.sources[k].startsWith("stack "));
+      if (fromStack.length) report = { ...report, settingsFrom: `${fromStack.join(", ")} from ${ctx.sources[fromStack[0]!]}` };
       if (ctx.options.server !== undefined) {
         const server = await findServer(backend, ctx.settings.project, ctx.options.server, "--server");
         report = { ...report, ports: report.ports.filter((p) => p.serverId === server.id), findings: report.findings.filter((f) => f.serverName === server.name) };

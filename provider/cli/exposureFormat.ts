@@ -13,6 +13,8 @@ import { htmlText as esc, markdownText } from "../text";
 export interface ExposureReport {
   profile: string;
   project: string;
+  /** Which settings the stack's config gave, when it gave any (`profile, backend from stack dev's config`). */
+  settingsFrom?: string;
   ports: PortAccess[];
   findings: Finding[];
 }
@@ -82,6 +84,7 @@ export function exposureJson(report: ExposureReport) {
   return {
     profile: report.profile,
     project: report.project,
+    ...(report.settingsFrom ? { settingsFrom: report.settingsFrom } : {}),
     ports: report.ports.map((a) => ({
       server: a.serverName,
       serverId: a.serverId,
@@ -139,7 +142,7 @@ export function severityCounts(findings: readonly Finding[]): string {
 /** `secgroups exposure --format md`. */
 export function exposureMarkdown(report: ExposureReport): string {
   const out = [
-    `## Exposure of project ${markdownText(report.project)} (profile ${markdownText(report.profile)})`,
+    `## Exposure of project ${markdownText(report.project)} (profile ${markdownText(report.profile)})${report.settingsFrom ? ` — ${markdownText(report.settingsFrom)}` : ""}`,
     "",
     `Findings: ${severityCounts(report.findings)}.`,
   ];
@@ -155,7 +158,7 @@ export function exposureMarkdown(report: ExposureReport): string {
 
 /** `secgroups exposure --format table`. */
 export function exposureText(report: ExposureReport, render: (t: Table) => string): string {
-  const lines = [`Exposure of project ${report.project} (profile ${report.profile}): ${report.ports.length} port${report.ports.length === 1 ? "" : "s"}, findings: ${severityCounts(report.findings)}`];
+  const lines = [`Exposure of project ${report.project} (profile ${report.profile})${report.settingsFrom ? ` — ${report.settingsFrom}` : ""}: ${report.ports.length} port${report.ports.length === 1 ? "" : "s"}, findings: ${severityCounts(report.findings)}`];
   lines.push(render(accessTable(report.ports)));
   if (report.findings.length) lines.push("", render(findingsTable(report.findings)));
   return lines.join("\n");

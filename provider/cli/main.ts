@@ -11,11 +11,12 @@ import { openBackend, sqliteFileOf } from "../backends";
 import type { StateBackend } from "../backends/types";
 import { loadProfile } from "../domain/profiles";
 import { SecgroupsError, messageOf } from "../errors";
-import { resolveSettings, type Settings } from "../settings";
+import { SETTING_KEYS, resolveSettings, type RawConfig, type Settings } from "../settings";
 import { GLOBAL_OPTIONS, parseArgs, usageOf, type Format } from "./args";
 import { COMMANDS, type Command, type CommandOutput, type OptionSpec } from "./commands";
 import { EXIT, UsageError, exitCodeOf, type ExitCode } from "./exit";
 import { displayBackend, terminalLines } from "./display";
+import { readStackSettings, type SettingSources } from "./stackConfig";
 
 /** What the CLI reads and writes; the process's own when run as a program. */
 export interface CliIo {
@@ -142,6 +143,32 @@ function render(output: CommandOutput, format: Format, maxWidth: number): string
   }
 }
 
+/**
+ * The settings, flag first, environment second, the stack's config third (in a Pulumi program's
+ * directory: `--stack`, else the selected stack), default last; and where each came from.
+ */
+function settingsOf(flags: RawConfig, env: NodeJS.ProcessEnv, cwd: string, stack: string | undefined): { settings: Settings; sources: SettingSources; stackProblem?: string } {
+  const keys = ["backend", "profile", "project", "backendPassword"] as const;
+  const given = (v: string | undefined) => v !== undefined && v !== "";
+  const fromFlag = (k: (typeof keys)[number]) => given(flags[SETTING_KEYS[k].config]);
+  const fromEnv = (k: (typeof keys)[number]) => given(env[SETTING_KEYS[k].env]);
+  const wanted = keys.filter((k) => !fromFlag(k) && !fromEnv(k)).map((k) => SETTING_KEYS[k].config);
+  const fromStack = readStackSettings(cwd, env, stack, wanted);
+  const merged: NodeJS.ProcessEnv = { ...env };
+  for (const k of keys) {
+    const v = fromStack.config[SETTING_KEYS[k].config];
+    if (!fromEnv(k) && v !== undefined) merged[SETTING_KEYS[k].env] = v;
+  }
+  const settings = resolveSettings(flags, merged, cwd);
+  const source = (k: "backend" | "profile" | "project") =>
+    fromFlag(k) ? `--${k}` : fromEnv(k) ? `environment ${SETTING_KEYS[k].env}` : fromStack.config[SETTING_KEYS[k].config] !== undefined ? `stack ${fromStack.stack}'s config` : "default";
+  return {
+    settings,
+    sources: { backend: source("backend"), profile: source("profile"), project: source("project") },
+    ...(fromStack.problem ? { stackProblem: fromStack.problem } : {}),
+  };
+}
+
 /** Runs the command line `io.argv` and returns its exit code; never throws. */
 export async function main(io: CliIo): Promise<ExitCode> {
   let backend: StateBackend | undefined;
@@ -162,10 +189,15 @@ export async function main(io: CliIo): Promise<ExitCode> {
         throw new Error(`unhandled invocation ${JSON.stringify(never)}`);
       }
     }
-    const settings = resolveSettings(invocation.config, io.env, io.cwd);
+    const { settings, sources, stackProblem } = settingsOf(invocation.config, io.env, io.cwd, invocation.stack);
+    if (invocation.verbose) {
+      for (const k of ["backend", "profile", "project"] as const) io.stderr(`secgroups: ${k} ${settings[k]} (${sources[k]})\n`);
+      if (stackProblem) io.stderr(`secgroups: ${stackProblem}\n`);
+    }
     const profile = loadProfile(settings.profile, settings.programDir);
     const output = await invocation.command.run({
       settings,
+      sources,
       profile,
       args: invocation.args,
       options: invocation.options,

@@ -4,9 +4,15 @@
  * read directly, the cheap failures the READMEs promise, a clean second preview, and `destroy`
  * leaving nothing but the profile's default groups.
  */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TestStack, exampleSource, hasStackTrace, sqliteUrl } from "./harness";
 import { openTestBackend } from "./fleet";
+
+/** The built `secgroups` command (the test command builds first). */
+const CLI = path.join(__dirname, "..", "..", "dist", "provider", "cli", "main.js");
 
 /** The backend's project `default`, by name, with ids and remotes replaced by names. */
 interface Snapshot {
@@ -123,10 +129,25 @@ async function previewFailsWith(ex: Example, key: string, value: string, message
  * with exactly `defaults` as groups, no servers, no attachments, and none of the private
  * `networks` the example made.
  */
-function previewCleanThenDestroy(ex: Example, defaults: Snapshot["groups"], networks: string[] = []): void {
+function previewCleanThenDestroy(ex: Example, profile: string, defaults: Snapshot["groups"], networks: string[] = []): void {
   it("a second preview shows no changes", async () => {
     const r = await ex.stack.preview(["--expect-no-changes"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+  it(`secgroups exposure in the example's directory reads the stack: profile ${profile} and its backend, no flag`, () => {
+    const cwd = path.join(ex.stack.dir, "program");
+    // Where a user's stack keeps its settings: Pulumi.dev.yaml beside Pulumi.yaml (the tests keep it beside the copy).
+    fs.copyFileSync(ex.stack.configFile, path.join(cwd, "Pulumi.dev.yaml"));
+    const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd, env: ex.stack.env, encoding: "utf8", timeout: 120_000 });
+    const json = run(["exposure", "--format", "json"]);
+    expect(json.status, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ profile, project: "default", settingsFrom: expect.stringMatching(/^(profile, backend|backend) from stack dev's config$/) });
+    const verbose = run(["group", "list", "--verbose", "--format", "json"]);
+    expect(verbose.status, verbose.stderr).toBe(0);
+    expect(verbose.stderr).toContain(`secgroups: backend ${ex.backendUrl} (stack dev's config)`);
+    expect(verbose.stderr).toContain(`secgroups: profile ${profile} (${profile === "openstack" ? "default" : "stack dev's config"})`);
+    // A flag still wins over the stack.
+    expect(JSON.parse(run(["exposure", "--format", "json", "--profile", "meshcloud"]).stdout).profile).toBe("meshcloud");
   });
   it("destroy leaves only the profile's default groups", async () => {
     const r = await ex.stack.destroy();
@@ -176,7 +197,7 @@ describe("examples/quickstart (seeds 000, 001; openstack)", () => {
     expect(ex.after.networks).toEqual({});
   });
 
-  previewCleanThenDestroy(ex, { default: OPENSTACK_DEFAULT });
+  previewCleanThenDestroy(ex, "openstack", { default: OPENSTACK_DEFAULT });
 });
 
 describe("examples/rackspace (seed 002)", () => {
@@ -231,7 +252,7 @@ describe("examples/rackspace (seed 002)", () => {
       "SG_LIMIT_GROUPS_PER_PORT: server web-1 already has 5 security groups on network PublicNet (limit of profile rackspace: 5)");
   });
 
-  previewCleanThenDestroy(ex, {});
+  previewCleanThenDestroy(ex, "rackspace", {});
 });
 
 describe("examples/meshcloud (seed 003)", () => {
@@ -264,7 +285,7 @@ describe("examples/meshcloud (seed 003)", () => {
       "SG_MIN_GROUPS: profile meshcloud requires every server to keep at least 1 security group (property securityGroupIds, got [])");
   });
 
-  previewCleanThenDestroy(ex, { default: OPENSTACK_DEFAULT });
+  previewCleanThenDestroy(ex, "meshcloud", { default: OPENSTACK_DEFAULT });
 });
 
 describe("examples/evroc (seed 004)", () => {
@@ -320,7 +341,7 @@ describe("examples/evroc (seed 004)", () => {
     expect(ssh?.outputs?.securityGroupId).toBe("default-allow-ssh");
   });
 
-  previewCleanThenDestroy(ex, EVROC_DEFAULTS, ["backend-subnet"]);
+  previewCleanThenDestroy(ex, "evroc", EVROC_DEFAULTS, ["backend-subnet"]);
 });
 
 describe("examples/three-tier (openstack)", () => {
@@ -371,5 +392,5 @@ describe("examples/three-tier (openstack)", () => {
     ]);
   });
 
-  previewCleanThenDestroy(ex, { default: OPENSTACK_DEFAULT }, ["app-net"]);
+  previewCleanThenDestroy(ex, "openstack", { default: OPENSTACK_DEFAULT }, ["app-net"]);
 });

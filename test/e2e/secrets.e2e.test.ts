@@ -4,12 +4,16 @@
  * refresh, a verbose engine log, a run against an unreachable server, stack export, destroy) is
  * grepped for the password in everything it printed and every file it wrote.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPostgres, type PostgresServer } from "../support/postgres";
 import { fleetConfig } from "./fleet";
 import { TestStack, hasStackTrace, type CliResult } from "./harness";
+
+/** The built `secgroups` command (the test command builds first). */
+const CLI = path.join(__dirname, "..", "..", "dist", "provider", "cli", "main.js");
 
 const PASSWORD = "Zq8-kV3_pw-not-in-logs-7f1e9c";
 
@@ -49,6 +53,29 @@ describe("the backend password", () => {
     outputs.push(up);
     expect(up.code, up.stdout + up.stderr).toBe(0);
     outputs.push(await stack.must(["preview", "--diff", "--config-file", stack.configFile]));
+
+    // The secgroups command in the program's directory reads the backend and its password from the
+    // stack (Pulumi.secret.yaml beside Pulumi.yaml, as a user has it), decrypting with the passphrase.
+    const program = path.join(stack.dir, "program");
+    fs.copyFileSync(stack.configFile, path.join(program, "Pulumi.secret.yaml"));
+    const cli = (env: NodeJS.ProcessEnv): CliResult => {
+      const r = spawnSync(process.execPath, [CLI, "group", "list", "--format", "json", "--verbose"], { cwd: program, env, encoding: "utf8", timeout: 120_000 });
+      return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+    };
+    const listed = cli(stack.env);
+    outputs.push(listed);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout).map((g: { name: string }) => g.name).sort()).toStrictEqual(["default", "s-g0", "s-g1"]);
+    expect(listed.stderr).toContain(`secgroups: backend ${pg.url} (stack secret's config)`);
+    // Without the passphrase the secret stays encrypted: the error says what is missing and what to set.
+    const { PULUMI_CONFIG_PASSPHRASE: _passphrase, ...withoutPassphrase } = stack.env;
+    const locked = cli(withoutPassphrase);
+    outputs.push(locked);
+    expect(locked.code).toBe(3);
+    expect(locked.stderr).toContain("secgroups: the stack's secret secgroups:backendPassword could not be decrypted");
+    expect(locked.stderr).toContain("SG_BACKEND_UNAVAILABLE: cannot reach the PostgreSQL backend: the server asks for a password and none was given");
+    expect(locked.stderr).toContain("fix: set PGPASSWORD, or secgroups:backendPassword as a secret in the stack's config");
+    expect(hasStackTrace(locked.stderr)).toBe(false);
     outputs.push(await stack.must(["refresh", "--yes", "--config-file", stack.configFile]));
     // Verbose engine log. (At -v=9 the engine itself logs every value it marshals to a provider,
     // decrypted secrets included — engine behaviour, see README "Secrets"; our code logs none.)

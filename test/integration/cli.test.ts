@@ -399,7 +399,7 @@ describe("secgroups CLI on an SQLite backend", () => {
     const flag = secgroups(["server", "list", "--colour"], { cwd: dir });
     expect(flag.status).toBe(2);
     expect(flag.stderr).toBe('SG_INVALID_INPUT: unknown flag for secgroups server list (property --colour, got "--colour"); ' +
-      "allowed: --backend, --project, --profile, --format, --max-width, --help, --version; fix: run `secgroups --help` for the flags each command takes\n" +
+      "allowed: --backend, --project, --profile, --stack, --verbose, --format, --max-width, --help, --version; fix: run `secgroups --help` for the flags each command takes\n" +
       "usage: secgroups server list [OPTIONS]\n");
     const command = secgroups(["groups", "list"], { cwd: dir });
     expect(command.status).toBe(2);

@@ -57,7 +57,7 @@ describe("parseArgs", () => {
     expect(usageError(["group"]).message).toBe('SG_INVALID_INPUT: unknown command (property command, got "group"); allowed: group list, group show, rule list, server list, server show, exposure, can-reach, preview-report; fix: run `secgroups --help` for the commands and what they take');
     expect(usageError(["help", "nope"]).message).toBe('SG_INVALID_INPUT: unknown command (property command, got "nope"); allowed: group list, group show, rule list, server list, server show, exposure, can-reach, preview-report; fix: run `secgroups --help` for the commands and what they take');
     expect(usageError(["group", "list", "--group", "web"])).toEqual({
-      message: 'SG_INVALID_INPUT: secgroups group list takes no such flag (property --group, got "--group"); allowed: --backend, --project, --profile, --format, --max-width, --help, --version; fix: leave the flag out, or use it with the command that takes it',
+      message: 'SG_INVALID_INPUT: secgroups group list takes no such flag (property --group, got "--group"); allowed: --backend, --project, --profile, --stack, --verbose, --format, --max-width, --help, --version; fix: leave the flag out, or use it with the command that takes it',
       usage: "usage: secgroups group list [OPTIONS]",
     });
     expect(usageError(["group", "show", "a", "b"]).message).toBe('SG_INVALID_INPUT: secgroups group show takes only NAME|ID (property arguments, got "b"); fix: leave the extra arguments out (quote a name that contains spaces)');
@@ -67,7 +67,7 @@ describe("parseArgs", () => {
       usage: "usage: secgroups rule list [--group NAME|ID] [OPTIONS]",
     });
     expect(usageError(["server", "list", "--max-width", "wide"]).message).toBe('SG_INVALID_INPUT: not a whole number of columns (property --max-width, got "wide"); allowed: 0 (never wrap) or a positive whole number; fix: pass e.g. --max-width 120');
-    expect(usageError(["server", "list", "-v"]).message).toBe('SG_INVALID_INPUT: unknown flag for secgroups server list (property -v, got "-v"); allowed: --backend, --project, --profile, --format, --max-width, --help, --version; fix: run `secgroups --help` for the flags each command takes');
+    expect(usageError(["server", "list", "-v"]).message).toBe('SG_INVALID_INPUT: unknown flag for secgroups server list (property -v, got "-v"); allowed: --backend, --project, --profile, --stack, --verbose, --format, --max-width, --help, --version; fix: run `secgroups --help` for the flags each command takes');
   });
 });
 
