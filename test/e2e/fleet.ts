@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { PostgresBackend } from "../../provider/backends/postgres";
 import { SqliteBackend } from "../../provider/backends/sqlite";
 import type { StateBackend } from "../../provider/backends/types";
+import type { CliResult, TestStack } from "./harness";
 
 /** The backend at `url` (sqlite:ABSOLUTE_PATH or postgres://…), opened from the test process. */
 export function openTestBackend(url: string): StateBackend {
@@ -132,4 +133,24 @@ export function cmdline(pid: number): string {
   } catch {
     return "";
   }
+}
+
+/**
+ * Starts `pulumi up` of `stack` and waits until the fleet `prefix` of `project` has `target`
+ * objects in `backend`, or the up ended first. The up goes on; `ended` says whether it already had.
+ */
+export async function upUntilObjects(
+  stack: TestStack, backend: StateBackend, project: string, prefix: string, target: number,
+): Promise<{ up: { pid: number; result: Promise<CliResult> }; ended: () => boolean }> {
+  const up = stack.start(["up", "--yes", "--skip-preview", "--config-file", stack.configFile]);
+  let done = false;
+  void up.result.then(() => {
+    done = true;
+  });
+  let seen = 0;
+  while (!done && seen < target) {
+    seen = await fleetObjects(backend, project, prefix).catch(() => seen);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return { up, ended: () => done };
 }

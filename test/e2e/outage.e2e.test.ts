@@ -12,7 +12,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPostgres, type PostgresServer } from "../support/postgres";
-import { fleetConfig, fleetMismatches, fleetObjects, fleetSize, openTestBackend, type FleetShape } from "./fleet";
+import { fleetConfig, fleetMismatches, fleetObjects, fleetSize, openTestBackend, upUntilObjects, type FleetShape } from "./fleet";
 import { hasStackTrace, TestStack, type CliResult } from "./harness";
 
 let pg: PostgresServer;
@@ -25,9 +25,6 @@ afterAll(() => {
   pg?.stop();
 });
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** The diagnostics the engine printed for resources: each `error:` line after "Diagnostics:". */
 function diagnosticErrors(r: CliResult): string[] {
@@ -48,17 +45,8 @@ async function outage(url: string, stackName: string, fault: () => void, mend: (
   const stack = await TestStack.create("fleet", stackName, { ...fleetConfig(SHAPE), "secgroups:backend": url, "secgroups:project": project });
   const backend = openTestBackend(url);
   try {
-    const up = stack.start(["up", "--yes", "--skip-preview", "--config-file", stack.configFile]);
-    let ended = false;
-    void up.result.then(() => {
-      ended = true;
-    });
-    let seen = 0;
-    while (!ended && seen < 20) {
-      seen = await fleetObjects(backend, project, SHAPE.prefix).catch(() => seen);
-      await sleep(20);
-    }
-    expect(ended, "the up ended before the fault").toBe(false);
+    const { up, ended } = await upUntilObjects(stack, backend, project, SHAPE.prefix, 20);
+    expect(ended(), "the up ended before the fault").toBe(false);
     fault();
     const first = await up.result;
     mend();

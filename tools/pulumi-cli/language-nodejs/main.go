@@ -17,11 +17,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/google/shlex"
 	pbempty "google.golang.org/protobuf/types/known/emptypb"
@@ -37,10 +40,49 @@ type host struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
 	engineAddress string
 	tracing       string
+
+	watching sync.Once
+	mu       sync.Mutex
+	programs map[*exec.Cmd]struct{}
+}
+
+// watchEngine ends this host, and every program it runs, once the engine is gone: a `pulumi`
+// CLI that was killed leaves no language host or program behind. The engine's address stops
+// accepting connections when it dies; three refused probes a second apart mean it is gone.
+func (h *host) watchEngine() {
+	if h.engineAddress == "" {
+		return
+	}
+	h.watching.Do(func() {
+		go func() {
+			failures := 0
+			for {
+				time.Sleep(time.Second)
+				conn, err := net.DialTimeout("tcp", h.engineAddress, 2*time.Second)
+				if err == nil {
+					_ = conn.Close()
+					failures = 0
+					continue
+				}
+				if failures++; failures < 3 {
+					continue
+				}
+				h.mu.Lock()
+				for cmd := range h.programs {
+					if cmd.Process != nil {
+						_ = cmd.Process.Kill()
+					}
+				}
+				h.mu.Unlock()
+				fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: the engine at %s is gone; exiting\n", h.engineAddress)
+				os.Exit(1)
+			}
+		}()
+	})
 }
 
 func main() {
-	h := &host{}
+	h := &host{programs: map[*exec.Cmd]struct{}{}}
 	// Flags the engine may pass (-v=9, --logtostderr, --logflow, -root=DIR, --tracing URL) are
 	// accepted and, but for tracing, ignored; the last positional argument is the engine address.
 	args := os.Args[1:]
@@ -71,6 +113,7 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Printf("%d\n", handle.Port)
+	h.watchEngine()
 	if err := <-handle.Done; err != nil {
 		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: gRPC server stopped: %v\n", err)
 		os.Exit(1)
@@ -81,6 +124,7 @@ func main() {
 func (h *host) Handshake(_ context.Context, req *pulumirpc.LanguageHandshakeRequest) (*pulumirpc.LanguageHandshakeResponse, error) {
 	if req.GetEngineAddress() != "" {
 		h.engineAddress = req.GetEngineAddress()
+		h.watchEngine()
 	}
 	return &pulumirpc.LanguageHandshakeResponse{}, nil
 }
@@ -265,6 +309,14 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	cmd.Stdout = os.Stdout
 	cmd.Stderr = os.Stderr
 	cmd.Env = env
+	h.mu.Lock()
+	h.programs[cmd] = struct{}{}
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		delete(h.programs, cmd)
+		h.mu.Unlock()
+	}()
 	if err := cmd.Run(); err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
