@@ -90,7 +90,7 @@ if [ "$path_cli_ok" = false ]; then
     rm -f "$pulumi_bin/pulumi-language-nodejs"
   fi
   if [ ! -x "$pulumi_bin/pulumi" ] || [ ! -x "$pulumi_bin/pulumi-language-nodejs" ]; then
-    command -v go >/dev/null 2>&1 || bootstrap_die "no pulumi CLI v$PULUMI_SDK_VERSION on PATH and no Go to build one: install Go >= 1.25 (or put pulumi and pulumi-language-nodejs v$PULUMI_SDK_VERSION on PATH)"
+    command -v go >/dev/null 2>&1 || bootstrap_die "no pulumi CLI v$PULUMI_SDK_VERSION on PATH and no Go to build one: install Go >= 1.26 (or put pulumi and pulumi-language-nodejs v$PULUMI_SDK_VERSION on PATH)"
     bootstrap_log "building what is missing of the Pulumi CLI v$PULUMI_CLI_VERSION and our language host from Go modules (the CLI: first run only, about 8 minutes on 2 cores)"
     mkdir -p "$pulumi_bin"
     (

@@ -3,12 +3,16 @@
  * (not only the provider): the documented recovery, exactly as written —
  *
  *   1. wait for the processes the killed CLI started to end (they notice the engine is gone);
- *   2. `pulumi cancel --yes` (the stack is still locked by the killed update);
+ *   2. with the file backend, delete the empty `.attrs` sidecar files a kill mid-write leaves
+ *      (`find STATE/.pulumi -name '*.attrs' -empty -delete`), then `pulumi cancel --yes` (the
+ *      stack is still locked by the killed update);
  *   3. `pulumi refresh --yes --clear-pending-creates` (the state holds creates the CLI never finished);
  *   4. `pulumi up --yes`;
  *
  * — must leave exactly the program in the backend, and a preview with no changes and no warning.
  */
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
 import { expect, it } from "vitest";
 import { cmdline, descendants, fleetConfig, fleetMismatches, fleetSize, openTestBackend, upUntilObjects, type FleetShape } from "./fleet";
 import { TestStack, hasStackTrace, sqliteUrl } from "./harness";
@@ -46,6 +50,7 @@ it("the pulumi CLI killed during up: the documented steps recover exactly the pr
     expect(await backend.checkIntegrity()).toStrictEqual([]);
 
     // 2-4. The documented commands, in order.
+    execFileSync("find", [path.join(stack.stateDir, ".pulumi"), "-name", "*.attrs", "-empty", "-delete"]);
     for (const args of [
       ["cancel", "--yes"],
       ["refresh", "--yes", "--clear-pending-creates", "--config-file", stack.configFile],

@@ -8,8 +8,8 @@ const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"))
 const lock = JSON.parse(fs.readFileSync(path.join(root, "package-lock.json"), "utf8"));
 
 describe("toolchain pins", () => {
-  it("pins @pulumi/pulumi to 3.270.0, TypeScript to 5.9 and requires Node >= 22", () => {
-    expect(pkg.dependencies["@pulumi/pulumi"]).toBe("3.270.0");
+  it("pins @pulumi/pulumi to 3.276.0, TypeScript to 5.9 and requires Node >= 22", () => {
+    expect(pkg.dependencies["@pulumi/pulumi"]).toBe("3.276.0");
     expect(pkg.devDependencies.typescript).toMatch(/^5\.9\.\d+$/);
     expect(pkg.engines.node).toBe(">=22");
   });
@@ -25,7 +25,7 @@ describe("toolchain pins", () => {
     const gomod = fs.readFileSync(path.join(root, "tools", "pulumi-cli", "go.mod"), "utf8");
     const pkgVersion = /github\.com\/pulumi\/pulumi\/pkg\/v3 (v[\d.]+)/.exec(gomod)?.[1];
     const sdkVersion = /github\.com\/pulumi\/pulumi\/sdk\/v3 (v[\d.]+)/.exec(gomod)?.[1];
-    expect(pkgVersion).toBe("v3.259.0");
+    expect(pkgVersion).toBe("v3.276.0");
     expect(sdkVersion).toBe(pkgVersion);
   });
 });
