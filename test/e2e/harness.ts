@@ -24,6 +24,19 @@ function spawnPulumi(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv
   return child.pid ?? 0;
 }
 
+/**
+ * Runs `file args…` and resolves with its exit code and output; never rejects. Asynchronous, so a
+ * long child (a clone's bootstrap, a documented procedure) does not stall vitest's worker RPC.
+ */
+export function runProcess(file: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, { ...opts, encoding: "utf8", timeout: 600_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
+      resolve({ status: code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
 /** Runs `pulumi args…` and resolves with its output; never rejects on a non-zero exit. */
 export function runPulumi(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliResult> {
   return new Promise((resolve) => spawnPulumi(args, opts, resolve));
