@@ -33,8 +33,8 @@ function pulumi(args: string[], cwd: string, env: NodeJS.ProcessEnv): { ok: true
 
 /**
  * The settings of the stack in `cwd` that `wanted` names (config keys). `stack`: the `--stack`
- * flag. The password secret is decrypted only when wanted (`pulumi config --show-secrets` needs the
- * stack's passphrase or secrets provider).
+ * flag. The password secret is decrypted only when wanted and the stack holds it (`pulumi config
+ * get` needs the stack's passphrase or secrets provider; without them, `problem` says so).
  */
 export function readStackSettings(cwd: string, env: NodeJS.ProcessEnv, stack: string | undefined, wanted: readonly string[]): StackSettings {
   if (!fs.existsSync(path.join(cwd, "Pulumi.yaml")) && !fs.existsSync(path.join(cwd, "Pulumi.yml"))) return { config: {} };
@@ -68,5 +68,5 @@ export function readStackSettings(cwd: string, env: NodeJS.ProcessEnv, stack: st
   return { config, ...(name ? { stack: name } : {}), ...(problem ? { problem } : {}) };
 }
 
-/** Where each setting came from, for `--verbose` and the exposure header: `flag`, `environment`, `stack dev`, `default`. */
+/** Where each setting came from, for `--verbose` and the exposure header: `--profile`, `environment SECGROUPS_PROFILE`, `stack dev's config`, `default`. */
 export type SettingSources = Record<"backend" | "profile" | "project", string>;
