@@ -15,7 +15,13 @@ export interface ProviderContext {
 }
 
 let rawConfig: RawConfig = {};
-let current: { key: string; ctx: ProviderContext } | undefined;
+/**
+ * One context per distinct settings, kept open for the process's life: the engine may configure
+ * the provider with different settings while calls made under the earlier ones are still running
+ * (an update that changes `secgroups:backend`), and closing their backend under them would fail
+ * those calls. Pools let the process exit when idle; `closeContext` closes them all.
+ */
+const contexts = new Map<string, ProviderContext>();
 
 /** Stores the stack config the engine sent; takes effect on the next `getContext`. */
 export function configure(config: RawConfig): void {
@@ -41,18 +47,17 @@ export function getProfile(): Profile {
 export function getContext(): ProviderContext {
   const settings = getSettings();
   const key = JSON.stringify([settings.backend, settings.backendPassword ?? null, settings.profile, settings.programDir]);
-  if (!current || current.key !== key) {
-    const profile = getProfile();
-    const backend = openBackend(settings.backend, settings.programDir, settings.backendPassword);
-    if (current) void current.ctx.backend.close();
-    current = { key, ctx: { settings, profile, backend } };
+  let ctx = contexts.get(key);
+  if (!ctx) {
+    ctx = { settings, profile: getProfile(), backend: openBackend(settings.backend, settings.programDir, settings.backendPassword) };
+    contexts.set(key, ctx);
   }
-  return current.ctx;
+  return ctx;
 }
 
 /** Closes the backend (tests and the CLI; the provider process simply exits). */
 export async function closeContext(): Promise<void> {
-  const c = current;
-  current = undefined;
-  if (c) await c.ctx.backend.close();
+  const open = [...contexts.values()];
+  contexts.clear();
+  await Promise.all(open.map((c) => c.backend.close()));
 }

@@ -46,7 +46,7 @@ describe("the backend password", () => {
     outputs.push(refused);
     expect(refused.code).not.toBe(0);
     expect(refused.stdout + refused.stderr).toContain("SG_BACKEND_UNAVAILABLE");
-    expect(hasStackTrace(refused.stdout + refused.stderr)).toBe(false);
+    expect(hasStackTrace(refused.stdout + refused.stderr), refused.stdout + refused.stderr).toBe(false);
 
     outputs.push(await stack.must(["config", "set", "--secret", "--config-file", stack.configFile, "secgroups:backendPassword", PASSWORD]));
     const up = await stack.up();
@@ -94,7 +94,7 @@ describe("the backend password", () => {
     expect(unreachable.code).not.toBe(0);
     expect(unreachable.stdout + unreachable.stderr).toContain("SG_BACKEND_UNAVAILABLE");
     expect(unreachable.stdout + unreachable.stderr).toContain("postgres://secgroups@127.0.0.1:1/secrets");
-    expect(hasStackTrace(unreachable.stdout + unreachable.stderr)).toBe(false);
+    expect(hasStackTrace(unreachable.stdout + unreachable.stderr), unreachable.stdout + unreachable.stderr).toBe(false);
     await stack.setConfig("secgroups:backend", pg.url);
     await stack.setConfig("fleet:rulesPerGroup", "2");
     // The engine keeps the provider configuration of the last update in the state: an up restores it.
