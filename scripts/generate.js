@@ -138,9 +138,11 @@ function docComment(lines, indent) {
   return [`${indent}/**`, ...flat.map((l) => (l === "" ? `${indent} *` : `${indent} * ${l}`)), `${indent} */`];
 }
 
-function propertyDoc(prop) {
+/** A property's doc lines: its description (else, for a `$ref`, the referenced node's, as the README reference shows it) and its default. */
+function propertyDoc(schema, prop) {
   const lines = [];
-  if (typeof prop.description === "string") lines.push(prop.description);
+  const description = isObject(prop) ? propDescription(schema, prop) : "";
+  if (description !== "") lines.push(description);
   if (prop.default !== undefined) lines.push(`Default: ${JSON.stringify(prop.default)}`);
   return lines;
 }
@@ -222,7 +224,7 @@ function tsMembers(schema, node, interfaces, indent, seen) {
   const required = new Set(Array.isArray(node.required) ? node.required : []);
   const lines = [];
   for (const [name, prop] of Object.entries(props)) {
-    lines.push(...docComment(propertyDoc(prop), indent));
+    lines.push(...docComment(propertyDoc(schema, prop), indent));
     const optional = required.has(name) ? "" : "?";
     lines.push(`${indent}${tsKey(name)}${optional}: ${tsType(schema, prop, interfaces, indent, seen)};`);
   }

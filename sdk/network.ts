@@ -1,18 +1,13 @@
 /** The Network resource class. */
 import * as pulumi from "@pulumi/pulumi";
+import type { NetworkInputs } from "./generated/types";
+import type { Inputs, PropsWith } from "./inputs";
 import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { shimProvider } from "./shim";
 import { pauseStackTraces, withCallerStack } from "./stacks";
 
-/** Inputs of a Network. */
-export interface NetworkArgs {
-  /** Name, unique per project. Default: the Pulumi resource name. */
-  name?: pulumi.Input<string>;
-  /** Subnet CIDRs ports get their fixed IPs from. */
-  subnets: pulumi.Input<pulumi.Input<string>[]>;
-  /** Owning project; default: provider setting `secgroups:project`. */
-  project?: pulumi.Input<string>;
-}
+/** Inputs of a Network (see the README reference; both are generated from schema.json). */
+export interface NetworkArgs extends Inputs<NetworkInputs> {}
 
 /** A private network. Type token `pulumi-nodejs:dynamic/secgroups:Network`. */
 export class Network extends pulumi.dynamic.Resource {
@@ -33,7 +28,7 @@ export class Network extends pulumi.dynamic.Resource {
     const resume = pauseStackTraces();
     try {
       super(shimProvider("Network"), name,
-        { name: args.name ?? name, subnets: args.subnets, project: args.project, createdAt: undefined, managedBy: managedBy("Network", name, opts), importId: importIdOf(opts) },
+        { name: args.name ?? name, subnets: args.subnets, project: args.project, createdAt: undefined, managedBy: managedBy("Network", name, opts), importId: importIdOf(opts) } satisfies PropsWith<NetworkInputs>,
         withoutImport(opts), "secgroups", "Network");
     } catch (err) {
       resume();

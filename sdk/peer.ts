@@ -1,22 +1,21 @@
 /** Peer: the remote half of a security group rule (a CIDR, a group or a subnet), as a small immutable value. */
 import * as pulumi from "@pulumi/pulumi";
+import type { SecurityGroupRuleInputs } from "./generated/types";
+import type { Inputs } from "./inputs";
 // Type-only: securityGroup.ts imports this module at runtime, so a value import here would be circular.
 import type { SecurityGroup } from "./securityGroup";
 
 /** IP family of a rule. */
-export type Ethertype = "IPv4" | "IPv6";
+export type Ethertype = NonNullable<SecurityGroupRuleInputs["ethertype"]>;
 
-/** The remote fields a Peer contributes to a SecurityGroupRule's inputs. */
-export interface PeerRule {
-  /** Remote CIDR, passed through unparsed (the provider's check validates and canonicalizes it). */
-  remoteIpPrefix?: pulumi.Input<string>;
-  /** Remote security group id. */
-  remoteGroupId?: pulumi.Input<string>;
-  /** Remote subnet id (evroc). */
-  remoteSubnetId?: pulumi.Input<string>;
-  /** IP family; absent lets the provider default it. */
-  ethertype?: Ethertype;
-}
+/**
+ * The remote fields a Peer contributes to a SecurityGroupRule's inputs (at most one remote, as
+ * pulumi inputs; the provider's check validates and canonicalizes them), and its IP family (absent
+ * lets the provider default it).
+ */
+export interface PeerRule
+  extends Inputs<Pick<SecurityGroupRuleInputs, "remoteIpPrefix" | "remoteGroupId" | "remoteSubnetId">>,
+    Pick<SecurityGroupRuleInputs, "ethertype"> {}
 
 /** What a Peer is; one variant per kind of remote, so a peer never has two remotes. */
 type Remote =

@@ -1,13 +1,10 @@
 /** Port: the protocol-and-port half of a security group rule, as a small immutable value. */
+import type { SecurityGroupRuleInputs } from "./generated/types";
 
-/** The protocol-and-port fields a Port contributes to a SecurityGroupRule's inputs. */
-export interface PortRule {
-  /** Protocol name: `tcp`, `udp`, `icmp`, or `any`. */
+/** The protocol-and-port fields a Port contributes to a SecurityGroupRule's inputs (ports absent: all ports / all ICMP types and codes). */
+export interface PortRule extends Pick<SecurityGroupRuleInputs, "portRangeMin" | "portRangeMax"> {
+  /** Protocol name: `tcp`, `udp`, `icmp`, `ipv6-icmp` or `any` (a Port always names one). */
   protocol: string;
-  /** First port, or the ICMP type; absent for all ports / all types. */
-  portRangeMin?: number;
-  /** Last port, or the ICMP code; absent for all ports / all codes. */
-  portRangeMax?: number;
 }
 
 /** Which values a port argument may take; used only to build error messages. */

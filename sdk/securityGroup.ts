@@ -1,28 +1,16 @@
 /** The SecurityGroup resource class users instantiate. */
 import * as pulumi from "@pulumi/pulumi";
+import type { SecurityGroupInputs, UnmanagedRule } from "./generated/types";
+import type { Inputs, PropsWith } from "./inputs";
 import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { shimProvider } from "./shim";
 import { pauseStackTraces, withCallerStack } from "./stacks";
 import type { Peer } from "./peer";
-import type { UnmanagedRule } from "./generated/types";
 import type { Port } from "./port";
 import { SecurityGroupRule } from "./securityGroupRule";
 
-/** Inputs of a SecurityGroup (see the README reference, generated from schema.json). */
-export interface SecurityGroupArgs {
-  /** Name, unique per project. Default: the Pulumi resource name. Changes in place. */
-  name?: pulumi.Input<string>;
-  /** Free text. Changes in place. */
-  description?: pulumi.Input<string>;
-  /** Whether return traffic is allowed automatically (default true). Changes in place. */
-  stateful?: pulumi.Input<boolean>;
-  /** Labels, stored sorted. Changes in place. */
-  tags?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Remove the profile's default egress rules (default false). Changes in place. */
-  deleteDefaultRules?: pulumi.Input<boolean>;
-  /** Owning project; default: provider setting `secgroups:project`. A change replaces the group. */
-  project?: pulumi.Input<string>;
-}
+/** Inputs of a SecurityGroup (see the README reference; both are generated from schema.json). */
+export interface SecurityGroupArgs extends Inputs<SecurityGroupInputs> {}
 
 /** A security group in the state backend. Type token `pulumi-nodejs:dynamic/secgroups:SecurityGroup`. */
 export class SecurityGroup extends pulumi.dynamic.Resource {
@@ -73,7 +61,7 @@ export class SecurityGroup extends pulumi.dynamic.Resource {
           unmanagedRules: undefined,
           managedBy: managedBy("SecurityGroup", name, opts),
           importId: importIdOf(opts),
-        },
+        } satisfies PropsWith<SecurityGroupInputs>,
         withoutImport(opts),
         "secgroups",
         "SecurityGroup",

@@ -1,32 +1,13 @@
 /** The SecurityGroupRule resource class users instantiate. */
 import * as pulumi from "@pulumi/pulumi";
+import type { SecurityGroupRuleInputs } from "./generated/types";
+import type { Inputs, PropsWith } from "./inputs";
 import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { shimProvider } from "./shim";
 import { pauseStackTraces, withCallerStack } from "./stacks";
 
-/** Inputs of a SecurityGroupRule (see the README reference, generated from schema.json). */
-export interface SecurityGroupRuleArgs {
-  /** Id of the group the rule belongs to. */
-  securityGroupId: pulumi.Input<string>;
-  /** `ingress` (default) or `egress`. */
-  direction?: pulumi.Input<"ingress" | "egress">;
-  /** `IPv4` or `IPv6`; default: the family of remoteIpPrefix, else IPv4. */
-  ethertype?: pulumi.Input<"IPv4" | "IPv6">;
-  /** Protocol name, number 0-255, or `any` (default). */
-  protocol?: pulumi.Input<string | number>;
-  /** First port, or the ICMP type. */
-  portRangeMin?: pulumi.Input<number>;
-  /** Last port, or the ICMP code. */
-  portRangeMax?: pulumi.Input<number>;
-  /** Remote CIDR; a bare IP becomes /32 or /128. */
-  remoteIpPrefix?: pulumi.Input<string>;
-  /** Remote security group id. */
-  remoteGroupId?: pulumi.Input<string>;
-  /** Remote subnet id (evroc). */
-  remoteSubnetId?: pulumi.Input<string>;
-  /** Free text; the only field that changes in place. */
-  description?: pulumi.Input<string>;
-}
+/** Inputs of a SecurityGroupRule (see the README reference; both are generated from schema.json). */
+export interface SecurityGroupRuleArgs extends Inputs<SecurityGroupRuleInputs> {}
 
 /** A rule of a security group. Type token `pulumi-nodejs:dynamic/secgroups:SecurityGroupRule`. */
 export class SecurityGroupRule extends pulumi.dynamic.Resource {
@@ -83,7 +64,7 @@ export class SecurityGroupRule extends pulumi.dynamic.Resource {
           updatedAt: undefined,
           managedBy: managedBy("SecurityGroupRule", name, opts),
           importId: importIdOf(opts),
-        },
+        } satisfies PropsWith<SecurityGroupRuleInputs>,
         // Any change but description replaces the rule; the new one is created before the old one
         // is deleted (the canonical form guarantees the two never collide as duplicates).
         { deleteBeforeReplace: false, ...withoutImport(opts) },

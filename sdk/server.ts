@@ -1,24 +1,13 @@
 /** The Server resource class. */
 import * as pulumi from "@pulumi/pulumi";
+import type { ServerInputs } from "./generated/types";
+import type { Inputs, PropsWith } from "./inputs";
 import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { shimProvider } from "./shim";
 import { pauseStackTraces, withCallerStack } from "./stacks";
 
-/** Inputs of a Server. */
-export interface ServerArgs {
-  /** Name. Default: the Pulumi resource name. */
-  name?: pulumi.Input<string>;
-  /** Networks by name or id; one port on each. */
-  networks: pulumi.Input<pulumi.Input<string>[]>;
-  /** Groups on every port at launch, where the profile allows it. */
-  securityGroupIds?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Simulated boot time in seconds (default 0). */
-  bootSeconds?: pulumi.Input<number>;
-  /** Whether create waits until ACTIVE (default true). */
-  waitForActive?: pulumi.Input<boolean>;
-  /** Owning project; default: provider setting `secgroups:project`. */
-  project?: pulumi.Input<string>;
-}
+/** Inputs of a Server (see the README reference; both are generated from schema.json). */
+export interface ServerArgs extends Inputs<ServerInputs> {}
 
 /** A server's port on one network. */
 export interface ServerPortInfo {
@@ -62,7 +51,7 @@ export class Server extends pulumi.dynamic.Resource {
         status: undefined,
         ports: undefined,
         createdAt: undefined,
-      }, withoutImport(opts), "secgroups", "Server");
+      } satisfies PropsWith<ServerInputs>, withoutImport(opts), "secgroups", "Server");
     } catch (err) {
       resume();
       throw withCallerStack(err, Server);

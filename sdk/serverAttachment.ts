@@ -1,21 +1,14 @@
 /** The ServerAttachment resource class. */
 import * as pulumi from "@pulumi/pulumi";
+import type { ServerAttachmentInputs } from "./generated/types";
+import type { Inputs, PropsWith } from "./inputs";
 import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { Server } from "./server";
 import { shimProvider } from "./shim";
 import { pauseStackTraces, withCallerStack } from "./stacks";
 
-/** Inputs of a ServerAttachment. */
-export interface ServerAttachmentArgs {
-  /** Server id. */
-  serverId: pulumi.Input<string>;
-  /** Group id, or the name of a group of the server's project (e.g. a default group); a change swaps the group on the port in place. */
-  securityGroupId: pulumi.Input<string>;
-  /** Network name or id; absent: every attachable network of the server. */
-  network?: pulumi.Input<string>;
-  /** How long create waits while the server is BUILD (default 300). */
-  waitForActiveSeconds?: pulumi.Input<number>;
-}
+/** Inputs of a ServerAttachment (see the README reference; both are generated from schema.json). */
+export interface ServerAttachmentArgs extends Inputs<ServerAttachmentInputs> {}
 
 /** One ServerAttachment of this program, as its siblings on the same server see it. */
 interface PlannedAttachment {
@@ -80,7 +73,7 @@ export class ServerAttachment extends pulumi.dynamic.Resource {
         plannedAttachments: plannedAttachments(name, args),
         project: undefined,
         portIds: undefined,
-      }, withoutImport(opts), "secgroups", "ServerAttachment");
+      } satisfies PropsWith<ServerAttachmentInputs>, withoutImport(opts), "secgroups", "ServerAttachment");
     } catch (err) {
       resume();
       throw withCallerStack(err, ServerAttachment);

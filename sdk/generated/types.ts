@@ -150,6 +150,7 @@ export interface NetworkInputs {
   name?: string;
   /** Subnet CIDRs (strict, no host bits) that ports get their fixed IPs from. */
   subnets: string[];
+  /** A project (tenant) in the state backend: 1-64 letters, digits, '_', '.', '-', starting with a letter or digit. */
   project?: string;
 }
 
@@ -185,6 +186,7 @@ export interface ServerInputs {
    * Default: true
    */
   waitForActive?: boolean;
+  /** A project (tenant) in the state backend: 1-64 letters, digits, '_', '.', '-', starting with a letter or digit. */
   project?: string;
 }
 
