@@ -18,4 +18,8 @@ echo "Stack outputs:"
 pulumi stack output --json
 echo
 echo "In the backend ($(pwd)/.secgroups/cloud.db):"
-node "$SECGROUPS_ROOT/scripts/show-backend.js" "sqlite:$PWD/.secgroups/cloud.db" default
+# The `secgroups` CLI (docs/cli.md), reading the stack's settings here: the group with its rules and
+# revision number, as `openstack security group show` prints it; then the server and its groups.
+secgroups=(node "$SECGROUPS_ROOT/dist/provider/cli/main.js")
+"${secgroups[@]}" group show allow-ssh-from-anywhere
+"${secgroups[@]}" server list
