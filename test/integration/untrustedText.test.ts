@@ -96,6 +96,7 @@ async function cli(url: string, argv: string[]): Promise<{ code: number; stdout:
     cwd: dir,
     stdout: (t) => void (stdout += t),
     stderr: (t) => void (stderr += t),
+    terminalWidth: undefined,
   });
   return { code, stdout, stderr };
 }

@@ -34,7 +34,11 @@ const IPV6_ONLY_NUMBERS = [41, 44, 58, 59, 60, 43];
 const ANY_WORDS: Record<ProfileName, string[]> = { openstack: ["any"], meshcloud: ["any"], rackspace: ["any"], evroc: ["any", "all"] };
 const NEUTRON_PORT_PROTOCOLS = ["tcp", "udp", "dccp", "sctp", "udplite"];
 
-/** Expected table: what DESIGN.md's profile table says about rules, per profile. */
+/**
+ * Expected table: what each profile allows in a rule (protocol names and numbers, which protocols
+ * take ports, ICMP type and code, the kinds of remote, ICMP over IPv6), written out here
+ * independently of provider/profiles/*.json; README's Profiles table says the same.
+ */
 const TABLE: Record<ProfileName, {
   protocols: string[] | "neutron";
   numbers: boolean;
@@ -84,7 +88,7 @@ function key(profile: ProfileName, input: RuleInput): string {
   return ruleKey(ok(profile, input) as unknown as CanonicalRule);
 }
 
-describe("profile data matches DESIGN.md's profile table", () => {
+describe("profile data matches the profile table", () => {
   it.each(PROFILE_NAMES)("%s: protocols, numbers, ports, ICMP, remotes", (p) => {
     const profile = PROFILES[p];
     const t = TABLE[p];

@@ -183,7 +183,6 @@ function ruleKeyOrNull(r: ReturnType<typeof checkRule>): string | null {
 const IANA: Record<string, number> = {
   hopopt: 0, ip: 0, icmp: 1, tcp: 6, udp: 17, gre: 47, "ipv6-icmp": 58, icmpv6: 58, sctp: 132, dccp: 33, udplite: 136,
 };
-const PORT_PROTOCOL_NUMBERS = new Set([6, 17, 33, 132, 136]);
 /** The small CIDR space used below: each spelling → [family, network]. */
 const CIDRS: Record<string, ["IPv4" | "IPv6", string]> = {
   "0.0.0.0/0": ["IPv4", "any"],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { checkSecurityGroup, diffSecurityGroup } from "../../provider/resources/securityGroup";
 import { UNKNOWN } from "../../provider/domain/unknown";
+import { checkDefaultProject } from "../../provider/schema";
 
 describe("checkSecurityGroup", () => {
   it("fills in every default", () => {
@@ -112,6 +113,20 @@ describe("checkSecurityGroup", () => {
       const result = checkSecurityGroup({ name: UNKNOWN, stateful: "yes", tags: [UNKNOWN] }, "default");
       expect(result.failures.map((f) => f.property)).toEqual(["stateful"]);
     });
+  });
+});
+
+describe("reserved default-group names and the default project", () => {
+  it("refuses a group named like one of the profile's default groups, at check", () => {
+    const r = checkSecurityGroup({ name: "default" }, "default", ["default"]);
+    expect(r.failures.map((f) => f.property)).toEqual(["name"]);
+    expect(r.failures[0]!.reason.startsWith("SG_NAME_TAKEN: \"default\" is the name of a default group")).toBe(true);
+  });
+
+  it("refuses an invalid default project from the settings, but not when the resource names its own", () => {
+    expect(checkDefaultProject("a b", undefined).map((f) => f.property)).toEqual(["project"]);
+    expect(checkDefaultProject("a b", "team")).toEqual([]);
+    expect(checkDefaultProject("team-a", undefined)).toEqual([]);
   });
 });
 

@@ -1,7 +1,6 @@
+/** How a changed rule is carried out (diffSecurityGroupRule): replaced delete-first or create-first, or updated in place. */
 import { describe, expect, it } from "vitest";
 import { diffSecurityGroupRule } from "../../provider/resources/securityGroupRule";
-import { checkSecurityGroup } from "../../provider/resources/securityGroup";
-import { checkDefaultProject } from "../../provider/schema";
 
 const base = { securityGroupId: "sg-1", direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, description: "" };
 
@@ -19,19 +18,5 @@ describe("rule replacement order", () => {
   it("changes only the description in place", () => {
     const d = diffSecurityGroupRule({ ...base, project: "default" }, { ...base, description: "x" });
     expect(d).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
-  });
-});
-
-describe("reserved default-group names and the default project", () => {
-  it("refuses a group named like one of the profile's default groups, at check", () => {
-    const r = checkSecurityGroup({ name: "default" }, "default", ["default"]);
-    expect(r.failures.map((f) => f.property)).toEqual(["name"]);
-    expect(r.failures[0]!.reason.startsWith("SG_NAME_TAKEN: \"default\" is the name of a default group")).toBe(true);
-  });
-
-  it("refuses an invalid default project from the settings, but not when the resource names its own", () => {
-    expect(checkDefaultProject("a b", undefined).map((f) => f.property)).toEqual(["project"]);
-    expect(checkDefaultProject("a b", "team")).toEqual([]);
-    expect(checkDefaultProject("team-a", undefined)).toEqual([]);
   });
 });
