@@ -9,10 +9,9 @@
  * part.
  */
 import { performance } from "node:perf_hooks";
-import { exposureReport } from "../provider/cli/exposureCommands";
-import { exposureHtml, exposureJson } from "../provider/cli/exposureFormat";
 import type { ExposureModel, ModelRule } from "../provider/domain/exposure";
 import { loadProfile, type Profile } from "../provider/domain/profiles";
+import { exposureHtml, exposureJson, exposureReport } from "../provider/exposureReport";
 import { REPO } from "./stack";
 
 /** Servers per tier. */

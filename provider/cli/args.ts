@@ -1,18 +1,11 @@
 /**
- * Command-line parsing for `secgroups`: finds the command in the registry, checks flags and
- * arguments, and says what is wrong as a UsageError (exit 2) with the usage line. Pure.
+ * Command-line parsing for `secgroups`: finds the command in the registry it is given (main.ts
+ * passes registry.ts's), checks flags and arguments, and says what is wrong as a UsageError
+ * (exit 2) with the usage line. Pure.
  */
 import { SETTING_KEYS } from "../settings";
-import { usageOf, type Command, type OptionSpec } from "./command";
-import { COMMANDS } from "./commands";
-
-export { usageOf };
+import { FORMATS, usageOf, type Command, type Format, type OptionSpec } from "./commandSpec";
 import { UsageError } from "./exit";
-
-/** Output formats (a command may take only some: `Command.formats`). */
-export const FORMATS = ["table", "json", "md", "html"] as const;
-/** An output format. */
-export type Format = (typeof FORMATS)[number];
 
 /** Flags every command takes. */
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
@@ -47,32 +40,35 @@ export type Invocation =
       verbose: boolean;
     };
 
-/** The command whose words start `words`, the longest first. */
-function findCommand(words: readonly string[]): Command | undefined {
-  return [...COMMANDS]
+/** The command of `commands` whose words start `words`, the longest first. */
+function findCommand(commands: readonly Command[], words: readonly string[]): Command | undefined {
+  return [...commands]
     .sort((a, b) => b.words.length - a.words.length)
     .find((c) => c.words.every((w, i) => words[i] === w));
 }
 
 /** The commands as `group list, group show, ...`. */
-function commandNames(): string {
-  return COMMANDS.map((c) => c.words.join(" ")).join(", ");
+function commandNames(commands: readonly Command[]): string {
+  return commands.map((c) => c.words.join(" ")).join(", ");
 }
 
-function unknownCommand(words: readonly string[]): UsageError {
+function unknownCommand(commands: readonly Command[], words: readonly string[]): UsageError {
   return new UsageError({
     property: "command",
     problem: "unknown command",
     value: words.join(" "),
-    allowed: commandNames(),
+    allowed: commandNames(commands),
     fix: "run `secgroups --help` for the commands and what they take",
   }, usageOf());
 }
 
-/** Reads `argv` (without node and the script). Throws UsageError for anything it cannot use. */
-export function parseArgs(argv: readonly string[]): Invocation {
+/**
+ * Reads `argv` (without node and the script) as a line of one of `commands` (the registry).
+ * Throws UsageError for anything it cannot use.
+ */
+export function parseArgs(argv: readonly string[], commands: readonly Command[]): Invocation {
   const known = new Map<string, OptionSpec>();
-  for (const o of [...GLOBAL_OPTIONS, ...COMMANDS.flatMap((c) => c.options)]) known.set(o.name, o);
+  for (const o of [...GLOBAL_OPTIONS, ...commands.flatMap((c) => c.options)]) known.set(o.name, o);
   const words: string[] = [];
   const given = new Map<string, string>();
   const unknown: string[] = [];
@@ -111,7 +107,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
 
   const helpWord = words[0] === "help";
   const commandWords = helpWord ? words.slice(1) : words;
-  const command = findCommand(commandWords);
+  const command = findCommand(commands, commandWords);
   const usage = usageOf(command);
   if (unknown.length) {
     throw new UsageError({
@@ -133,7 +129,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
   }
   if (given.has("version")) return { kind: "version" };
   if (helpWord || given.has("help")) {
-    if (!command && commandWords.length) throw unknownCommand(commandWords);
+    if (!command && commandWords.length) throw unknownCommand(commands, commandWords);
     return command ? { kind: "help", command } : { kind: "help" };
   }
   if (!command) {
@@ -141,11 +137,11 @@ export function parseArgs(argv: readonly string[]): Invocation {
       throw new UsageError({
         property: "command",
         problem: "no command given",
-        allowed: commandNames(),
+        allowed: commandNames(commands),
         fix: "name a command, e.g. `secgroups group list`",
       }, usage);
     }
-    throw unknownCommand(words);
+    throw unknownCommand(commands, words);
   }
 
   const allowed = new Set([...GLOBAL_OPTIONS, ...command.options].map((o) => o.name));

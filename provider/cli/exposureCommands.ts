@@ -12,15 +12,17 @@ import { diffExposure } from "../domain/exposureDiff";
 import {
   canReach, evaluateExposure, describeTraffic, protocolName, ICMP_PROTOCOL_NUMBERS, PORT_PROTOCOL_NUMBERS, type ExposureModel,
 } from "../domain/exposure";
-import { atLeast, findingsOf, SEVERITIES, type Severity } from "../domain/findings";
+import { atLeast, SEVERITIES, type Severity } from "../domain/findings";
 import { canonicalProtocol, protocolForFamily } from "../domain/rules";
 import { protocolNumber } from "../domain/protocols";
 import type { Profile } from "../domain/profiles";
 import { SecgroupsError } from "../errors";
-import { findServer, usageOf, type Command } from "./command";
+import { exposureHtml, exposureJson, exposureReport } from "../exposureReport";
+import { usageOf, type Command } from "./commandSpec";
 import { EXIT, UsageError } from "./exit";
-import { canReachJson, canReachText, exposureHtml, exposureJson, exposureMarkdown, exposureText, type ExposureReport } from "./exposureFormat";
+import { canReachJson, canReachText, exposureMarkdown, exposureText } from "./exposureFormat";
 import { renderTable } from "./format";
+import { findServer } from "./lookups";
 import { applyPreview, parsePreview, previewReportMarkdown, previewReportJson } from "./preview";
 
 /** Everything the exposure of `project` depends on, read from the backend. */
@@ -37,13 +39,6 @@ export function emptyModel(profile: Profile, project: string): ExposureModel {
     profile: profile.name, project, groups: [], rules: [], servers: [], networks: [],
     ...(profile.attachableNetworks !== undefined ? { attachableNetworks: profile.attachableNetworks } : {}),
   };
-}
-
-/** The report of a model: every port's access and the findings. */
-export function exposureReport(model: ExposureModel, profile: Profile): ExposureReport {
-  const ports = evaluateExposure(model);
-  const findings = findingsOf({ model, accesses: ports, defaultGroupNames: profile.defaultGroups.map((g) => g.name), quotas: profile.quotas });
-  return { profile: model.profile, project: model.project, ports, findings };
 }
 
 function usage(name: string): string {

@@ -12,10 +12,11 @@ import type { StateBackend } from "../backends/types";
 import { loadProfile } from "../domain/profiles";
 import { SecgroupsError, messageOf } from "../errors";
 import { SETTING_KEYS, resolveSettings, type RawConfig, type Settings } from "../settings";
-import { GLOBAL_OPTIONS, parseArgs, usageOf, type Format } from "./args";
-import { COMMANDS, type Command, type CommandOutput, type OptionSpec } from "./commands";
+import { GLOBAL_OPTIONS, parseArgs } from "./args";
+import { usageOf, type Command, type CommandOutput, type Format, type OptionSpec } from "./commandSpec";
 import { EXIT, UsageError, exitCodeOf, type ExitCode } from "./exit";
 import { displayBackend, terminalLines } from "./display";
+import { COMMANDS } from "./registry";
 import { readStackSettings, type SettingSources } from "./stackConfig";
 
 /** What the CLI reads and writes; the process's own when run as a program. */
@@ -174,7 +175,7 @@ export async function main(io: CliIo): Promise<ExitCode> {
   let backend: StateBackend | undefined;
   let code: ExitCode = EXIT.ok;
   try {
-    const invocation = parseArgs(io.argv);
+    const invocation = parseArgs(io.argv, COMMANDS);
     switch (invocation.kind) {
       case "version":
         io.stdout(`${version()}\n`);

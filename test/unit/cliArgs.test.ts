@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { parseArgs } from "../../provider/cli/args";
+import type { Command } from "../../provider/cli/commandSpec";
 import { EXIT, UsageError, exitCodeOf } from "../../provider/cli/exit";
+import { COMMANDS } from "../../provider/cli/registry";
 import { SecgroupsError } from "../../provider/errors";
 
 /** The UsageError parseArgs throws for `argv`, as message + usage line. */
 function usageError(argv: string[]): { message: string; usage: string } {
   try {
-    parseArgs(argv);
+    parseArgs(argv, COMMANDS);
   } catch (err) {
     expect(err).toBeInstanceOf(UsageError);
     const e = err as UsageError;
@@ -18,7 +20,7 @@ function usageError(argv: string[]): { message: string; usage: string } {
 
 describe("parseArgs", () => {
   it("finds the command, its argument and the settings flags anywhere on the line, --flag=value or --flag value", () => {
-    const inv = parseArgs(["--backend=sqlite:/tmp/x.db", "group", "--format", "json", "show", "web", "--project", "team-a", "--max-width", "120"]);
+    const inv = parseArgs(["--backend=sqlite:/tmp/x.db", "group", "--format", "json", "show", "web", "--project", "team-a", "--max-width", "120"], COMMANDS);
     expect(inv.kind).toBe("run");
     if (inv.kind !== "run") return;
     expect(inv.command.words).toEqual(["group", "show"]);
@@ -30,23 +32,23 @@ describe("parseArgs", () => {
   });
 
   it("takes a command's own option, and a name starting with a dash after --", () => {
-    const rules = parseArgs(["rule", "list", "--group", "web"]);
+    const rules = parseArgs(["rule", "list", "--group", "web"], COMMANDS);
     expect(rules.kind === "run" && rules.options).toEqual({ group: "web" });
-    const dashed = parseArgs(["group", "show", "--", "-odd-name"]);
+    const dashed = parseArgs(["group", "show", "--", "-odd-name"], COMMANDS);
     expect(dashed.kind === "run" && dashed.args).toEqual({ "NAME|ID": "-odd-name" });
-    const plain = parseArgs(["group", "list"]);
+    const plain = parseArgs(["group", "list"], COMMANDS);
     expect(plain.kind === "run" && [plain.format, plain.maxWidth]).toEqual(["table", undefined]);
   });
 
   it("help and version", () => {
-    expect(parseArgs(["--help"])).toEqual({ kind: "help" });
-    expect(parseArgs(["-h"])).toEqual({ kind: "help" });
-    expect(parseArgs(["help"])).toEqual({ kind: "help" });
-    const one = parseArgs(["help", "server", "show"]);
+    expect(parseArgs(["--help"], COMMANDS)).toEqual({ kind: "help" });
+    expect(parseArgs(["-h"], COMMANDS)).toEqual({ kind: "help" });
+    expect(parseArgs(["help"], COMMANDS)).toEqual({ kind: "help" });
+    const one = parseArgs(["help", "server", "show"], COMMANDS);
     expect(one.kind === "help" && one.command?.words).toEqual(["server", "show"]);
-    const flag = parseArgs(["group", "show", "--help"]);
+    const flag = parseArgs(["group", "show", "--help"], COMMANDS);
     expect(flag.kind === "help" && flag.command?.words).toEqual(["group", "show"]);
-    expect(parseArgs(["--version"])).toEqual({ kind: "version" });
+    expect(parseArgs(["--version"], COMMANDS)).toEqual({ kind: "version" });
   });
 
   it("reports each usage mistake with the property, the value and the usage line", () => {
@@ -68,6 +70,13 @@ describe("parseArgs", () => {
     });
     expect(usageError(["server", "list", "--max-width", "wide"]).message).toBe('SG_INVALID_INPUT: not a whole number of columns (property --max-width, got "wide"); allowed: 0 (never wrap) or a positive whole number; fix: pass e.g. --max-width 120');
     expect(usageError(["server", "list", "-v"]).message).toBe('SG_INVALID_INPUT: unknown flag for secgroups server list (property -v, got "-v"); allowed: --backend, --project, --profile, --stack, --verbose, --format, --max-width, --help, --version; fix: run `secgroups --help` for the flags each command takes');
+  });
+
+  it("finds commands only in the registry it is given", () => {
+    const ping: Command = { words: ["ping"], summary: "answer", args: [], options: [{ name: "count", value: "N", description: "how often" }], run: async () => ({ json: null }) };
+    const inv = parseArgs(["ping", "--count", "3"], [ping]);
+    expect(inv.kind === "run" && [inv.command, inv.options]).toEqual([ping, { count: "3" }]);
+    expect(() => parseArgs(["group", "list"], [ping])).toThrow('SG_INVALID_INPUT: unknown command (property command, got "group list"); allowed: ping; fix: run `secgroups --help` for the commands and what they take');
   });
 });
 

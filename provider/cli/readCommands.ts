@@ -1,17 +1,15 @@
 /**
- * The commands of the `secgroups` command line, one registry entry each. A command declares its
- * words, positional arguments and own options (command.ts); `main.ts` parses, validates and
- * dispatches. The exposure commands live in exposureCommands.ts.
+ * The read commands of the `secgroups` command line: `group list`, `group show`, `rule list`,
+ * `server list` and `server show`, one entry each (what an entry is: commandSpec.ts). registry.ts
+ * lists them with the exposure commands; `main.ts` parses, validates and dispatches.
  */
-
-export { usageOf, type ArgSpec, type Command, type CommandContext, type CommandOutput, type OptionSpec } from "./command";
 import type { StateBackend } from "../backends/types";
-import { findGroup, findServer, type Command, type CommandOutput } from "./command";
-import { EXPOSURE_COMMANDS } from "./exposureCommands";
+import type { Command, CommandOutput } from "./commandSpec";
 import {
   groupListTable, groupShowJson, groupShowRows, renderFieldTable, renderTable, ruleListTable, serverListTable, serverShowJson, serverShowRows,
   type FieldRow, type Table,
 } from "./format";
+import { findGroup, findServer } from "./lookups";
 
 function tableOutput(json: unknown, table: Table): CommandOutput {
   return { json, table: (maxWidth) => renderTable(table, maxWidth) };
@@ -26,8 +24,8 @@ async function groupNames(backend: StateBackend, project: string): Promise<Map<s
   return new Map((await backend.listGroups(project)).map((g) => [g.id, g.name]));
 }
 
-/** The read commands; COMMANDS adds the exposure commands. */
-const READ_COMMANDS: readonly Command[] = [
+/** The read commands, in the order `secgroups --help` lists them (registry.ts adds the exposure commands). */
+export const READ_COMMANDS: readonly Command[] = [
   {
     words: ["group", "list"],
     summary: "list the project's security groups",
@@ -90,6 +88,3 @@ const READ_COMMANDS: readonly Command[] = [
     },
   },
 ];
-
-/** Every command, in the order `secgroups --help` lists them. */
-export const COMMANDS: readonly Command[] = [...READ_COMMANDS, ...EXPOSURE_COMMANDS];
