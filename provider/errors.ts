@@ -80,6 +80,20 @@ export class SecgroupsError extends Error {
   }
 }
 
+/** A check failure as the Pulumi engine takes it: the property, and `CODE: details` as the reason. */
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/**
+ * A refusal as a check failure: its message, rendered as every error is, under `property` (by
+ * default the property the error names).
+ */
+export function failureOf(err: SecgroupsError, property: string = err.details.property): CheckFailure {
+  return { property, reason: err.message };
+}
+
 /** Turns an unknown thrown value into a message for the engine, never a stack trace. */
 export function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message;

@@ -15,7 +15,7 @@ import { SETTING_KEYS, type RawConfig } from "./settings";
 import { clientToken } from "./resources/common";
 import { getContext } from "./context";
 import { UNKNOWN } from "./domain/unknown";
-import { compareForAdoption, failureOf, type ImportTarget } from "./resources/adoption";
+import { adoptionFailure, compareForAdoption, type ImportTarget } from "./resources/adoption";
 import { SecgroupsError } from "./errors";
 import { showValue, visibleText } from "./text";
 
@@ -68,12 +68,12 @@ async function checkImport(type: ResourceType, impl: ResourceImpl, olds: any, im
         property: "import", problem: `${type} resources cannot be imported`, value: importId,
         allowed: "import on SecurityGroup, SecurityGroupRule and ServerAttachment", fix: "drop the import option",
       });
-    return { ...result, failures: [failureOf(problem)] };
+    return { ...result, failures: [adoptionFailure(problem)] };
   }
   if (importId === UNKNOWN) return { ...result, inputs: { ...result.inputs, importId } };
   const adoption = await compareForAdoption({ type, resolveImport: impl.resolveImport, read: impl.read }, importId as string, result.inputs as Record<string, unknown>);
-  if (adoption instanceof SecgroupsError) return { ...result, failures: [failureOf(adoption)] };
-  if (adoption.problems.length) return { ...result, failures: adoption.problems.map(failureOf) };
+  if (adoption instanceof SecgroupsError) return { ...result, failures: [adoptionFailure(adoption)] };
+  if (adoption.problems.length) return { ...result, failures: adoption.problems.map(adoptionFailure) };
   return { ...result, inputs: { ...result.inputs, importId } };
 }
 

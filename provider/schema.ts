@@ -17,11 +17,9 @@ export function schemaPath(): string {
   }
 }
 
-/** A check failure as the Pulumi engine takes it. */
-export interface CheckFailure {
-  property: string;
-  reason: string;
-}
+import type { CheckFailure } from "./errors";
+
+export type { CheckFailure };
 
 let ajv: Ajv | undefined;
 const validators = new Map<string, ValidateFunction>();

@@ -33,7 +33,8 @@
 import type { Pool, PoolClient } from "pg";
 import { SecgroupsError } from "../errors";
 import { maskUrl } from "./mask";
-import { SqlStore, type Row, type SqlDriver, type SqlValue, type Tx } from "./store";
+import type { Row, SqlDriver, SqlValue, Tx } from "./sql/driver";
+import { SqlStore } from "./store";
 
 /** Key of the transaction-level advisory lock that serialises schema migrations across processes. */
 const MIGRATION_LOCK_KEY = 736_563_677;

@@ -20,7 +20,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { DatabaseSync as DatabaseSyncType, StatementSync } from "node:sqlite";
 import { SecgroupsError } from "../errors";
-import { SqlStore, type Row, type SqlDriver, type Tx } from "./store";
+import type { Row, SqlDriver, Tx } from "./sql/driver";
+import { SqlStore } from "./store";
 
 /** Loads node:sqlite without its one-time "experimental feature" warning on stderr. */
 function loadSqlite(): typeof import("node:sqlite") {

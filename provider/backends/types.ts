@@ -5,54 +5,15 @@
  * runs many provider calls at once and several stacks may share one backend.
  */
 
-/** Direction of traffic a rule matches, from the port's point of view. */
-export type Direction = "ingress" | "egress";
-/** IP family a rule matches. */
-export type Ethertype = "IPv4" | "IPv6";
+import type {
+  AttachmentPolicy, AttachmentRecord, DefaultRuleSpec, GroupRecord, NetworkRecord, NewRule, ProjectSetup, RuleRecord, ServerRecord,
+} from "../domain/model";
 
-/** A security group as stored. */
-export interface GroupRecord {
-  id: string;
-  project: string;
-  name: string;
-  description: string;
-  stateful: boolean;
-  /** Sorted, unique. */
-  tags: string[];
-  revisionNumber: number;
-  /** ISO 8601 UTC with milliseconds. */
-  createdAt: string;
-  /** ISO 8601 UTC with milliseconds; strictly increases with every change. */
-  updatedAt: string;
-}
+/** The records are the domain's (provider/domain/model.ts); re-exported for the backends' users. */
 
-/** A rule as stored; `null` means "any" for protocol, ports and remotes. */
-export interface RuleRecord {
-  id: string;
-  project: string;
-  securityGroupId: string;
-  direction: Direction;
-  ethertype: Ethertype;
-  protocol: string | null;
-  portRangeMin: number | null;
-  portRangeMax: number | null;
-  remoteIpPrefix: string | null;
-  remoteGroupId: string | null;
-  remoteSubnetId: string | null;
-  description: string;
-  /** True for the rules the profile gave the group when it was created. */
-  isDefault: boolean;
-  createdAt: string;
-  updatedAt: string;
-  /** URN of the program resource that manages the rule (created or adopted it); absent: none. */
-  managedBy?: string;
-}
-
-/** A rule the profile gives every new group: all protocols, ports and remotes of one family. */
-export interface DefaultRuleSpec {
-  direction: Direction;
-  ethertype: Ethertype;
-}
+export type {
+  AttachmentPolicy, AttachmentRecord, DefaultGroupRule, DefaultRuleSpec, Direction, Ethertype, GroupRecord, NetworkRecord, PortRecord, ProjectSetup, RuleRecord, ServerRecord, ServerStatus, NewRule,
+} from "../domain/model";
 
 /** What it takes to create a group. */
 export interface NewGroup {
@@ -87,95 +48,12 @@ export interface GroupState {
   defaultRuleIds: string[];
 }
 
-/** A rule to create: canonical fields (null = any) and its duplicate key from the domain core. */
-export type NewRule = Pick<RuleRecord,
-  "securityGroupId" | "direction" | "ethertype" | "protocol" | "portRangeMin" | "portRangeMax" |
-  "remoteIpPrefix" | "remoteGroupId" | "remoteSubnetId" | "description" | "managedBy"> & {
-  /** `ruleKey()` of the rule: equal keys are duplicates. */
-  key: string;
-  /** Idempotency key of this create request (see SqlStore.byToken); a retry with it returns the first result. */
-  clientToken?: string;
-};
-
 /** Limits checked when a rule is created; absent means unlimited. */
 export interface RuleLimits {
   /** Name of the profile, for messages. */
   profile: string;
   rulesPerProject?: number;
   rulesPerGroup?: number;
-}
-
-/** A server's state: BUILD until it has booted, then ACTIVE; ERROR when it failed. */
-export type ServerStatus = "BUILD" | "ACTIVE" | "ERROR";
-
-/** A network as stored (built-in or private). */
-export interface NetworkRecord {
-  id: string;
-  project: string;
-  name: string;
-  subnets: string[];
-  builtin: boolean;
-  createdAt: string;
-}
-
-/** A server's port on one network, with the groups it carries. */
-export interface PortRecord {
-  id: string;
-  serverId: string;
-  networkId: string;
-  networkName: string;
-  fixedIp: string;
-  /** Groups on the port, sorted by id. */
-  securityGroupIds: string[];
-}
-
-/** A server as stored, with its ports. */
-export interface ServerRecord {
-  id: string;
-  project: string;
-  name: string;
-  status: ServerStatus;
-  /** When the simulated boot ends (ISO 8601 UTC). */
-  activeAt: string;
-  createdAt: string;
-  updatedAt: string;
-  ports: PortRecord[];
-}
-
-/** An attachment of one group to a server's ports (one network, or every attachable one). */
-export interface AttachmentRecord {
-  id: string;
-  project: string;
-  serverId: string;
-  securityGroupId: string;
-  /** The network the attachment was made for; null: every attachable network of the server. */
-  networkId: string | null;
-  portIds: string[];
-  createdAt: string;
-}
-
-/** What a project gets the first time it is used: the profile's networks and default groups. */
-export interface ProjectSetup {
-  builtinNetworks: Array<{ name: string; id: string; subnets: string[] }>;
-  defaultGroups: Array<{ name: string; description: string; rules: Array<Omit<NewRule, "securityGroupId" | "key" | "remoteGroupId"> & { remoteMembers: boolean }> }>;
-}
-
-/** The profile's attachment rules, checked inside the transaction that changes a port. */
-export interface AttachmentPolicy {
-  /** Name of the profile, for messages. */
-  profile: string;
-  /** Most groups on one port; absent: unlimited. */
-  groupsPerPort?: number;
-  /** Names of the only networks whose ports take groups; absent: all. */
-  attachableNetworks?: string[];
-  /** Fewest groups a server must keep. */
-  minGroupsPerServer: number;
-  /** Whether servers may get groups at launch. */
-  groupsAtLaunch: boolean;
-  /** Name of the default group a server launched without groups gets. */
-  launchGroup?: string;
-  /** Name of the default group a port holds only while it has no other group. */
-  fallbackGroup?: string;
 }
 
 /** What it takes to launch a server. */

@@ -14,7 +14,7 @@
  * dimension is the destination port for the protocols with ports, `type * 256 + code` for ICMP,
  * and 0-65535 (all) for every other protocol, so one box shape serves every rule.
  */
-import type { GroupRecord, NetworkRecord, PortRecord, RuleRecord, ServerRecord } from "../backends/types";
+import type { GroupRecord, NetworkRecord, PortRecord, RuleRecord, ServerRecord } from "./model";
 import { fullSet, emptySet, hasAddress, setOf, setOfCidrs, union, type AddressSet } from "./addressSet";
 import { isAnyNetwork, parseAddress, type Family } from "./cidr";
 import { ICMP_PROTOCOLS, PROTOCOL_NAMES, PROTOCOL_NUMBERS, protocolNumber } from "./protocols";

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { SecgroupsError } from "../errors";
 import { validate } from "../schema";
 import type { Profile as ProfileData } from "../../sdk/generated/types";
-import type { AttachmentPolicy, ProjectSetup } from "../backends/types";
+import type { AttachmentPolicy, ProjectSetup } from "./model";
 import openstack from "../profiles/openstack.json";
 import meshcloud from "../profiles/meshcloud.json";
 import rackspace from "../profiles/rackspace.json";

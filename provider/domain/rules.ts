@@ -8,8 +8,8 @@ import { isAnyNetwork, parseCidr, type Family } from "./cidr";
 import { ICMP_PROTOCOLS, IPV6_ONLY_PROTOCOLS, PROTOCOL_ALIASES, PROTOCOL_NAMES, PROTOCOL_NUMBERS, protocolNumber } from "./protocols";
 import type { Profile } from "./profiles";
 import { UNKNOWN } from "./unknown";
-import type { CheckFailure } from "../schema";
-import type { NewRule, RuleRecord } from "../backends/types";
+import type { CheckFailure } from "../errors";
+import type { NewRule, RuleRecord } from "./model";
 import { showValue } from "../text";
 
 /** Rule inputs as a program gives them (after the schema check, before canonicalisation). */

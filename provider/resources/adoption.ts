@@ -6,8 +6,7 @@
  * every difference; `create` compares again and returns the existing object instead of making one.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { SecgroupsError, showValue, type ErrorDetails } from "../errors";
-import type { CheckFailure } from "../schema";
+import { SecgroupsError, failureOf, showValue, type CheckFailure, type ErrorDetails } from "../errors";
 import { UNKNOWN } from "../domain/unknown";
 
 /** Why an object cannot be adopted as the program declares it. */
@@ -52,9 +51,8 @@ export function importMismatch(details: ErrorDetails): AdoptionProblem {
 }
 
 /** A problem as a check failure: on the input `importId` when it is about the `import` option. */
-export function failureOf(problem: AdoptionProblem): CheckFailure {
-  const property = problem.details.property === "import" ? "importId" : problem.details.property;
-  return { property, reason: problem.message };
+export function adoptionFailure(problem: AdoptionProblem): CheckFailure {
+  return failureOf(problem, problem.details.property === "import" ? "importId" : problem.details.property);
 }
 
 /** Looks the object up and compares it with the checked inputs, property by property. */
