@@ -14,7 +14,7 @@ import { SqliteDriver } from "../provider/backends/sqlite";
 import { SqlStore, type SqlDriver } from "../provider/backends/store";
 import type { AttachmentPolicy, NewRule, RuleLimits } from "../provider/backends/types";
 import { ruleKey } from "../provider/domain/rules";
-import { startPostgres } from "../test/support/postgres";
+import { startPostgres } from "../tools/postgres";
 import { workDir } from "./stack";
 
 /** The project every seeded object lives in. */

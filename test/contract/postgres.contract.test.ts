@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { Client } from "pg";
 import { PostgresBackend } from "../../provider/backends/postgres";
 import { MIGRATIONS } from "../../provider/backends/store";
-import { startPostgres, type PostgresServer } from "../support/postgres";
+import { startPostgres, type PostgresServer } from "../../tools/postgres";
 import { rejection } from "../support/backend";
 import { backendContract } from "./backendContract";
 import { runChildren } from "./children";

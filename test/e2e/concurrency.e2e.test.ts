@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StateBackend } from "../../provider/backends/types";
-import { startPostgres, type PostgresServer } from "../support/postgres";
+import { startPostgres, type PostgresServer } from "../../tools/postgres";
 import { fleetConfig, fleetMismatches, openTestBackend, roomyProfile, type FleetShape } from "./fleet";
 import { TestStack, tempDir } from "./harness";
 

@@ -1,6 +1,6 @@
 /** Crash safety (see crash.ts) on one private PostgreSQL server shared by the ten runs. */
 import { afterAll, beforeAll, describe } from "vitest";
-import { startPostgres, type PostgresServer } from "../support/postgres";
+import { startPostgres, type PostgresServer } from "../../tools/postgres";
 import { crashRuns } from "./crash";
 import { openTestBackend } from "./fleet";
 

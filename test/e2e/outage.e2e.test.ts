@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPostgres, type PostgresServer } from "../support/postgres";
+import { startPostgres, type PostgresServer } from "../../tools/postgres";
 import { fleetConfig, fleetMismatches, fleetObjects, fleetSize, openTestBackend, upUntilObjects, type FleetShape } from "./fleet";
 import { hasStackTrace, TestStack, type CliResult } from "./harness";
 

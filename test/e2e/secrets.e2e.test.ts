@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPostgres, type PostgresServer } from "../support/postgres";
+import { startPostgres, type PostgresServer } from "../../tools/postgres";
 import { fleetConfig } from "./fleet";
 import { TestStack, hasStackTrace, type CliResult } from "./harness";
 

@@ -12,7 +12,7 @@ import { openBackend } from "../../provider/backends";
 import type { GroupRecord, RuleRecord, ServerRecord, StateBackend } from "../../provider/backends/types";
 import { attachmentPolicy, loadProfile, projectSetup } from "../../provider/domain/profiles";
 import { rule } from "../support/backend";
-import { startPostgres, type PostgresServer } from "../support/postgres";
+import { startPostgres, type PostgresServer } from "../../tools/postgres";
 
 const REPO = path.resolve(__dirname, "../..");
 const CLI = path.join(REPO, "dist/provider/cli/main.js");

@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import * as zlib from "node:zlib";
-import { ensureDebianPackage } from "./debian";
+import { ensureDebianPackage } from "../../tools/debian";
 
 /** Finds Debian's chromium: /usr/bin/chromium, else `command -v chromium`. */
 function findChromium(): string | undefined {

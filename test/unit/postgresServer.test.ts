@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client } from "pg";
-import { startPostgres, type PostgresServer } from "../support/postgres";
+import { startPostgres, type PostgresServer } from "../../tools/postgres";
 
 describe("the private PostgreSQL server the backend tests run against", () => {
   let server: PostgresServer;

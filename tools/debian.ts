@@ -1,4 +1,4 @@
-/** Debian packages the tests need (PostgreSQL, Chromium): found, or installed with apt-get when we are root. */
+/** Debian packages the tests and the benchmark need (PostgreSQL, Chromium): found, or installed with apt-get when we are root. */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 

@@ -1,8 +1,8 @@
 /**
- * A private PostgreSQL server for tests: Debian's `postgresql` binaries (installed with apt-get
- * when missing and we are root), a fresh cluster in a temporary directory, listening on a free
- * loopback port, trust authentication for one superuser, removed on stop. A missing PostgreSQL is
- * a failure, never a skip.
+ * A private PostgreSQL server for the tests and the benchmark (bench/backend.ts): Debian's
+ * `postgresql` binaries (installed with apt-get when missing and we are root), a fresh cluster in a
+ * temporary directory, listening on a free loopback port, trust authentication for one superuser,
+ * removed on stop. A missing PostgreSQL is a failure, never a skip.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
