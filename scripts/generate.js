@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Generates, from schema.json:
-//   - sdk/generated/types.ts: one TypeScript interface per `<Resource>Inputs` / `<Resource>Outputs`
+//   - provider/domain/schemaTypes.ts: one TypeScript interface per `<Resource>Inputs` / `<Resource>Outputs`
 //     definition, and one per other object definition (Profile, DefaultRule, ...);
 //   - the reference section of README.md, between the BEGIN/END GENERATED REFERENCE markers.
 // Generic: it iterates `definitions` and never names a resource.
@@ -14,7 +14,7 @@ const path = require("node:path");
 
 const ROOT = path.resolve(__dirname, "..");
 const SCHEMA_PATH = path.join(ROOT, "schema.json");
-const TYPES_PATH = path.join(ROOT, "sdk", "generated", "types.ts");
+const TYPES_PATH = path.join(ROOT, "provider", "domain", "schemaTypes.ts");
 const README_PATH = path.join(ROOT, "README.md");
 
 const BEGIN_MARKER = "<!-- BEGIN GENERATED REFERENCE (scripts/generate.js from schema.json; do not edit) -->";

@@ -1,6 +1,6 @@
 /**
- * The resources' `*Args` types, derived from the input types sdk/generated/types.ts generates from
- * schema.json, so a field added to the schema reaches the SDK without a second edit.
+ * The resources' `*Args` types, derived from the input types that scripts/generate.js writes to
+ * provider/domain/schemaTypes.ts from schema.json, so a field added to the schema reaches the SDK without a second edit.
  */
 import type * as pulumi from "@pulumi/pulumi";
 

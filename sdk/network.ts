@@ -1,6 +1,6 @@
 /** The Network resource class. */
 import * as pulumi from "@pulumi/pulumi";
-import type { NetworkInputs } from "./generated/types";
+import type { NetworkInputs } from "../provider/domain/schemaTypes";
 import type { Inputs, PropsWith } from "./inputs";
 import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { shimProvider } from "./shim";

@@ -1,6 +1,6 @@
 /** Peer: the remote half of a security group rule (a CIDR, a group or a subnet), as a small immutable value. */
 import * as pulumi from "@pulumi/pulumi";
-import type { SecurityGroupRuleInputs } from "./generated/types";
+import type { SecurityGroupRuleInputs } from "../provider/domain/schemaTypes";
 import type { Inputs } from "./inputs";
 // Type-only: securityGroup.ts imports this module at runtime, so a value import here would be circular.
 import type { SecurityGroup } from "./securityGroup";

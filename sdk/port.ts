@@ -1,5 +1,5 @@
 /** Port: the protocol-and-port half of a security group rule, as a small immutable value. */
-import type { SecurityGroupRuleInputs } from "./generated/types";
+import type { SecurityGroupRuleInputs } from "../provider/domain/schemaTypes";
 
 /** The protocol-and-port fields a Port contributes to a SecurityGroupRule's inputs (ports absent: all ports / all ICMP types and codes). */
 export interface PortRule extends Pick<SecurityGroupRuleInputs, "portRangeMin" | "portRangeMax"> {

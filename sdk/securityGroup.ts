@@ -1,6 +1,6 @@
 /** The SecurityGroup resource class users instantiate. */
 import * as pulumi from "@pulumi/pulumi";
-import type { SecurityGroupInputs, UnmanagedRule } from "./generated/types";
+import type { SecurityGroupInputs, UnmanagedRule } from "../provider/domain/schemaTypes";
 import type { Inputs, PropsWith } from "./inputs";
 import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { shimProvider } from "./shim";

@@ -1,6 +1,6 @@
 /** The SecurityGroupRule resource class users instantiate. */
 import * as pulumi from "@pulumi/pulumi";
-import type { SecurityGroupRuleInputs } from "./generated/types";
+import type { SecurityGroupRuleInputs } from "../provider/domain/schemaTypes";
 import type { Inputs, PropsWith } from "./inputs";
 import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { shimProvider } from "./shim";

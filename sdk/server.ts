@@ -1,6 +1,6 @@
 /** The Server resource class. */
 import * as pulumi from "@pulumi/pulumi";
-import type { ServerInputs } from "./generated/types";
+import type { ServerInputs } from "../provider/domain/schemaTypes";
 import type { Inputs, PropsWith } from "./inputs";
 import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { shimProvider } from "./shim";

@@ -1,6 +1,6 @@
 /** The ServerAttachment resource class. */
 import * as pulumi from "@pulumi/pulumi";
-import type { ServerAttachmentInputs } from "./generated/types";
+import type { ServerAttachmentInputs } from "../provider/domain/schemaTypes";
 import type { Inputs, PropsWith } from "./inputs";
 import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { Server } from "./server";

@@ -23,7 +23,8 @@ import { EXIT, UsageError } from "./exit";
 import { canReachJson, canReachText, exposureMarkdown, exposureText } from "./exposureFormat";
 import { renderTable } from "./format";
 import { findServer } from "./lookups";
-import { applyPreview, parsePreview, previewReportMarkdown, previewReportJson } from "./preview";
+import { applyPreview } from "../domain/plan";
+import { parsePreview, previewReportMarkdown, previewReportJson } from "./preview";
 
 /** Everything the exposure of `project` depends on, read from the backend. */
 export async function loadExposureModel(backend: StateBackend, project: string, profile: Profile): Promise<ExposureModel> {

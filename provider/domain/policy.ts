@@ -108,8 +108,8 @@ export function decideLaunch(policy: AttachmentPolicy, req: LaunchRequest): Laun
       groups: [],
       refusals: [new SecgroupsError("SG_ATTACH_AT_BOOT", {
         property,
+        // No value: any group at all is refused, so the property says it all.
         problem: `profile ${policy.profile} applies security groups only to a server that is ACTIVE, never at launch`,
-        value: req.value,
         fix: "launch the server without securityGroupIds and attach each group with a ServerAttachment",
       })],
     };
@@ -137,6 +137,18 @@ export function decideLaunch(policy: AttachmentPolicy, req: LaunchRequest): Laun
   const mix = statefulMix(chosen, req.serverName, property);
   if (mix) refusals.push(mix);
   return { groups: chosen, refusals };
+}
+
+/** SG_NETWORK_NOT_ATTACHABLE when an attachment names a network whose ports take no groups. */
+export function decideNetwork(policy: AttachmentPolicy, network: PolicyNetwork, value: unknown): SecgroupsError | undefined {
+  if (isAttachable(policy, network.name)) return undefined;
+  return new SecgroupsError("SG_NETWORK_NOT_ATTACHABLE", {
+    property: "network",
+    problem: `profile ${policy.profile} applies security groups only to ports on ${attachableNames(policy)}, not on ${network.name}`,
+    value,
+    allowed: attachableNames(policy),
+    fix: "attach on one of those networks",
+  });
 }
 
 /** What an attachment asks for. */
@@ -178,16 +190,8 @@ export function decideAttach(policy: AttachmentPolicy, req: AttachRequest, when:
   let ports: PolicyPort[];
   if (req.network !== null) {
     const net = req.network;
-    if (!isAttachable(policy, net.name)) {
-      refusals.push(new SecgroupsError("SG_NETWORK_NOT_ATTACHABLE", {
-        property: "network",
-        problem: `profile ${policy.profile} applies security groups only to ports on ${attachableNames(policy)}, not on ${net.name}`,
-        value: req.networkValue,
-        allowed: attachableNames(policy),
-        fix: "attach on one of those networks",
-      }));
-      return { ports: [], refusals };
-    }
+    const closed = decideNetwork(policy, net, req.networkValue);
+    if (closed) return { ports: [], refusals: [closed] };
     ports = server.ports.filter((p) => p.networkId === net.id);
     if (!ports.length && when !== "check") {
       refusals.push(new SecgroupsError("SG_NETWORK_NOT_FOUND", {
@@ -244,6 +248,28 @@ export function decideAttach(policy: AttachmentPolicy, req: AttachRequest, when:
     }
   }
   return { ports: refusals.length ? [] : ports, refusals };
+}
+
+/**
+ * At preview, an attachment to a server the program creates (its id unknown): the program's
+ * attachments to that server on the same network (`names`, resource names) take the new port's
+ * places in name order, so the same attachments are refused whatever order the engine checks them
+ * in; SG_LIMIT_GROUPS_PER_PORT when `name`'s place is beyond the limit. `network` null: every
+ * attachable network.
+ */
+export function decidePlannedPlace(policy: AttachmentPolicy, req: { names: readonly string[]; name: string; network: string | null }): SecgroupsError | undefined {
+  if (policy.groupsPerPort === undefined) return undefined;
+  const names = [...req.names].sort();
+  if (names.indexOf(req.name) < policy.groupsPerPort) return undefined;
+  const where = req.network === null ? "every attachable network" : `network ${req.network}`;
+  // The message names the places; the check reports it on securityGroupId.
+  return new SecgroupsError("SG_LIMIT_GROUPS_PER_PORT", {
+    property: "",
+    problem: `the server this program creates would get ${groups(names.length)} on ${where}; ` +
+      `the program's attachments take its ${policy.groupsPerPort} places by name (${names.slice(0, policy.groupsPerPort).join(", ")}) and this one, ${req.name}, comes after them ` +
+      `(limit of profile ${policy.profile}: ${policy.groupsPerPort})`,
+    fix: "attach fewer groups to it, or merge groups",
+  });
 }
 
 /** What a swap of an attachment's group asks for. */

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { SecgroupsError } from "../errors";
 import { validate } from "../schema";
-import type { Profile as ProfileData } from "../../sdk/generated/types";
+import type { Profile as ProfileData } from "./schemaTypes";
 import type { AttachmentPolicy, ProjectSetup } from "./model";
 import openstack from "../profiles/openstack.json";
 import meshcloud from "../profiles/meshcloud.json";

@@ -3,7 +3,7 @@
  * Pure functions over plain data (no I/O). Values unknown at preview (UNKNOWN) are never reported
  * as invalid: checks that need them are skipped and the values pass through unchanged.
  */
-import type { SecurityGroupRuleOutputs } from "../../sdk/generated/types";
+import type { SecurityGroupRuleOutputs } from "./schemaTypes";
 import { isAnyNetwork, parseCidr, type Family } from "./cidr";
 import { ICMP_PROTOCOLS, IPV6_ONLY_PROTOCOLS, PROTOCOL_ALIASES, PROTOCOL_NAMES, PROTOCOL_NUMBERS, protocolNumber } from "./protocols";
 import type { Profile } from "./profiles";

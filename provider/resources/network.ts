@@ -1,6 +1,6 @@
 /** Network: a private network with subnets. Any change replaces it. */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import type * as schema from "../../sdk/generated/types";
+import type * as schema from "../domain/schemaTypes";
 import { getContext, getSettings } from "../context";
 import { parseCidr } from "../domain/cidr";
 import { projectSetup } from "../domain/profiles";

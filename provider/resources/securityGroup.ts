@@ -1,6 +1,6 @@
 /** SecurityGroup: check/diff/create/read/update/delete, wiring the domain core to the backend. */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import type * as schema from "../../sdk/generated/types";
+import type * as schema from "../domain/schemaTypes";
 import { getContext, getProfile, getSettings } from "../context";
 import type { GroupState, RuleRecord, StateBackend } from "../backends/types";
 import type { ImportTarget } from "./adoption";

@@ -1,10 +1,12 @@
 /** Server: a port per network with a fixed IP; BUILD for bootSeconds, then ACTIVE. */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import type * as schema from "../../sdk/generated/types";
+import type * as schema from "../domain/schemaTypes";
 import type { AttachmentPolicy, ServerRecord } from "../backends/types";
 import { getContext, getProfile, getSettings } from "../context";
 import { attachmentPolicy, projectSetup, type Profile } from "../domain/profiles";
-import { SecgroupsError } from "../errors";
+import { decideLaunch } from "../domain/policy";
+import { UNKNOWN } from "../domain/unknown";
+import { SecgroupsError, failureOf } from "../errors";
 import { checkDefaultProject, validateInputs } from "../schema";
 import { changedFields, sleep, stripProvider } from "./common";
 
@@ -42,22 +44,19 @@ export const serverProvider = {
     failures.push(...checkDefaultProject(getSettings().project, given.project));
     const profile = getProfile();
     const groups = given.securityGroupIds;
-    if (!profile.groupsAtLaunch && Array.isArray(groups) && groups.length > 0) {
-      failures.push({
-        property: "securityGroupIds",
-        reason: `SG_ATTACH_AT_BOOT: profile ${profile.name} applies security groups only to a server that is ACTIVE, never at launch (property securityGroupIds); fix: launch the server without securityGroupIds and attach each group with a ServerAttachment`,
+    if (groups === undefined || Array.isArray(groups)) {
+      // The launch as the cloud will decide it. At preview the groups' state is not known (not
+      // judged), and the profile's launch group is presumed to be there (every project gets it).
+      const policy = attachmentPolicy(profile);
+      const name = typeof given.name === "string" && given.name !== UNKNOWN ? given.name : "(known after apply)";
+      const launch = decideLaunch(policy, {
+        serverName: name,
+        given: (groups ?? []).map((g) => ({ id: String(g), name: String(g) })),
+        explicit: groups !== undefined,
+        value: groups ?? [],
+        ...(policy.launchGroup !== undefined ? { launchGroup: { id: policy.launchGroup, name: policy.launchGroup } } : {}),
       });
-    } else if (profile.groupsPerPort !== undefined && Array.isArray(groups) && groups.length > profile.groupsPerPort) {
-      failures.push({
-        property: "securityGroupIds",
-        reason: `SG_LIMIT_GROUPS_PER_PORT: ${groups.length} security groups at launch exceed the limit of profile ${profile.name} (property securityGroupIds); allowed: at most ${profile.groupsPerPort} per network per server; fix: merge groups or attach fewer`,
-      });
-    }
-    if (Array.isArray(groups) && groups.length === 0 && profile.minGroupsPerServer > 0) {
-      failures.push({
-        property: "securityGroupIds",
-        reason: `SG_MIN_GROUPS: profile ${profile.name} requires every server to keep at least ${profile.minGroupsPerServer} security group (property securityGroupIds, got []); fix: name a group, or leave securityGroupIds out to get ${profile.launchGroup ?? "the default group"}`,
-      });
+      failures.push(...launch.refusals.map((r) => failureOf(r)));
     }
     if (failures.length) return { inputs: given, failures };
     return {

@@ -5,10 +5,11 @@
  * or up) would overfill it.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import type * as schema from "../../sdk/generated/types";
+import type * as schema from "../domain/schemaTypes";
 import { getContext } from "../context";
 import { attachmentPolicy } from "../domain/profiles";
-import type { AttachmentPolicy } from "../backends/types";
+import { decideAttach, decideNetwork, decidePlannedPlace, isAttachable, type PolicyNetwork, type PolicyServer } from "../domain/policy";
+import { failureOf } from "../errors";
 import { UNKNOWN, containsUnknown } from "../domain/unknown";
 import { maskRefused, mergeFailures, validateInputs, type CheckFailure } from "../schema";
 import { changedFields, sleep, stripProvider } from "./common";
@@ -28,80 +29,68 @@ function nameOf(urn: string): string {
   return urn.slice(urn.lastIndexOf("::") + 2);
 }
 
-/**
- * At preview, an attachment to a Server the program creates (its id unknown): the program's
- * attachments to that server on the same network (the SDK's `plannedAttachments`), by name, take
- * the new port's slots in order; this one fails when its place is beyond the profile's limit. The
- * same attachments fail whatever order the engine checks them in.
- */
-function plannedOnNewServer(news: Record<string, unknown>, urn: string | undefined, plannedAttachments: unknown, policy: AttachmentPolicy): CheckFailure[] {
-  if (policy.groupsPerPort === undefined || urn === undefined || !Array.isArray(plannedAttachments)) return [];
-  const network = news.network ?? null;
-  if (network === UNKNOWN) return [];
-  const names = plannedAttachments
+/** The program's attachments to the same new server on `network` (the SDK's `plannedAttachments`), by name. */
+function plannedNames(plannedAttachments: unknown, network: unknown): string[] {
+  if (!Array.isArray(plannedAttachments)) return [];
+  return plannedAttachments
     .filter((a): a is { name: string; network: unknown } => typeof a === "object" && a !== null && typeof (a as { name?: unknown }).name === "string")
     .filter((a) => (a.network ?? null) === network)
-    .map((a) => a.name)
-    .sort();
-  const place = names.indexOf(nameOf(urn));
-  if (place < policy.groupsPerPort) return [];
-  const where = network === null ? "every attachable network" : `network ${String(network)}`;
-  return [{
-    property: "securityGroupId",
-    reason: `SG_LIMIT_GROUPS_PER_PORT: the server this program creates would get ${names.length} security groups on ${where}; ` +
-      `the program's attachments take its ${policy.groupsPerPort} places by name (${names.slice(0, policy.groupsPerPort).join(", ")}) and this one, ${nameOf(urn)}, comes after them ` +
-      `(limit of profile ${policy.profile}: ${policy.groupsPerPort}); fix: attach fewer groups to it, or merge groups`,
-  }];
+    .map((a) => a.name);
 }
 
+/**
+ * What the policy can already refuse at preview (provider/domain/policy.ts, `when: "check"`): a
+ * network whose ports take no groups, and a port the backend shows full or that the attachments
+ * planned in this process would overfill; for a server the program creates, the program's
+ * attachments to it by name.
+ */
 async function previewFailures(news: Record<string, unknown>, olds: Record<string, unknown>, urn?: string, plannedAttachments?: unknown): Promise<CheckFailure[]> {
   const { backend, profile, settings } = getContext();
   const policy = attachmentPolicy(profile);
-  const failures: CheckFailure[] = [];
   const network = news.network as string | undefined;
-  if (network !== undefined && network !== UNKNOWN && policy.attachableNetworks) {
+  let named: PolicyNetwork | null = null;
+  if (network !== undefined && network !== UNKNOWN) {
     const net = await backend.getNetwork(settings.project, network);
-    const name = net?.name ?? network;
-    if (net && !policy.attachableNetworks.includes(name)) {
-      failures.push({
-        property: "network",
-        reason: `SG_NETWORK_NOT_ATTACHABLE: profile ${policy.profile} applies security groups only to ports on ${policy.attachableNetworks.join(", ")}, not on ${name} (property network, got ${showValue(network)}); allowed: ${policy.attachableNetworks.join(", ")}; fix: attach on one of those networks`,
-      });
-    }
+    named = net ? { id: net.id, name: net.name } : { id: network, name: network };
+    const closed = net ? decideNetwork(policy, named, network) : undefined;
+    if (closed) return [failureOf(closed)];
   }
   const serverId = news.serverId;
   const groupId = news.securityGroupId;
-  if (!failures.length && serverId === UNKNOWN) return plannedOnNewServer(news, urn, plannedAttachments, policy);
-  if (failures.length || policy.groupsPerPort === undefined || typeof serverId !== "string" || serverId === UNKNOWN || containsUnknown(news.network)) return failures;
+  if (serverId === UNKNOWN) {
+    if (urn === undefined || network === UNKNOWN || !Array.isArray(plannedAttachments)) return [];
+    const full = decidePlannedPlace(policy, { names: plannedNames(plannedAttachments, news.network ?? null), name: nameOf(urn), network: network ?? null });
+    return full ? [failureOf(full, "securityGroupId")] : [];
+  }
+  if (policy.groupsPerPort === undefined || typeof serverId !== "string" || containsUnknown(news.network)) return [];
   // An attachment that already exists (same server, network and group) is counted by the backend already.
   const existing = olds.serverId === serverId && olds.network === news.network && olds.securityGroupId !== undefined;
-  if (existing) return failures;
+  if (existing) return [];
   const project = (await backend.serverProject(serverId)) ?? settings.project;
   const server = await backend.getServer(project, serverId);
-  if (!server) return failures;
+  if (!server) return [];
   const fallback = policy.fallbackGroup ? (await backend.findGroupByName(project, policy.fallbackGroup))?.id : undefined;
   // A group named by name counts as the group it names.
   const byName = typeof groupId === "string" && groupId !== UNKNOWN && !(await backend.getGroup(project, groupId))
     ? (await backend.findGroupByName(project, groupId))?.id : undefined;
-  const groupIdOf = (g: string) => byName ?? g;
-  for (const port of server.ports) {
-    if (network !== undefined && port.networkId !== network && port.networkName !== network) continue;
-    if (policy.attachableNetworks && !policy.attachableNetworks.includes(port.networkName)) continue;
-    const onPort = new Set(port.securityGroupIds.filter((g) => g !== fallback));
+  const group = typeof groupId === "string" && groupId !== UNKNOWN ? byName ?? groupId : `unknown group of ${urn ?? Math.random()}`;
+  const state: PolicyServer = {
+    id: server.id, name: server.name, status: server.status,
+    ports: server.ports.map((p) => ({ id: p.id, networkId: p.networkId, networkName: p.networkName, groups: p.securityGroupIds.map((id) => ({ id, name: id })) })),
+  };
+  // This attachment's group joins the plan of every port it would land on, before it is judged.
+  for (const port of state.ports) {
+    if (named !== null ? port.networkId !== named.id && port.networkName !== named.name : !isAttachable(policy, port.networkName)) continue;
     const plan = planned.get(port.id) ?? new Map<string, string>();
     planned.set(port.id, plan);
-    const group = typeof groupId === "string" && groupId !== UNKNOWN ? groupIdOf(groupId) : `unknown group of ${urn ?? Math.random()}`;
     plan.set(urn ?? `attachment ${Math.random()}`, group);
-    const total = new Set([...onPort, ...plan.values()]).size;
-    if (total > policy.groupsPerPort) {
-      const already = onPort.size;
-      failures.push({
-        property: "securityGroupId",
-        reason: `SG_LIMIT_GROUPS_PER_PORT: server ${server.name} ${already >= policy.groupsPerPort ? `already has ${already} security groups` : `would get ${total} security groups (${already} now, the rest planned in this update)`} on network ${port.networkName} (limit of profile ${policy.profile}: ${policy.groupsPerPort}); fix: detach one first or attach fewer`,
-      });
-    }
   }
-  return failures;
+  const decision = decideAttach(policy, {
+    server: state, group: { id: group, name: group }, network: named, networkValue: network ?? null, groupValue: groupId,
+    ...(fallback ? { fallbackId: fallback } : {}),
+    planned: (portId) => [...(planned.get(portId)?.values() ?? [])],
+  }, "check");
+  return decision.refusals.map((r) => failureOf(r));
 }
 
 /** The dynamic provider for ServerAttachment. */

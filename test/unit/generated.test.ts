@@ -29,8 +29,8 @@ describe("files generated from schema.json", () => {
     expect(status).toBe(0);
   });
 
-  it("sdk/generated/types.ts has SecurityGroupRuleInputs with a required securityGroupId", () => {
-    const types = readFileSync(path.join(root, "sdk/generated/types.ts"), "utf8");
+  it("provider/domain/schemaTypes.ts has SecurityGroupRuleInputs with a required securityGroupId", () => {
+    const types = readFileSync(path.join(root, "provider/domain/schemaTypes.ts"), "utf8");
     expect(types).toContain("export interface SecurityGroupRuleInputs {");
     const start = types.indexOf("export interface SecurityGroupRuleInputs {");
     const body = types.slice(start, types.indexOf("\n}\n", start));

@@ -8,7 +8,8 @@ import { describe, expect, it } from "vitest";
 import type { ExposureModel } from "../../provider/domain/exposure";
 import { loadProfile } from "../../provider/domain/profiles";
 import { UNKNOWN } from "../../provider/domain/unknown";
-import { applyPreview, parsePreview } from "../../provider/cli/preview";
+import { applyPreview } from "../../provider/domain/plan";
+import { parsePreview } from "../../provider/cli/preview";
 import { SecgroupsError } from "../../provider/errors";
 
 const ROOT = `${__dirname}/../..`;
