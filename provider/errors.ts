@@ -32,6 +32,11 @@ export type ErrorCode =
 export interface ErrorDetails {
   /** The input property the error is about, as a path (`name`, `tags[2]`), or "" when none. */
   property: string;
+  /**
+   * The property is the problem's subject: the message starts with it (`portRangeMin is greater
+   * than portRangeMax 80 (got 90)`) instead of naming it in parentheses.
+   */
+  subject?: boolean;
   /** What was wrong, in a sentence. */
   problem: string;
   /** The value received, if there is one to show. */
@@ -43,15 +48,16 @@ export interface ErrorDetails {
 }
 
 /**
- * Formats details as `problem (property P, got V); allowed: A; fix: F`: the value bounded
- * (`showValue`), and every control character of the text (a name in the problem) shown escaped.
+ * Formats details as `problem (property P, got V); allowed: A; fix: F`, or with the property as
+ * the subject `P problem (got V); allowed: A; fix: F`: the value bounded (`showValue`), and every
+ * control character of the text (a name in the problem) shown escaped. Every error and check
+ * failure is rendered here.
  */
 export function formatDetails(d: ErrorDetails): string {
-  const parts = [d.problem];
   const where: string[] = [];
-  if (d.property) where.push(`property ${d.property}`);
+  if (d.property && !d.subject) where.push(`property ${d.property}`);
   if ("value" in d) where.push(`got ${showValue(d.value)}`);
-  let text = parts.join("");
+  let text = d.subject && d.property ? `${d.property} ${d.problem}` : d.problem;
   if (where.length) text += ` (${where.join(", ")})`;
   if (d.allowed) text += `; allowed: ${d.allowed}`;
   if (d.fix) text += `; fix: ${d.fix}`;
@@ -92,6 +98,11 @@ export interface CheckFailure {
  */
 export function failureOf(err: SecgroupsError, property: string = err.details.property): CheckFailure {
   return { property, reason: err.message };
+}
+
+/** A check failure made from its details, as every check builds one. */
+export function checkFailure(code: ErrorCode, details: ErrorDetails, property?: string): CheckFailure {
+  return failureOf(new SecgroupsError(code, details), property);
 }
 
 /** Turns an unknown thrown value into a message for the engine, never a stack trace. */

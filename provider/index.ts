@@ -16,8 +16,8 @@ import { clientToken } from "./resources/common";
 import { getContext } from "./context";
 import { UNKNOWN } from "./domain/unknown";
 import { adoptionFailure, compareForAdoption, type ImportTarget } from "./resources/adoption";
-import { SecgroupsError } from "./errors";
-import { showValue, visibleText } from "./text";
+import { SecgroupsError, checkFailure } from "./errors";
+import { visibleText } from "./text";
 
 export { SecgroupsError } from "./errors";
 export type { StateBackend } from "./backends/types";
@@ -101,10 +101,12 @@ async function checkManaged(type: ResourceType, impl: ResourceImpl, olds: any, n
   if (importId !== undefined) result = await checkImport(type, impl, olds, importId, result);
   if (managedBy === undefined) return result;
   if (managedBy !== UNKNOWN && (typeof managedBy !== "string" || managedBy.length > MANAGED_BY_MAX)) {
-    const failures = [...(result.failures ?? []), {
+    const failures = [...(result.failures ?? []), checkFailure("SG_INVALID_INPUT", {
       property: "managedBy",
-      reason: `SG_INVALID_INPUT: managedBy must be the resource's URN, a string of at most ${MANAGED_BY_MAX} characters (property managedBy, got ${showValue(managedBy)}); fix: leave managedBy to the SDK`,
-    }];
+      problem: `managedBy must be the resource's URN, a string of at most ${MANAGED_BY_MAX} characters`,
+      value: managedBy,
+      fix: "leave managedBy to the SDK",
+    })];
     return { ...result, failures };
   }
   return { ...result, inputs: { ...result.inputs, managedBy } };

@@ -17,7 +17,7 @@ export function schemaPath(): string {
   }
 }
 
-import type { CheckFailure } from "./errors";
+import { checkFailure, type CheckFailure } from "./errors";
 
 export type { CheckFailure };
 
@@ -62,13 +62,16 @@ function describe(e: ErrorObject, data: unknown): CheckFailure {
   const got = showValue(value);
   switch (e.keyword) {
     case "additionalProperties":
-      return { property, reason: `SG_INVALID_INPUT: unknown property ${property}; fix: remove it or check its spelling against the reference in the README` };
+      // The problem names the property; the failure is reported on it.
+      return checkFailure("SG_INVALID_INPUT", { property: "", problem: `unknown property ${property}`, fix: "remove it or check its spelling against the reference in the README" }, property);
     case "required":
-      return { property, reason: `SG_INVALID_INPUT: ${property} is required; fix: set it` };
+      return checkFailure("SG_INVALID_INPUT", { property, subject: true, problem: "is required", fix: "set it" });
     case "enum":
-      return { property, reason: `SG_INVALID_INPUT: ${property} got ${got}; allowed: ${(e.params.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(", ")}` };
+      return checkFailure("SG_INVALID_INPUT", {
+        property, subject: true, problem: `got ${got}`, allowed: (e.params.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(", "),
+      });
     default:
-      return { property, reason: `SG_INVALID_INPUT: ${property || "input"} got ${got}; allowed: a value that ${e.message ?? "matches the schema"}` };
+      return checkFailure("SG_INVALID_INPUT", { property: property || "input", subject: true, problem: `got ${got}`, allowed: `a value that ${e.message ?? "matches the schema"}` }, property);
   }
 }
 
@@ -85,10 +88,13 @@ export function validate(definition: string, data: unknown): CheckFailure[] {
  */
 export function checkDefaultProject(project: string, given: unknown): CheckFailure[] {
   if (given !== undefined || validate("ProjectName", project).length === 0) return [];
-  return [{
-    property: "project",
-    reason: `SG_INVALID_INPUT: the default project from secgroups:project / SECGROUPS_PROJECT is not a valid project name (got ${showValue(project)}); allowed: 1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit; fix: correct the setting or set project on the resource`,
-  }];
+  return [checkFailure("SG_INVALID_INPUT", {
+    property: "",
+    problem: "the default project from secgroups:project / SECGROUPS_PROJECT is not a valid project name",
+    value: project,
+    allowed: "1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit",
+    fix: "correct the setting or set project on the resource",
+  }, "project")];
 }
 
 /**
@@ -141,7 +147,9 @@ export function mergeFailures(first: readonly CheckFailure[], more: readonly Che
 function nulCharacters(value: unknown, at: string): CheckFailure[] {
   if (typeof value === "string") {
     return value.includes("\u0000")
-      ? [{ property: at, reason: `SG_INVALID_INPUT: ${at} contains a NUL character (U+0000) (property ${at}, got ${showValue(value)}); allowed: any text without NUL; fix: remove the NUL character` }]
+      ? [checkFailure("SG_INVALID_INPUT", {
+        property: at, problem: `${at} contains a NUL character (U+0000)`, value, allowed: "any text without NUL", fix: "remove the NUL character",
+      })]
       : [];
   }
   if (Array.isArray(value)) return value.flatMap((v, i) => nulCharacters(v, `${at}[${i}]`));

@@ -12,11 +12,12 @@
  *   `://` and `www.` are broken with a zero-width space so that no mention, issue reference or
  *   autolink comes from a name. The result is one line of inert text, whatever the input.
  * - `htmlText`: for HTML text and attribute values.
- * - `showValue`: a value echoed in an error: JSON, bounded to its first SHOWN_CHARACTERS
+ * - `showValue`: a value echoed in an error (a value unknown at preview in words): JSON, bounded to its first SHOWN_CHARACTERS
  *   characters, then `… (N characters)`, with `visibleText`'s escapes.
  *
  * JSON output needs none of this: JSON escaping is the consumer's contract.
  */
+import { UNKNOWN } from "./domain/unknown";
 
 /** How many characters of a value an error message shows. */
 export const SHOWN_CHARACTERS = 64;
@@ -78,6 +79,7 @@ function bounded(text: string, max: number): { shown: string; cut: boolean; leng
  */
 export function showValue(value: unknown): string {
   if (value === undefined) return "undefined";
+  if (value === UNKNOWN) return "a value known only after apply";
   if (typeof value === "string") {
     const b = bounded(value, SHOWN_CHARACTERS);
     const quoted = JSON.stringify(b.shown);

@@ -1,5 +1,6 @@
 /** Port: the protocol-and-port half of a security group rule, as a small immutable value. */
 import type { SecurityGroupRuleInputs } from "../provider/domain/schemaTypes";
+import { SecgroupsError } from "../provider/errors";
 
 /** The protocol-and-port fields a Port contributes to a SecurityGroupRule's inputs (ports absent: all ports / all ICMP types and codes). */
 export interface PortRule extends Pick<SecurityGroupRuleInputs, "portRangeMin" | "portRangeMax"> {
@@ -23,20 +24,20 @@ const ICMP_RANGE: IntRange = { min: 0, max: 255, what: "an ICMP type or code" };
  */
 function requireInt(factory: string, argument: string, value: number, range: IntRange): void {
   if (!Number.isInteger(value) || value < range.min || value > range.max) {
-    throw new Error(
-      `SG_INVALID_INPUT: ${factory} argument ${argument} got ${String(value)}; ` +
-        `allowed: ${range.what}, an integer from ${range.min} to ${range.max}`,
-    );
+    throw new SecgroupsError("SG_INVALID_INPUT", {
+      property: `${factory} argument ${argument}`, subject: true, problem: `got ${String(value)}`,
+      allowed: `${range.what}, an integer from ${range.min} to ${range.max}`,
+    });
   }
 }
 
 /** Throws SG_INVALID_INPUT unless `from <= to`, suggesting the swapped call. */
 function requireOrdered(factory: string, from: number, to: number): void {
   if (from > to) {
-    throw new Error(
-      `SG_INVALID_INPUT: ${factory} argument fromPort got ${from}, greater than toPort ${to}; ` +
-        `allowed: fromPort <= toPort; fix: ${factory}(${to}, ${from})`,
-    );
+    throw new SecgroupsError("SG_INVALID_INPUT", {
+      property: `${factory} argument fromPort`, subject: true, problem: `got ${from}, greater than toPort ${to}`,
+      allowed: "fromPort <= toPort", fix: `${factory}(${to}, ${from})`,
+    });
   }
 }
 
@@ -83,11 +84,11 @@ export class Port {
   public static icmp(type?: number, code?: number): Port {
     if (type === undefined) {
       if (code !== undefined) {
-        throw new Error(
-          `SG_INVALID_INPUT: Port.icmp argument code got ${String(code)} without a type; ` +
-            `allowed: a code only together with a type (an ICMP code is meaningful only within a type); ` +
-            `fix: pass the type too, e.g. Port.icmp(8, ${String(code)})`,
-        );
+        throw new SecgroupsError("SG_INVALID_INPUT", {
+          property: "Port.icmp argument code", subject: true, problem: `got ${String(code)} without a type`,
+          allowed: "a code only together with a type (an ICMP code is meaningful only within a type)",
+          fix: `pass the type too, e.g. Port.icmp(8, ${String(code)})`,
+        });
       }
       return new Port("icmp", undefined, undefined, "icmp");
     }

@@ -8,9 +8,8 @@ import { isAnyNetwork, parseCidr, type Family } from "./cidr";
 import { ICMP_PROTOCOLS, IPV6_ONLY_PROTOCOLS, PROTOCOL_ALIASES, PROTOCOL_NAMES, PROTOCOL_NUMBERS, protocolNumber } from "./protocols";
 import type { Profile } from "./profiles";
 import { UNKNOWN } from "./unknown";
-import type { CheckFailure } from "../errors";
+import { checkFailure, type CheckFailure } from "../errors";
 import type { NewRule, RuleRecord } from "./model";
-import { showValue } from "../text";
 
 /** Rule inputs as a program gives them (after the schema check, before canonicalisation). */
 export interface RuleInput {
@@ -43,15 +42,8 @@ const REMOTE_KINDS = [
   { property: "remoteSubnetId", kind: "subnet" },
 ] as const;
 
-/** A value as a failure shows it: one unknown at preview is "a value known only after apply". */
-function shown(value: unknown): string {
-  return isUnknown(value) ? "a value known only after apply" : showValue(value);
-}
-
 function fail(property: string, problem: string, value: unknown, allowed: string, fix?: string): CheckFailure {
-  let reason = `SG_INVALID_INPUT: ${property} ${problem} (got ${shown(value)}); allowed: ${allowed}`;
-  if (fix) reason += `; fix: ${fix}`;
-  return { property, reason };
+  return checkFailure("SG_INVALID_INPUT", { property, subject: true, problem, value, allowed, ...(fix ? { fix } : {}) });
 }
 
 function isUnknown(v: unknown): boolean {

@@ -7,7 +7,7 @@ import { projectSetup } from "../domain/profiles";
 import { containsUnknown } from "../domain/unknown";
 import { checkDefaultProject, validateInputs, type CheckFailure } from "../schema";
 import { changedFields, stripProvider } from "./common";
-import { showValue } from "../text";
+import { checkFailure } from "../errors";
 
 const FIELDS = ["name", "subnets", "project"] as const;
 
@@ -23,10 +23,10 @@ export const networkProvider = {
       subnets.forEach((cidr, i) => {
         const parsed = parseCidr(String(cidr));
         if (parsed.kind === "invalid") {
-          failures.push({
-            property: `subnets[${i}]`,
-            reason: `SG_INVALID_INPUT: subnets[${i}] ${parsed.problem} (got ${showValue(cidr)}); allowed: a network in CIDR notation; fix: ${parsed.suggestion ? `did you mean ${parsed.suggestion}?` : "write it like 10.0.0.0/24"}`,
-          });
+          failures.push(checkFailure("SG_INVALID_INPUT", {
+            property: `subnets[${i}]`, subject: true, problem: parsed.problem, value: cidr, allowed: "a network in CIDR notation",
+            fix: parsed.suggestion ? `did you mean ${parsed.suggestion}?` : "write it like 10.0.0.0/24",
+          }));
         } else canonical.push(parsed.cidr);
       });
     }

@@ -7,6 +7,7 @@ import type { ImportTarget } from "./adoption";
 import { checkDefaultProject, validateInputs, type CheckFailure } from "../schema";
 import { UNKNOWN, containsUnknown } from "../domain/unknown";
 import { stripProvider } from "./common";
+import { checkFailure } from "../errors";
 import { showValue } from "../text";
 
 /** Inputs after `check`: every field present, canonical (types generated from schema.json). */
@@ -29,13 +30,16 @@ export function checkSecurityGroup(
   const failures = validateInputs("SecurityGroupInputs", given);
   failures.push(...checkDefaultProject(defaultProject, given.project));
   if (typeof given.name === "string" && reservedNames.includes(given.name)) {
-    failures.push({
+    failures.push(checkFailure("SG_NAME_TAKEN", {
       property: "name",
-      reason: `SG_NAME_TAKEN: ${showValue(given.name)} is the name of a default group every project of this profile has (property name, got ${showValue(given.name)}); allowed: any other name; fix: choose another name (default groups are managed by the cloud)`,
-    });
+      problem: `${showValue(given.name)} is the name of a default group every project of this profile has`,
+      value: given.name,
+      allowed: "any other name",
+      fix: "choose another name (default groups are managed by the cloud)",
+    }));
   }
   if (given.name === undefined) {
-    failures.push({ property: "name", reason: "SG_INVALID_INPUT: name is required; fix: set name (the SDK's SecurityGroup defaults it to the resource name)" });
+    failures.push(checkFailure("SG_INVALID_INPUT", { property: "name", subject: true, problem: "is required", fix: "set name (the SDK's SecurityGroup defaults it to the resource name)" }));
   }
   if (failures.length) return { inputs: given, failures };
   const tags = given.tags;
