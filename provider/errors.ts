@@ -28,7 +28,7 @@ export type ErrorCode =
   | "SG_BACKEND_UNAVAILABLE"
   | "SG_BACKEND_BUSY";
 
-/** The parts every user-facing error is made of (STYLE.md habit 4). */
+/** The parts every user-facing error is made of: what, where, the value, what is allowed, how to fix it. */
 export interface ErrorDetails {
   /** The input property the error is about, as a path (`name`, `tags[2]`), or "" when none. */
   property: string;

@@ -14,7 +14,7 @@ import {
 } from "../domain/exposure";
 import { atLeast, SEVERITIES, type Severity } from "../domain/findings";
 import { canonicalProtocol, protocolForFamily } from "../domain/rules";
-import { protocolNumber } from "../domain/protocols";
+import { ECHO_REQUEST_TYPE, protocolNumber } from "../domain/protocols";
 import type { Profile } from "../domain/profiles";
 import { SecgroupsError } from "../errors";
 import { exposureHtml, exposureJson, exposureReport } from "../exposureReport";
@@ -144,7 +144,7 @@ export const EXPOSURE_COMMANDS: readonly Command[] = [
         }
         port = p;
       } else if (ICMP_PROTOCOL_NUMBERS.has(protocol)) {
-        port = integerOption("port", ctx.options.port, 0, 255, "an ICMP type 0-255") ?? (address.family === "IPv4" ? 8 : 128);
+        port = integerOption("port", ctx.options.port, 0, 255, "an ICMP type 0-255") ?? ECHO_REQUEST_TYPE[address.family];
       }
       const backend = await ctx.backend();
       const server = await findServer(backend, ctx.settings.project, ctx.options.to!, "--to");

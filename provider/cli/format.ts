@@ -4,6 +4,7 @@
  * No I/O: every function maps records to strings.
  */
 import type { GroupRecord, PortRecord, RuleRecord, ServerRecord } from "../backends/types";
+import { ICMP_PROTOCOLS } from "../domain/protocols";
 
 /** A table: a header row and data rows; a cell may hold several lines (`\n`). */
 export interface Table {
@@ -163,8 +164,6 @@ export function groupShowRows(group: GroupRecord, rules: readonly RuleRecord[]):
 export function groupShowJson(group: GroupRecord, rules: readonly RuleRecord[]): GroupRecord & { rules: RuleRecord[] } {
   return { ...group, rules: byId(rules) };
 }
-
-const ICMP_PROTOCOLS = new Set(["icmp", "ipv6-icmp", "icmpv6", "1", "58"]);
 
 /**
  * The Port Range column of `openstack security group rule list`: `22:22`, `1000:2000`, ICMP

@@ -1,5 +1,5 @@
 /**
- * The one module that parses CIDRs (STYLE.md: exactly one place calls ipaddr.js).
+ * The one module that parses CIDRs: no other module calls ipaddr.js.
  * Strict: IPv4 only in four-part decimal without leading zeros (`0xc0.168.1.1`, `10.1` and
  * `010.0.0.1` are not addresses in a firewall rule); no IPv6 zone ids; a bare address becomes a
  * /32 or /128; host bits set are refused with the network address as the suggestion.

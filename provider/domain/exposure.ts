@@ -17,7 +17,7 @@
 import type { GroupRecord, NetworkRecord, PortRecord, RuleRecord, ServerRecord } from "./model";
 import { fullSet, emptySet, hasAddress, setOf, setOfCidrs, union, type AddressSet } from "./addressSet";
 import { isAnyNetwork, parseAddress, type Family } from "./cidr";
-import { ICMP_PROTOCOLS, PROTOCOL_NAMES, PROTOCOL_NUMBERS, protocolNumber } from "./protocols";
+import { CONNECTION_PROTOCOLS, ICMP_PROTOCOLS, PORT_PROTOCOLS, PROTOCOL_NAMES, PROTOCOL_NUMBERS, protocolNumber } from "./protocols";
 
 /** A group as exposure reads it. */
 export type ModelGroup = Pick<GroupRecord, "id" | "name" | "stateful">;
@@ -48,12 +48,15 @@ export interface ExposureModel {
   attachableNetworks?: readonly string[];
 }
 
+/** The numbers of a set of protocol names. */
+const numbersOf = (names: ReadonlySet<string>): ReadonlySet<number> => new Set([...names].map((p) => PROTOCOL_NUMBERS[p]!));
+
 /** Protocol numbers whose rules carry destination ports. */
-export const PORT_PROTOCOL_NUMBERS: ReadonlySet<number> = new Set([6, 17, 33, 132, 136]);
+export const PORT_PROTOCOL_NUMBERS: ReadonlySet<number> = numbersOf(PORT_PROTOCOLS);
 /** Protocol numbers whose "ports" are an ICMP type and code. */
-export const ICMP_PROTOCOL_NUMBERS: ReadonlySet<number> = new Set([...ICMP_PROTOCOLS].map((p) => PROTOCOL_NUMBERS[p]!));
+export const ICMP_PROTOCOL_NUMBERS: ReadonlySet<number> = numbersOf(ICMP_PROTOCOLS);
 /** Connection-oriented protocols: a flow needs its replies to work. */
-export const CONNECTION_PROTOCOL_NUMBERS: ReadonlySet<number> = new Set([6, 33, 132]);
+export const CONNECTION_PROTOCOL_NUMBERS: ReadonlySet<number> = numbersOf(CONNECTION_PROTOCOLS);
 
 /** The protocol, port and family part of a rule: a box without its addresses. */
 export interface Traffic {

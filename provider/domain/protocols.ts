@@ -20,6 +20,15 @@ export const PROTOCOL_NAMES: Readonly<Record<number, string>> = (() => {
 /** Protocols Neutron refuses with ethertype IPv4 (IPv6 extension headers, ICMPv6, IPv6 encapsulation). */
 export const IPV6_ONLY_PROTOCOLS: ReadonlySet<string> = new Set(["ipv6-encap", "ipv6-frag", "ipv6-icmp", "ipv6-nonxt", "ipv6-opts", "ipv6-route"]);
 
+/** Protocols whose rules carry destination ports (Neutron: port ranges on these only). */
+export const PORT_PROTOCOLS: ReadonlySet<string> = new Set(["tcp", "udp", "dccp", "sctp", "udplite"]);
+
+/** Connection-oriented protocols: a flow needs its replies to work. */
+export const CONNECTION_PROTOCOLS: ReadonlySet<string> = new Set(["tcp", "dccp", "sctp"]);
+
+/** The echo-request ICMP type of each family (IPv4 ICMP 8, ICMPv6 128). */
+export const ECHO_REQUEST_TYPE = { IPv4: 8, IPv6: 128 } as const;
+
 /** Protocols whose port range holds an ICMP type and code. */
 export const ICMP_PROTOCOLS: ReadonlySet<string> = new Set(["icmp", "ipv6-icmp"]);
 
