@@ -11,7 +11,8 @@
 import { performance } from "node:perf_hooks";
 import type { ExposureModel, ModelRule } from "../provider/domain/exposure";
 import { loadProfile, type Profile } from "../provider/domain/profiles";
-import { exposureHtml, exposureJson, exposureReport } from "../provider/exposureReport";
+import { exposureReport } from "../provider/domain/exposureReport";
+import { exposureHtml, exposureJson } from "../provider/exposureReport";
 import { REPO } from "./stack";
 
 /** Servers per tier. */

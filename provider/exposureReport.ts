@@ -1,60 +1,15 @@
 /**
- * The exposure report of a project — every server port's effective access and the findings — and
- * the two documents made of it that stand on their own: JSON and a self-contained HTML page
- * (servers × traffic matrix, findings, every port's rules). Pure: a model in, strings out.
+ * The two documents made of a project's exposure report (provider/domain/exposureReport.ts) that
+ * stand on their own: JSON and a self-contained HTML page (servers × traffic matrix, findings,
+ * every port's rules). Pure: a report in, strings out.
  * `secgroups exposure` prints them (cli/exposureCommands.ts; its terminal table and Markdown are
  * in cli/exposureFormat.ts), and bench/evaluation.ts times them.
  */
-import { coversInternet, describeSet, isEmpty, touchesInternet, cidrsOf } from "./domain/addressSet";
-import { addressesOf, describeTraffic, evaluateExposure, UNFILTERED, type ExposureModel, type Piece, type PortAccess, type ResolvedRemote } from "./domain/exposure";
-import { findingsOf, portLabel, SEVERITIES, type Finding } from "./domain/findings";
-import type { Profile } from "./domain/profiles";
+import { cidrsOf } from "./domain/addressSet";
+import { describeTraffic, UNFILTERED, type Piece, type PortAccess } from "./domain/exposure";
+import { describeRemote, matrixCell, matrixColumns, severityCounts, type ExposureReport, type ReachClass } from "./domain/exposureReport";
+import { portLabel } from "./domain/findings";
 import { htmlText as esc } from "./text";
-
-/** What `secgroups exposure` shows. */
-export interface ExposureReport {
-  profile: string;
-  project: string;
-  /** Which settings the stack's config gave, when it gave any (`profile, backend from stack dev's config`). */
-  settingsFrom?: string;
-  ports: PortAccess[];
-  findings: Finding[];
-}
-
-/** The report of a model: every port's access and the findings. */
-export function exposureReport(model: ExposureModel, profile: Profile): ExposureReport {
-  const ports = evaluateExposure(model);
-  const findings = findingsOf({ model, accesses: ports, defaultGroupNames: profile.defaultGroups.map((g) => g.name), quotas: profile.quotas });
-  return { profile: model.profile, project: model.project, ports, findings };
-}
-
-/** A remote as people read it: `0.0.0.0/0`, `any (no remote)`, `group web (web-1 203.0.113.2)`, `subnet app-net (10.10.0.0/24)`. */
-export function describeRemote(p: Pick<Piece, "remote" | "family">): string {
-  return remoteText(p.remote, p.family);
-}
-
-/** Members of a remote group named in text; the rest are counted (JSON has them all, once per rule). */
-export const MEMBERS_SHOWN = 5;
-
-function remoteText(r: ResolvedRemote, family: string): string {
-  switch (r.kind) {
-    case "any":
-      return `any ${family} (no remote)`;
-    case "cidr":
-      return r.cidr;
-    case "group": {
-      const members = r.members.slice(0, MEMBERS_SHOWN).map((m) => `${m.serverName} ${m.fixedIp ?? "(address known after apply)"}`);
-      const more = r.members.length > MEMBERS_SHOWN ? ` and ${r.members.length - MEMBERS_SHOWN} more ports` : "";
-      return `group ${r.groupName} (${members.length ? members.join(", ") + more : "no ports carry it"})`;
-    }
-    case "subnet":
-      return `subnet ${r.networkName} (${r.subnets.join(", ") || "no subnets"})`;
-    default: {
-      const never: never = r;
-      throw new Error(`unhandled remote ${JSON.stringify(never)}`);
-    }
-  }
-}
 
 /** A piece as JSON: readable traffic and remote, the exact numbers; its addresses are under `rules`, once per rule. */
 function pieceJson(p: Piece) {
@@ -110,62 +65,6 @@ export function exposureJson(report: ExposureReport) {
     rules: rulesJson(report.ports),
     findings: report.findings,
   };
-}
-
-/** Counts of findings by severity: `1 critical, 2 high`. */
-export function severityCounts(findings: readonly Finding[]): string {
-  const counts = new Map<string, number>();
-  for (const f of findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
-  return counts.size ? SEVERITIES.filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s}`).join(", ") : "none";
-}
-
-/** `IPv4 tcp 22 from 192.0.2.0/24`, or `… to …` for egress. */
-export function pieceText(p: Piece): string {
-  return `${p.family} ${describeTraffic(p)} ${p.direction === "ingress" ? "from" : "to"} ${describeRemote(p)}`;
-}
-
-/** Who can reach one cell of the matrix, worst first. */
-export type ReachClass = "internet" | "public" | "networks" | "members" | "none";
-
-/** A column of the matrix: one traffic box that some rule opens. */
-export interface MatrixColumn {
-  label: string;
-  protocols: readonly [number, number];
-  ports: readonly [number, number];
-}
-
-/** One cell: its class, a short label and the rules behind it. */
-export interface MatrixCell {
-  reach: ReachClass;
-  label: string;
-  rules: string[];
-}
-
-/** The columns: every distinct traffic of an ingress rule on some port, by protocol then port. */
-export function matrixColumns(ports: readonly PortAccess[]): MatrixColumn[] {
-  const seen = new Map<string, MatrixColumn>();
-  for (const p of ports.flatMap((a) => a.ingress)) {
-    const key = `${p.protocols.join("-")}/${p.ports.join("-")}`;
-    if (!seen.has(key)) seen.set(key, { label: describeTraffic(p), protocols: p.protocols, ports: p.ports });
-  }
-  const width = (c: MatrixColumn) => c.protocols[1] - c.protocols[0];
-  return [...seen.values()].sort((a, b) => width(a) - width(b) || a.protocols[0] - b.protocols[0] || a.ports[0] - b.ports[0] || a.ports[1] - b.ports[1]);
-}
-
-/** Who can send the whole of `column` to port `a`. */
-export function matrixCell(a: PortAccess, column: MatrixColumn): MatrixCell {
-  const pieces = a.ingress.filter((p) => p.protocols[0] <= column.protocols[0] && column.protocols[1] <= p.protocols[1] &&
-    p.ports[0] <= column.ports[0] && column.ports[1] <= p.ports[1] && !isEmpty(p.addresses));
-  const rules = pieces.map((p) => `${p.groupName}: ${pieceText(p)} (rule ${p.ruleId})`);
-  if (!pieces.length) return { reach: "none", label: "-", rules };
-  const unions = (["IPv4", "IPv6"] as const).map((f) => addressesOf(pieces, f)).filter((u) => !isEmpty(u));
-  if (unions.some(coversInternet)) return { reach: "internet", label: "internet", rules };
-  if (unions.some(touchesInternet)) {
-    return { reach: "public", label: pieces.filter((p) => p.remote.kind !== "group").map((p) => describeSet(p.addresses, 2)).join(", "), rules };
-  }
-  const nets = pieces.filter((p) => p.remote.kind === "cidr" || p.remote.kind === "subnet" || p.remote.kind === "any");
-  if (nets.length) return { reach: "networks", label: nets.map((p) => (p.remote.kind === "subnet" ? `subnet ${p.remote.networkName}` : describeSet(p.addresses, 2))).join(", "), rules };
-  return { reach: "members", label: [...new Set(pieces.map((p) => (p.remote.kind === "group" ? `group ${p.remote.groupName}` : "")))].join(", "), rules };
 }
 
 const REACH_LEGEND: ReadonlyArray<[ReachClass, string]> = [

@@ -5,12 +5,9 @@
  */
 import { describeTraffic, ruleLabel, ICMP_PROTOCOL_NUMBERS, PORT_PROTOCOL_NUMBERS, type FlowResult, type Hop, type PortAccess } from "../domain/exposure";
 import { portLabel, type Finding } from "../domain/findings";
-import { describeRemote, pieceText, severityCounts, type ExposureReport } from "../exposureReport";
+import { describeRemote, pieceText, severityCounts, type ExposureReport } from "../domain/exposureReport";
 import type { Table } from "./format";
 import { markdownText } from "../text";
-
-/** preview.ts reads the counts from here with the tables it shares with `exposure --format md`. */
-export { severityCounts };
 
 /** One row per piece: who may send what to which port. */
 export function accessTable(ports: readonly PortAccess[]): Table {

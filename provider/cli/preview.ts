@@ -15,7 +15,8 @@ import { ruleLabel } from "../domain/exposure";
 import { portLabel, type Severity } from "../domain/findings";
 import { RESOURCE_TYPES, type PlannedState, type Preview, type PreviewStep, type ResourceType } from "../domain/plan";
 import { SecgroupsError } from "../errors";
-import { mdTable, findingsTable, severityCounts } from "./exposureFormat";
+import { severityCounts } from "../domain/exposureReport";
+import { mdTable, findingsTable } from "./exposureFormat";
 import { markdownText } from "../text";
 
 const TYPE_PREFIX = "pulumi-nodejs:dynamic/secgroups:";

@@ -6,7 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { canReach, evaluateExposure, type ExposureModel, type ModelRule } from "../../provider/domain/exposure";
 import { canReachText } from "../../provider/cli/exposureFormat";
-import { describeRemote, exposureJson, matrixCell, matrixColumns, MEMBERS_SHOWN } from "../../provider/exposureReport";
+import { describeRemote, matrixCell, matrixColumns, MEMBERS_SHOWN } from "../../provider/domain/exposureReport";
+import { exposureJson } from "../../provider/exposureReport";
 
 const rule = (id: string, group: string, f: Partial<ModelRule>): ModelRule => ({
   id, securityGroupId: group, direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: null, portRangeMax: null,
