@@ -4,182 +4,34 @@
  * written by an older version of the package is served by whatever version is installed now.
  */
 import * as net from "node:net";
-import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { configure as configureContext } from "./context";
+import { engineProvider, type EngineProvider, type ResourceType } from "./lifecycle";
 import { securityGroupProvider } from "./resources/securityGroup";
 import { securityGroupRuleProvider } from "./resources/securityGroupRule";
 import { networkProvider } from "./resources/network";
 import { serverProvider } from "./resources/server";
 import { serverAttachmentProvider } from "./resources/serverAttachment";
 import { SETTING_KEYS, type RawConfig } from "./settings";
-import { clientToken } from "./resources/common";
-import { getContext } from "./context";
-import { UNKNOWN } from "./domain/unknown";
-import { adoptionFailure, compareForAdoption, type ImportTarget } from "./resources/adoption";
-import { SecgroupsError, checkFailure } from "./errors";
-import { visibleText } from "./text";
 
 export { SecgroupsError } from "./errors";
 export type { StateBackend } from "./backends/types";
 export { openBackend, maskUrl } from "./backends";
 export { closeContext, getContext } from "./context";
+// Resource type names (as in the type token `pulumi-nodejs:dynamic/secgroups:<Type>`), the typed
+// implementation of one type and the provider the engine calls.
+export type { EngineProvider, ResourceImpl, ResourceType } from "./lifecycle";
 
-/** Resource type names, as in the type token `pulumi-nodejs:dynamic/secgroups:<Type>`. */
-export type ResourceType = "SecurityGroup" | "SecurityGroupRule" | "Network" | "Server" | "ServerAttachment";
-
-/** A provider implementation of one resource type (all methods optional but create). */
-export type ResourceImpl = {
-  /** `urn`: the resource's URN (`managedBy`), when the SDK passed it. */
-  check?(olds: any, news: any, urn?: string): Promise<dynamic.CheckResult>;
-  diff?(id: string, olds: any, news: any): Promise<dynamic.DiffResult>;
-  create(inputs: any, clientToken?: string, managedBy?: string): Promise<dynamic.CreateResult>;
-  read?(id: string, props: any): Promise<dynamic.ReadResult>;
-  update?(id: string, olds: any, news: any): Promise<dynamic.UpdateResult>;
-  delete?(id: string, props: any): Promise<void>;
-  /** Adoptable types: the object an import id names (see resources/adoption.ts). */
-  resolveImport?(importId: string, inputs: Record<string, unknown>): Promise<ImportTarget | undefined>;
-  /** Called once an adopted object is under management (e.g. to record its manager). */
-  adopted?(target: ImportTarget, managedBy: string | undefined): Promise<void>;
-};
-
-/** Forgets the client token of a recorded object; best effort (a backend that is down keeps it). */
-async function forgetClientToken(id: string, recorded: any): Promise<void> {
-  try {
-    const { backend, settings } = getContext();
-    const project = typeof recorded?.project === "string" ? recorded.project : settings.project;
-    await backend.forgetClientToken(project, id);
-  } catch {
-    // The token only matters for a create retried after a crash; failing to forget it is harmless here.
-  }
-}
-
-/**
- * `check` of a resource the program imports (`importId`, from the SDK's `import` option): only
- * on its first check (no old inputs: the resource is not in the stack yet; a replacement of an
- * imported resource creates a new object), the object must exist and match the program.
- */
-async function checkImport(type: ResourceType, impl: ResourceImpl, olds: any, importId: unknown, result: dynamic.CheckResult): Promise<dynamic.CheckResult> {
-  const recorded = Object.keys(olds ?? {}).some((k) => k !== "__provider");
-  if (recorded || result.failures?.length) return result;
-  if (!impl.resolveImport || (importId !== UNKNOWN && typeof importId !== "string")) {
-    const problem = impl.resolveImport
-      ? new SecgroupsError("SG_INVALID_INPUT", { property: "import", problem: "the import option must be an id string", value: importId, fix: "pass the id of the object to adopt" })
-      : new SecgroupsError("SG_INVALID_INPUT", {
-        property: "import", problem: `${type} resources cannot be imported`, value: importId,
-        allowed: "import on SecurityGroup, SecurityGroupRule and ServerAttachment", fix: "drop the import option",
-      });
-    return { ...result, failures: [adoptionFailure(problem)] };
-  }
-  if (importId === UNKNOWN) return { ...result, inputs: { ...result.inputs, importId } };
-  const adoption = await compareForAdoption({ type, resolveImport: impl.resolveImport, read: impl.read }, importId as string, result.inputs as Record<string, unknown>);
-  if (adoption instanceof SecgroupsError) return { ...result, failures: [adoptionFailure(adoption)] };
-  if (adoption.problems.length) return { ...result, failures: adoption.problems.map(adoptionFailure) };
-  return { ...result, inputs: { ...result.inputs, importId } };
-}
-
-/** `create` of an imported resource: compares again (the object may have changed) and takes it over. */
-async function adopt(type: ResourceType, impl: ResourceImpl, importId: string, inputs: Record<string, unknown>, managedBy: string | undefined): Promise<dynamic.CreateResult> {
-  const adoption = await compareForAdoption({ type, resolveImport: impl.resolveImport!, read: impl.read }, importId, inputs);
-  // The preview listed every difference; the object may have changed since: the first one fails the create.
-  if (adoption instanceof SecgroupsError) throw adoption;
-  if (adoption.problems.length) throw adoption.problems[0]!;
-  if (impl.adopted) await impl.adopted(adoption.target, managedBy);
-  // Read again now that it is managed: outputs that depend on the manager (a group's unmanagedRules).
-  const { target } = adoption;
-  const read = await impl.read!(target.id, { ...target.props, project: target.project, ...(managedBy ? { managedBy } : {}) });
-  return { id: read.id!, outs: read.props };
-}
-
-/** Longest `managedBy` accepted (a URN). */
-const MANAGED_BY_MAX = 2048;
-
-/** `check` with `managedBy` and `importId` taken out of the inputs and checked (see withManagedBy). */
-async function checkManaged(type: ResourceType, impl: ResourceImpl, olds: any, news: any): Promise<dynamic.CheckResult> {
-  const { managedBy, importId, ...rest } = (news ?? {}) as Record<string, unknown>;
-  const urn = typeof managedBy === "string" && managedBy !== UNKNOWN ? managedBy : undefined;
-  let result = impl.check ? await impl.check(olds, rest, urn) : { inputs: rest };
-  if (importId !== undefined) result = await checkImport(type, impl, olds, importId, result);
-  if (managedBy === undefined) return result;
-  if (managedBy !== UNKNOWN && (typeof managedBy !== "string" || managedBy.length > MANAGED_BY_MAX)) {
-    const failures = [...(result.failures ?? []), checkFailure("SG_INVALID_INPUT", {
-      property: "managedBy",
-      problem: `managedBy must be the resource's URN, a string of at most ${MANAGED_BY_MAX} characters`,
-      value: managedBy,
-      fix: "leave managedBy to the SDK",
-    })];
-    return { ...result, failures };
-  }
-  return { ...result, inputs: { ...result.inputs, managedBy } };
-}
-
-/**
- * The failures as the engine shows them: every control or invisible character of a reason (a name
- * or value from the program) shown escaped, so no input can write to the user's terminal.
- */
-function shownSafely(result: dynamic.CheckResult): dynamic.CheckResult {
-  if (!result.failures?.length) return result;
-  return { ...result, failures: result.failures.map((f) => ({ property: f.property, reason: visibleText(f.reason) })) };
-}
-
-/**
- * Adds `managedBy` to a resource type: the URN the SDK passes with every resource. `check` keeps
- * it beside the checked inputs (it never causes a diff); `create` turns it and the inputs into the
- * client token that makes the create idempotent (see `clientToken`).
- */
-function withManagedBy(type: ResourceType, impl: ResourceImpl): ResourceImpl {
-  return {
-    ...impl,
-    async check(olds: any, news: any): Promise<dynamic.CheckResult> {
-      return shownSafely(await checkManaged(type, impl, olds, news));
-    },
-    // Once the engine diffs or reads an object it has recorded it: its client token is forgotten,
-    // so that a later replacement with the same URN and inputs makes a new object. (The engine
-    // skips the provider's diff for `--replace` and tainted resources, and checks replacements
-    // with empty olds; see README "Crash safety" for the case this leaves.)
-    async diff(id: string, olds: any, news: any): Promise<dynamic.DiffResult> {
-      const { managedBy: _ignored, importId: _adopted, ...rest } = (news ?? {}) as Record<string, unknown>;
-      const result = await impl.diff!(id, olds, rest);
-      await forgetClientToken(id, olds);
-      return result;
-    },
-    async read(id: string, props: any): Promise<dynamic.ReadResult> {
-      const result = await impl.read!(id, props);
-      if (!result.id) return result;
-      await forgetClientToken(id, props);
-      const managedBy = (props ?? {}).managedBy;
-      if (managedBy === undefined) return result;
-      return {
-        ...result,
-        props: { ...result.props, managedBy },
-        ...(result.inputs ? { inputs: { ...result.inputs, managedBy } } : {}),
-      };
-    },
-    async create(inputs: any): Promise<dynamic.CreateResult> {
-      const { managedBy, importId, ...rest } = (inputs ?? {}) as Record<string, unknown>;
-      const urn = typeof managedBy === "string" ? managedBy : undefined;
-      const created = typeof importId === "string"
-        ? await adopt(type, impl, importId, rest, urn)
-        : await impl.create(rest, clientToken(managedBy, rest), urn);
-      return managedBy === undefined ? created : { ...created, outs: { ...created.outs, managedBy } };
-    },
-    async update(id: string, olds: any, news: any): Promise<dynamic.UpdateResult> {
-      const { managedBy, importId: _adopted, ...rest } = (news ?? {}) as Record<string, unknown>;
-      const updated = impl.update ? await impl.update(id, olds, rest) : { outs: { ...olds, ...rest } };
-      return managedBy === undefined ? updated : { ...updated, outs: { ...updated.outs, managedBy } };
-    },
-  };
-}
-
-const IMPLEMENTATIONS: Record<ResourceType, ResourceImpl> = {
-  SecurityGroup: withManagedBy("SecurityGroup", securityGroupProvider),
-  SecurityGroupRule: withManagedBy("SecurityGroupRule", securityGroupRuleProvider),
-  Network: withManagedBy("Network", networkProvider),
-  Server: withManagedBy("Server", serverProvider),
-  ServerAttachment: withManagedBy("ServerAttachment", serverAttachmentProvider),
+/** The provider of each resource type: its implementation wrapped in the shared lifecycle (lifecycle.ts). */
+const IMPLEMENTATIONS: Record<ResourceType, EngineProvider> = {
+  SecurityGroup: engineProvider("SecurityGroup", securityGroupProvider),
+  SecurityGroupRule: engineProvider("SecurityGroupRule", securityGroupRuleProvider),
+  Network: engineProvider("Network", networkProvider),
+  Server: engineProvider("Server", serverProvider),
+  ServerAttachment: engineProvider("ServerAttachment", serverAttachmentProvider),
 };
 
 /** The implementation of `type`; throws for a type this version does not know. */
-export function implementation(type: string): ResourceImpl {
+export function implementation(type: string): EngineProvider {
   const impl = IMPLEMENTATIONS[type as ResourceType];
   if (!impl) {
     throw new Error(`pulumi-secgroups: this installed version has no provider for resource type ${type}; upgrade the package`);

@@ -30,6 +30,7 @@
  * The pool is small and lets an idle process exit (`allowExitOnIdle`), so a provider process never
  * hangs on open connections. The password never reaches `location` or an error message.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Pool, PoolClient } from "pg";
 import { SecgroupsError } from "../errors";
 import { maskUrl } from "./mask";
@@ -44,10 +45,6 @@ const WRITE_LOCK_KEY = 736_563_678;
 const MAX_ATTEMPTS = 12;
 /** SQLSTATEs after which the whole transaction is retried. */
 const RETRY_CODES = new Set(["40001", "40P01", "23505"]);
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 const translated = new Map<string, string>();
 

@@ -5,7 +5,6 @@
  * pulumi/pulumi #16175). `check` compares the object with the program and fails the preview with
  * every difference; `create` compares again and returns the existing object instead of making one.
  */
-import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { SecgroupsError, failureOf, showValue, type CheckFailure, type ErrorDetails } from "../errors";
 import { UNKNOWN } from "../domain/unknown";
 
@@ -24,13 +23,21 @@ export interface ImportTarget {
   problems?: AdoptionProblem[];
 }
 
-/** What a resource type needs to be adoptable. */
-export interface Adoptable {
+/** What `read` gives for the comparison: the object's id ("" when there is none) and its inputs. */
+export interface ReadForAdoption {
+  id: string;
+  /** The object's inputs as a program would declare them. */
+  inputs?: object | undefined;
+}
+
+/** What a resource type needs to be adoptable, its checked inputs being `Inputs`. */
+export interface Adoptable<Inputs extends object> {
   /** Resource type name, for messages. */
   type: string;
   /** Finds the object `importId` names, given the checked inputs; undefined when there is none. */
-  resolveImport(importId: string, inputs: Record<string, unknown>): Promise<ImportTarget | undefined>;
-  read?(id: string, props: any): Promise<dynamic.ReadResult>;
+  resolveImport(importId: string, inputs: Inputs): Promise<ImportTarget | undefined>;
+  /** Reads the object: `props`, the target's props and its project. */
+  read(id: string, props: Record<string, unknown>): Promise<ReadForAdoption>;
 }
 
 /** Inputs that never describe the object (kept out of the comparison). */
@@ -39,8 +46,8 @@ const NOT_COMPARED: ReadonlySet<string> = new Set(["managedBy", "importId", "__p
 /** The result of comparing an existing object with the program. */
 export interface Adoption {
   target: ImportTarget;
-  /** The object's outputs and inputs, as `read` gives them. */
-  read: dynamic.ReadResult;
+  /** The object as `read` gives it. */
+  read: ReadForAdoption;
   /** One problem per property whose value differs, or the reason it cannot be adopted. */
   problems: AdoptionProblem[];
 }
@@ -56,9 +63,9 @@ export function adoptionFailure(problem: AdoptionProblem): CheckFailure {
 }
 
 /** Looks the object up and compares it with the checked inputs, property by property. */
-export async function compareForAdoption(impl: Adoptable, importId: string, inputs: Record<string, unknown>): Promise<Adoption | AdoptionProblem> {
+export async function compareForAdoption<Inputs extends object>(impl: Adoptable<Inputs>, importId: string, inputs: Inputs): Promise<Adoption | AdoptionProblem> {
   const target = await impl.resolveImport(importId, inputs);
-  const read = target && impl.read ? await impl.read(target.id, { ...target.props, project: target.project }) : undefined;
+  const read = target ? await impl.read(target.id, { ...target.props, project: target.project }) : undefined;
   if (!target || !read || !read.id) {
     return new SecgroupsError("SG_NOT_FOUND", {
       property: "import",
@@ -69,7 +76,7 @@ export async function compareForAdoption(impl: Adoptable, importId: string, inpu
   }
   const problems = [...(target.problems ?? [])];
   const existing = (read.inputs ?? {}) as Record<string, unknown>;
-  for (const [key, wanted] of Object.entries(inputs)) {
+  for (const [key, wanted] of Object.entries(inputs) as [string, unknown][]) {
     if (NOT_COMPARED.has(key) || wanted === UNKNOWN || !(key in existing)) continue;
     const actual = existing[key];
     if (JSON.stringify(actual) === JSON.stringify(wanted)) continue;

@@ -8,14 +8,12 @@ export function stripProvider(props: Record<string, unknown>): Record<string, un
   return rest;
 }
 
-/** The fields among `fields` whose value differs between old outputs and new inputs (unknown counts as changed). */
-export function changedFields(fields: readonly string[], olds: Record<string, unknown>, news: Record<string, unknown>): string[] {
-  return fields.filter((f) => news[f] === UNKNOWN || JSON.stringify(olds[f]) !== JSON.stringify(news[f]));
-}
+/** Some of the fields `K` of an object, of any value: what a diff compares (recorded outputs, checked inputs). */
+export type Fields<K extends PropertyKey> = { readonly [P in K]?: unknown };
 
-/** Waits `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** The fields among `fields` whose value differs between old outputs and new inputs (unknown counts as changed). */
+export function changedFields<K extends string>(fields: readonly K[], olds: Fields<K>, news: Fields<K>): K[] {
+  return fields.filter((f) => news[f] === UNKNOWN || JSON.stringify(olds[f]) !== JSON.stringify(news[f]));
 }
 
 /** JSON with object keys sorted at every level, so equal values give equal text. */

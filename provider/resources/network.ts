@@ -1,7 +1,7 @@
 /** Network: a private network with subnets. Any change replaces it. */
-import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type * as schema from "../domain/schemaTypes";
 import { getContext, getSettings } from "../context";
+import type { Previewed, ResourceImpl } from "../lifecycle";
 import { parseCidr } from "../domain/cidr";
 import { projectSetup } from "../domain/profiles";
 import { containsUnknown } from "../domain/unknown";
@@ -11,14 +11,20 @@ import { checkFailure } from "../errors";
 
 const FIELDS = ["name", "subnets", "project"] as const;
 
-/** The dynamic provider for Network. */
-export const networkProvider = {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+/**
+ * Checked inputs: everything present. (The name is not checked for: the SDK's Network always sets
+ * it, to the resource name by default.)
+ */
+export type NetworkInputs = Required<schema.NetworkInputs>;
+
+/** The provider implementation of Network (the lifecycle wraps it: provider/lifecycle.ts). */
+export const networkProvider: ResourceImpl<NetworkInputs, schema.NetworkOutputs> = {
+  async check(_olds, news) {
     const given = stripProvider(news);
     const failures: CheckFailure[] = validateInputs("NetworkInputs", given);
     failures.push(...checkDefaultProject(getSettings().project, given.project));
     const subnets = given.subnets;
-    const canonical: unknown[] = [];
+    const canonical: string[] = [];
     if (!failures.some((f) => f.property.startsWith("subnets")) && Array.isArray(subnets) && !containsUnknown(subnets)) {
       subnets.forEach((cidr, i) => {
         const parsed = parseCidr(String(cidr));
@@ -31,21 +37,23 @@ export const networkProvider = {
       });
     }
     if (failures.length) return { inputs: given, failures };
+    // The schema accepted every property (unknown ones aside).
+    const valid = given as Previewed<NetworkInputs>;
     return {
       inputs: {
-        name: given.name,
-        subnets: Array.isArray(subnets) && !containsUnknown(subnets) ? canonical : subnets,
-        project: given.project ?? getSettings().project,
+        name: valid.name,
+        subnets: Array.isArray(valid.subnets) && !containsUnknown(valid.subnets) ? canonical : valid.subnets,
+        project: valid.project ?? getSettings().project,
       },
     };
   },
 
-  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
+  async diff(_id, olds, news) {
     const changed = changedFields(FIELDS, olds, news);
     return { changes: changed.length > 0, replaces: changed, deleteBeforeReplace: true };
   },
 
-  async create(inputs: Required<schema.NetworkInputs>, token?: string): Promise<dynamic.CreateResult> {
+  async create(inputs, token) {
     const { backend, profile } = getContext();
     await backend.ensureProject(inputs.project, projectSetup(profile));
     const n = await backend.createNetwork(inputs.project, inputs.name, inputs.subnets, token);
@@ -53,7 +61,7 @@ export const networkProvider = {
     return { id: n.id, outs };
   },
 
-  async read(id: string, props: Partial<schema.NetworkOutputs>): Promise<dynamic.ReadResult> {
+  async read(id, props) {
     const { backend, settings } = getContext();
     const n = await backend.getNetwork(props.project ?? settings.project, id);
     if (!n || n.id !== id) return { id: "", props: {} };
@@ -61,7 +69,7 @@ export const networkProvider = {
     return { id, props: outs, inputs: { name: n.name, subnets: n.subnets, project: n.project } };
   },
 
-  async delete(id: string, props: schema.NetworkOutputs): Promise<void> {
+  async delete(id, props) {
     const { backend } = getContext();
     await backend.deleteNetwork(props.project, id);
   },

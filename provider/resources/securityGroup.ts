@@ -3,10 +3,10 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type * as schema from "../domain/schemaTypes";
 import { getContext, getProfile, getSettings } from "../context";
 import type { GroupState, RuleRecord, StateBackend } from "../backends/types";
-import type { ImportTarget } from "./adoption";
+import type { Previewed, Props, ResourceImpl } from "../lifecycle";
 import { checkDefaultProject, validateInputs, type CheckFailure } from "../schema";
 import { UNKNOWN, containsUnknown } from "../domain/unknown";
-import { stripProvider } from "./common";
+import { stripProvider, type Fields } from "./common";
 import { checkFailure } from "../errors";
 import { showValue } from "../text";
 
@@ -22,10 +22,10 @@ const REPLACE_FIELDS: ReadonlySet<string> = new Set(["project"]);
 
 /** Validates and canonicalises inputs; unknown (preview) values pass through unchecked. */
 export function checkSecurityGroup(
-  news: Record<string, unknown>,
+  news: Props,
   defaultProject: string,
   reservedNames: readonly string[] = [],
-): { inputs: Record<string, unknown>; failures: CheckFailure[] } {
+): { inputs: Previewed<SecurityGroupInputs>; failures: never[] } | { inputs: Props; failures: CheckFailure[] } {
   const given = stripProvider(news);
   const failures = validateInputs("SecurityGroupInputs", given);
   failures.push(...checkDefaultProject(defaultProject, given.project));
@@ -42,15 +42,17 @@ export function checkSecurityGroup(
     failures.push(checkFailure("SG_INVALID_INPUT", { property: "name", subject: true, problem: "is required", fix: "set name (the SDK's SecurityGroup defaults it to the resource name)" }));
   }
   if (failures.length) return { inputs: given, failures };
-  const tags = given.tags;
-  const inputs: Record<string, unknown> = {
-    name: given.name,
-    description: given.description ?? "",
-    stateful: given.stateful ?? true,
+  // The schema accepted every property (unknown ones aside), and name is there.
+  const valid = given as Previewed<schema.SecurityGroupInputs> & { name: string };
+  const tags = valid.tags;
+  const inputs: Previewed<SecurityGroupInputs> = {
+    name: valid.name,
+    description: valid.description ?? "",
+    stateful: valid.stateful ?? true,
     // A list holding a value unknown at preview is passed through as it is: its order means nothing yet.
     tags: Array.isArray(tags) && !containsUnknown(tags) ? [...tags].sort() : tags ?? [],
-    deleteDefaultRules: given.deleteDefaultRules ?? false,
-    project: given.project ?? defaultProject,
+    deleteDefaultRules: valid.deleteDefaultRules ?? false,
+    project: valid.project ?? defaultProject,
   };
   return { inputs, failures: [] };
 }
@@ -60,7 +62,7 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 /** Which fields differ between the recorded outputs and the checked inputs, and which of them replace. */
-export function diffSecurityGroup(olds: Record<string, unknown>, news: Record<string, unknown>): dynamic.DiffResult {
+export function diffSecurityGroup(olds: Fields<keyof SecurityGroupOutputs>, news: Fields<keyof SecurityGroupInputs>): dynamic.DiffResult {
   const changed = INPUT_FIELDS.filter((f) => news[f] === UNKNOWN || !sameValue(olds[f], news[f]));
   const replaces = changed.filter((f) => REPLACE_FIELDS.has(f));
   return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };
@@ -120,17 +122,17 @@ function inputsOf(o: SecurityGroupOutputs): SecurityGroupInputs {
   return { name, description, stateful, tags, deleteDefaultRules, project };
 }
 
-/** The dynamic provider for SecurityGroup. */
-export const securityGroupProvider = {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+/** The provider implementation of SecurityGroup (the lifecycle wraps it: provider/lifecycle.ts). */
+export const securityGroupProvider: ResourceImpl<SecurityGroupInputs, SecurityGroupOutputs> = {
+  async check(_olds, news) {
     return checkSecurityGroup(news, getSettings().project, getProfile().defaultGroups.map((g) => g.name));
   },
 
-  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
+  async diff(_id, olds, news) {
     return diffSecurityGroup(olds, news);
   },
 
-  async create(inputs: SecurityGroupInputs, token?: string, managedBy?: string): Promise<dynamic.CreateResult> {
+  async create(inputs, token, managedBy) {
     const { backend, profile } = getContext();
     const state = await backend.createGroup({
       project: inputs.project,
@@ -146,7 +148,7 @@ export const securityGroupProvider = {
     return { id: state.group.id, outs: outputsOf(state, inputs.deleteDefaultRules, token ? await unmanagedRules(backend, state.group, managedBy) : []) };
   },
 
-  async read(id: string, props: Partial<SecurityGroupOutputs>): Promise<dynamic.ReadResult> {
+  async read(id, props) {
     const { backend, profile, settings } = getContext();
     const state = await backend.getGroup(props.project ?? settings.project, id);
     if (!state) return { id: "", props: {} };
@@ -158,7 +160,7 @@ export const securityGroupProvider = {
     return { id, props: outs, inputs: inputsOf(outs) };
   },
 
-  async update(id: string, olds: SecurityGroupOutputs, news: SecurityGroupInputs): Promise<dynamic.UpdateResult> {
+  async update(id, olds, news) {
     const { backend, profile } = getContext();
     const state = await backend.updateGroup(olds.project, id, {
       name: news.name,
@@ -172,13 +174,13 @@ export const securityGroupProvider = {
     return { outs: outputsOf(state, news.deleteDefaultRules, await unmanagedRules(backend, state.group, olds.managedBy)) };
   },
 
-  async delete(id: string, props: SecurityGroupOutputs): Promise<void> {
+  async delete(id, props) {
     const { backend } = getContext();
     await backend.deleteGroup(props.project, id);
   },
 
   /** An import id is the group's id or its name in the program's project. */
-  async resolveImport(importId: string, inputs: Record<string, unknown>): Promise<ImportTarget | undefined> {
+  async resolveImport(importId, inputs) {
     const { backend } = getContext();
     const project = String(inputs.project);
     const group = (await backend.getGroup(project, importId))?.group ?? await backend.findGroupByName(project, importId);

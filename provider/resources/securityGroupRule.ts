@@ -1,11 +1,13 @@
 /** SecurityGroupRule: check/diff/create/read/update/delete, wiring the rule core to the backend. */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
+import type * as schema from "../domain/schemaTypes";
 import { getContext, getProfile } from "../context";
 import { importMismatch, type ImportTarget } from "./adoption";
+import type { CheckResult, Previewed, Props, ResourceImpl } from "../lifecycle";
 import type { RuleRecord } from "../backends/types";
 import { canonicalRuleOf, checkRule, newRuleOf, ruleKey, type CanonicalRule } from "../domain/rules";
 import { UNKNOWN, containsUnknown } from "../domain/unknown";
-import { stripProvider } from "./common";
+import { stripProvider, type Fields } from "./common";
 import { maskRefused, mergeFailures, validateInputs } from "../schema";
 
 /** Every field of a rule that is an input; all but `description` replace the rule. */
@@ -15,12 +17,7 @@ const RULE_FIELDS = [
 ] as const;
 
 /** Outputs recorded in the stack: the canonical inputs plus project and timestamps. */
-export interface SecurityGroupRuleOutputs extends CanonicalRule {
-  project: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
+export type SecurityGroupRuleOutputs = schema.SecurityGroupRuleOutputs;
 
 function outputsOf(r: RuleRecord): SecurityGroupRuleOutputs {
   return { ...canonicalRuleOf(r), project: r.project, createdAt: r.createdAt, updatedAt: r.updatedAt };
@@ -31,17 +28,18 @@ function outputsOf(r: RuleRecord): SecurityGroupRuleOutputs {
  * properties the schema accepted, the refused ones standing as present but unusable), or the
  * canonical inputs.
  */
-export function checkSecurityGroupRule(news: Record<string, unknown>): dynamic.CheckResult {
+export function checkSecurityGroupRule(news: Props): CheckResult<CanonicalRule> {
   const given = stripProvider(news);
   const refused = validateInputs("SecurityGroupRuleInputs", given);
   const result = checkRule(maskRefused(given, refused), getProfile());
   const failures = mergeFailures(refused, result.kind === "invalid" ? result.failures : []);
   if (failures.length || result.kind === "invalid") return { inputs: given, failures };
-  return { inputs: result.rule };
+  // checkRule's rule is the canonical rule, values unknown at preview passed through.
+  return { inputs: result.rule as Previewed<CanonicalRule> };
 }
 
 /** Only a description change is in place; every other change replaces (create, then delete). */
-export function diffSecurityGroupRule(olds: Record<string, unknown>, news: Record<string, unknown>): dynamic.DiffResult {
+export function diffSecurityGroupRule(olds: Fields<keyof SecurityGroupRuleOutputs>, news: Fields<keyof CanonicalRule>): dynamic.DiffResult {
   const changed = RULE_FIELDS.filter((f) => news[f] === UNKNOWN || JSON.stringify(olds[f]) !== JSON.stringify(news[f]));
   const replaces = changed.filter((f) => f !== "description");
   // Create-before-delete, unless the new rule is a duplicate of the old one in Neutron's sense
@@ -51,17 +49,17 @@ export function diffSecurityGroupRule(olds: Record<string, unknown>, news: Recor
   return { changes: changed.length > 0, replaces, deleteBeforeReplace: sameKey };
 }
 
-/** The dynamic provider for SecurityGroupRule. */
-export const securityGroupRuleProvider = {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+/** The provider implementation of SecurityGroupRule (the lifecycle wraps it: provider/lifecycle.ts). */
+export const securityGroupRuleProvider: ResourceImpl<CanonicalRule, SecurityGroupRuleOutputs> = {
+  async check(_olds, news) {
     return checkSecurityGroupRule(news);
   },
 
-  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
+  async diff(_id, olds, news) {
     return diffSecurityGroupRule(olds, news);
   },
 
-  async create(inputs: CanonicalRule, token?: string, managedBy?: string): Promise<dynamic.CreateResult> {
+  async create(inputs, token, managedBy) {
     const { backend, profile } = getContext();
     const record = await backend.createRule({ ...newRuleOf(inputs), ...(token ? { clientToken: token } : {}), ...(managedBy ? { managedBy } : {}) }, {
       profile: profile.name,
@@ -71,26 +69,26 @@ export const securityGroupRuleProvider = {
     return { id: record.id, outs: outputsOf(record) };
   },
 
-  async read(id: string, props: Partial<SecurityGroupRuleOutputs>): Promise<dynamic.ReadResult> {
+  async read(id, props) {
     const { backend, settings } = getContext();
     const record = await backend.getRule(props.project ?? settings.project, id);
     if (!record) return { id: "", props: {} };
     return { id, props: outputsOf(record), inputs: canonicalRuleOf(record) };
   },
 
-  async update(id: string, olds: SecurityGroupRuleOutputs, news: CanonicalRule): Promise<dynamic.UpdateResult> {
+  async update(id, olds, news) {
     const { backend } = getContext();
     const record = await backend.updateRuleDescription(olds.project, id, news.description);
     return { outs: outputsOf(record) };
   },
 
-  async delete(id: string, props: SecurityGroupRuleOutputs): Promise<void> {
+  async delete(id, props) {
     const { backend } = getContext();
     await backend.deleteRule(props.project, id);
   },
 
   /** An import id is the rule's id; a group's default rules belong to the group and are refused. */
-  async resolveImport(importId: string, inputs: Record<string, unknown>): Promise<ImportTarget | undefined> {
+  async resolveImport(importId, inputs) {
     const { backend, settings } = getContext();
     const groupId = inputs.securityGroupId;
     const project = (typeof groupId === "string" ? await backend.groupProject(groupId) : undefined) ?? settings.project;
@@ -109,7 +107,7 @@ export const securityGroupRuleProvider = {
   },
 
   /** Records the adopting resource as the rule's manager (its group no longer lists it as unmanaged). */
-  async adopted(target: ImportTarget, managedBy: string | undefined): Promise<void> {
+  async adopted(target, managedBy) {
     if (managedBy) await getContext().backend.setRuleManagedBy(target.project, target.id, managedBy);
   },
 };

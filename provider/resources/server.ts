@@ -1,5 +1,5 @@
 /** Server: a port per network with a fixed IP; BUILD for bootSeconds, then ACTIVE. */
-import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { setTimeout as sleep } from "node:timers/promises";
 import type * as schema from "../domain/schemaTypes";
 import type { AttachmentPolicy, ServerRecord } from "../backends/types";
 import { getContext, getProfile, getSettings } from "../context";
@@ -7,14 +7,18 @@ import { attachmentPolicy, projectSetup, type Profile } from "../domain/profiles
 import { decideLaunch } from "../domain/policy";
 import { UNKNOWN } from "../domain/unknown";
 import { SecgroupsError, failureOf } from "../errors";
+import type { Previewed, ResourceImpl } from "../lifecycle";
 import { checkDefaultProject, validateInputs } from "../schema";
-import { changedFields, sleep, stripProvider } from "./common";
+import { changedFields, stripProvider } from "./common";
 
 /** Inputs whose change replaces the server (all but waitForActive). */
 const REPLACE_FIELDS = ["name", "networks", "securityGroupIds", "bootSeconds", "project"] as const;
 
-/** Checked inputs: everything present but securityGroupIds (absent = the profile's launch group). */
-type ServerInputs = Required<Omit<schema.ServerInputs, "securityGroupIds">> & Pick<schema.ServerInputs, "securityGroupIds">;
+/**
+ * Checked inputs: everything present but securityGroupIds (absent = the profile's launch group).
+ * (The name is not checked for: the SDK's Server always sets it, to the resource name by default.)
+ */
+export type ServerInputs = Required<Omit<schema.ServerInputs, "securityGroupIds">> & Pick<schema.ServerInputs, "securityGroupIds">;
 
 function outputsOf(s: ServerRecord, inputs: ServerInputs): schema.ServerOutputs {
   return {
@@ -36,9 +40,9 @@ function launchPolicy(profile: Profile, securityGroupIds: string[] | undefined):
   return securityGroupIds !== undefined && securityGroupIds.length === 0 ? withoutLaunchGroup : attachmentPolicy(profile);
 }
 
-/** The dynamic provider for Server. */
-export const serverProvider = {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+/** The provider implementation of Server (the lifecycle wraps it: provider/lifecycle.ts). */
+export const serverProvider: ResourceImpl<ServerInputs, schema.ServerOutputs> = {
+  async check(_olds, news) {
     const given = stripProvider(news);
     const failures = validateInputs("ServerInputs", given);
     failures.push(...checkDefaultProject(getSettings().project, given.project));
@@ -59,24 +63,26 @@ export const serverProvider = {
       failures.push(...launch.refusals.map((r) => failureOf(r)));
     }
     if (failures.length) return { inputs: given, failures };
+    // The schema accepted every property (unknown ones aside).
+    const valid = given as Previewed<ServerInputs>;
     return {
       inputs: {
-        name: given.name,
-        networks: given.networks,
-        ...(groups !== undefined ? { securityGroupIds: groups } : {}),
-        bootSeconds: given.bootSeconds ?? 0,
-        waitForActive: given.waitForActive ?? true,
-        project: given.project ?? getSettings().project,
+        name: valid.name,
+        networks: valid.networks,
+        ...(valid.securityGroupIds !== undefined ? { securityGroupIds: valid.securityGroupIds } : {}),
+        bootSeconds: valid.bootSeconds ?? 0,
+        waitForActive: valid.waitForActive ?? true,
+        project: valid.project ?? getSettings().project,
       },
     };
   },
 
-  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
+  async diff(_id, olds, news) {
     const changed = changedFields([...REPLACE_FIELDS, "waitForActive"], olds, news);
     return { changes: changed.length > 0, replaces: changed.filter((f) => f !== "waitForActive"), deleteBeforeReplace: false };
   },
 
-  async create(inputs: ServerInputs, token?: string): Promise<dynamic.CreateResult> {
+  async create(inputs, token) {
     const { backend, profile } = getContext();
     await backend.ensureProject(inputs.project, projectSetup(profile));
     let server = await backend.createServer({
@@ -101,7 +107,7 @@ export const serverProvider = {
     return { id: server.id, outs: outputsOf(server, inputs) };
   },
 
-  async read(id: string, props: Partial<schema.ServerOutputs>): Promise<dynamic.ReadResult> {
+  async read(id, props) {
     const { backend, settings } = getContext();
     const server = await backend.getServer(props.project ?? settings.project, id);
     if (!server) return { id: "", props: {} };
@@ -116,12 +122,12 @@ export const serverProvider = {
     return { id, props: outputsOf(server, inputs), inputs };
   },
 
-  async update(_id: string, olds: schema.ServerOutputs, news: ServerInputs): Promise<dynamic.UpdateResult> {
+  async update(_id, olds, news) {
     // Only waitForActive changes in place; it affects nothing after create.
     return { outs: { ...olds, waitForActive: news.waitForActive } };
   },
 
-  async delete(id: string, props: schema.ServerOutputs): Promise<void> {
+  async delete(id, props) {
     const { backend } = getContext();
     await backend.deleteServer(props.project, id);
   },

@@ -4,7 +4,7 @@
  * the backend shows it full, or the attachments planned in this provider process (this one preview
  * or up) would overfill it.
  */
-import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { setTimeout as sleep } from "node:timers/promises";
 import type * as schema from "../domain/schemaTypes";
 import { getContext } from "../context";
 import { attachmentPolicy } from "../domain/profiles";
@@ -12,11 +12,13 @@ import { decideAttach, decideNetwork, decidePlannedPlace, isAttachable, type Pol
 import { failureOf } from "../errors";
 import { UNKNOWN, containsUnknown } from "../domain/unknown";
 import { maskRefused, mergeFailures, validateInputs, type CheckFailure } from "../schema";
-import { changedFields, sleep, stripProvider } from "./common";
+import { changedFields, stripProvider } from "./common";
 import { importMismatch, type ImportTarget } from "./adoption";
+import type { Previewed, ResourceImpl } from "../lifecycle";
 import { showValue } from "../text";
 
-type AttachmentInputs = schema.ServerAttachmentInputs & { waitForActiveSeconds: number; project: string };
+/** Checked inputs: everything present but network (absent = every attachable network of the server). */
+export type AttachmentInputs = Omit<schema.ServerAttachmentInputs, "waitForActiveSeconds"> & Required<Pick<schema.ServerAttachmentInputs, "waitForActiveSeconds">>;
 
 /**
  * Groups planned onto each port by the attachments checked in this process: port id → attachment
@@ -93,9 +95,9 @@ async function previewFailures(news: Record<string, unknown>, olds: Record<strin
   return decision.refusals.map((r) => failureOf(r));
 }
 
-/** The dynamic provider for ServerAttachment. */
-export const serverAttachmentProvider = {
-  async check(olds: Record<string, unknown>, news: Record<string, unknown>, urn?: string): Promise<dynamic.CheckResult> {
+/** The provider implementation of ServerAttachment (the lifecycle wraps it: provider/lifecycle.ts). */
+export const serverAttachmentProvider: ResourceImpl<AttachmentInputs, schema.ServerAttachmentOutputs> = {
+  async check(olds, news, urn) {
     // The SDK's list of the program's attachments to the same server: used by the checks, never stored.
     const { plannedAttachments, ...given } = stripProvider(news);
     const refused = validateInputs("ServerAttachmentInputs", given);
@@ -109,15 +111,17 @@ export const serverAttachmentProvider = {
     };
     const failures = mergeFailures(refused, await previewFailures(inputs, stripProvider(olds ?? {}), urn, plannedAttachments));
     if (refused.length) return { inputs: given, failures };
-    return failures.length ? { inputs, failures } : { inputs };
+    // The schema accepted every property (unknown ones aside).
+    const checked = inputs as Previewed<AttachmentInputs>;
+    return failures.length ? { inputs: checked, failures } : { inputs: checked };
   },
 
-  async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
+  async diff(_id, olds, news) {
     const changed = changedFields(["serverId", "securityGroupId", "network", "waitForActiveSeconds"], olds, news);
     return { changes: changed.length > 0, replaces: changed.filter((f) => f === "serverId" || f === "network"), deleteBeforeReplace: true };
   },
 
-  async create(inputs: AttachmentInputs, token?: string): Promise<dynamic.CreateResult> {
+  async create(inputs, token) {
     const { backend, profile, settings } = getContext();
     // The server's own project: an attachment needs no project of its own.
     const project = (await backend.serverProject(inputs.serverId)) ?? settings.project;
@@ -133,7 +137,7 @@ export const serverAttachmentProvider = {
     return { id: a.id, outs };
   },
 
-  async read(id: string, props: Partial<schema.ServerAttachmentOutputs>): Promise<dynamic.ReadResult> {
+  async read(id, props) {
     const { backend, settings } = getContext();
     const a = await backend.getAttachment(props.project ?? settings.project, id);
     if (!a) return { id: "", props: {} };
@@ -150,7 +154,7 @@ export const serverAttachmentProvider = {
     return { id, props: { ...inputs, project: a.project, portIds: a.portIds }, inputs };
   },
 
-  async update(id: string, olds: schema.ServerAttachmentOutputs, news: AttachmentInputs): Promise<dynamic.UpdateResult> {
+  async update(id, olds, news) {
     const { backend, profile } = getContext();
     let portIds = olds.portIds;
     if (news.securityGroupId !== olds.securityGroupId) {
@@ -159,7 +163,7 @@ export const serverAttachmentProvider = {
     return { outs: { ...news, project: olds.project, portIds } };
   },
 
-  async delete(id: string, props: schema.ServerAttachmentOutputs): Promise<void> {
+  async delete(id, props) {
     const { backend, profile } = getContext();
     await backend.deleteAttachment(props.project, id, attachmentPolicy(profile));
   },
@@ -168,7 +172,7 @@ export const serverAttachmentProvider = {
    * An import id is the attachment's id or `SERVER_ID/GROUP_ID`. The network is compared here:
    * the program may name it by name or id, the backend keeps the id (or none: every network).
    */
-  async resolveImport(importId: string, inputs: Record<string, unknown>): Promise<ImportTarget | undefined> {
+  async resolveImport(importId, inputs) {
     const { backend, settings } = getContext();
     const serverId = typeof inputs.serverId === "string" ? inputs.serverId : importId.split("/")[0]!;
     const project = (await backend.serverProject(serverId)) ?? settings.project;

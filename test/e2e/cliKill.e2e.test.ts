@@ -13,13 +13,10 @@
  */
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { expect, it } from "vitest";
 import { cmdline, descendants, fleetConfig, fleetMismatches, fleetSize, openTestBackend, upUntilObjects, type FleetShape } from "./fleet";
 import { TestStack, hasStackTrace, sqliteUrl } from "./harness";
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 function alive(pid: number): boolean {
   return cmdline(pid) !== "";

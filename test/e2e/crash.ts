@@ -5,6 +5,7 @@
  * hold exactly what the program declares — no duplicate from a create whose result the engine
  * never recorded, no orphan, no half-applied change — and a preview must show nothing to do.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { expect, it } from "vitest";
 import type { StateBackend } from "../../provider/backends/types";
 import { cmdline, descendants, fleetConfig, fleetMismatches, fleetObjects, fleetSize, type FleetShape } from "./fleet";
@@ -12,10 +13,6 @@ import { TestStack, type CliResult } from "./harness";
 
 /** 5 groups x 7 rules + a network + 3 servers x (1 + 2 attachments) = 50 objects. */
 const SHAPE = { groups: 5, rulesPerGroup: 7, servers: 3, attachPerServer: 2 };
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /** Waits until the fleet has `target` objects (or the up ends), then kills the dynamic provider. */
 async function killProviderAt(backend: StateBackend, project: string, prefix: string, pid: number, target: number, delayMs: number, done: () => boolean): Promise<{ killed: boolean; seen: number }> {

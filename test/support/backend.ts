@@ -29,7 +29,5 @@ export async function rejection(p: Promise<unknown>): Promise<SecgroupsError> {
   return caught as SecgroupsError;
 }
 
-/** Waits `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+/** Waits `ms` milliseconds (node:timers/promises' setTimeout, the provider's own sleep). */
+export { setTimeout as sleep } from "node:timers/promises";
