@@ -12,11 +12,12 @@ module.exports = {
     {
       name: "domain-imports-no-outer-layer",
       comment:
-        "provider/domain/ is the pure core: it imports nothing from provider/backends/, provider/resources/, " +
-        "provider/cli/ or sdk/ (types included: the outer layers depend on the domain, never the other way).",
+        "provider/domain/ is the pure core: outside itself it imports only provider/errors.ts and provider/text.ts " +
+        "(types included): nothing from provider/backends/, provider/resources/, provider/cli/, the provider's face, " +
+        "settings, schema or profile loading, or sdk/. The outer layers depend on the domain, never the other way.",
       severity: "error",
       from: { path: "^provider/domain/" },
-      to: { path: "^(provider/(backends|resources|cli)|sdk)/" },
+      to: { path: "^(provider|sdk)/", pathNot: "^provider/(domain/|errors\\.ts$|text\\.ts$)" },
     },
     {
       name: "no-runtime-cycle",

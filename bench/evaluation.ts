@@ -10,7 +10,8 @@
  */
 import { performance } from "node:perf_hooks";
 import type { ExposureModel, ModelRule } from "../provider/domain/exposure";
-import { loadProfile, type Profile } from "../provider/domain/profiles";
+import { type Profile } from "../provider/domain/profiles";
+import { loadProfile } from "../provider/profileLoader";
 import { exposureReport } from "../provider/domain/exposureReport";
 import { exposureHtml, exposureJson } from "../provider/exposureReport";
 import { REPO } from "./stack";

@@ -4,7 +4,8 @@
  */
 import { openBackend } from "./backends";
 import type { StateBackend } from "./backends/types";
-import { loadProfile, type Profile } from "./domain/profiles";
+import { type Profile } from "./domain/profiles";
+import { loadProfile } from "./profileLoader";
 import { resolveSettings, type RawConfig, type Settings } from "./settings";
 
 /** What a resource provider needs to do its work. */

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { openBackend, sqliteFileOf } from "../backends";
 import type { StateBackend } from "../backends/types";
-import { loadProfile } from "../domain/profiles";
+import { loadProfile } from "../profileLoader";
 import { SecgroupsError, messageOf } from "../errors";
 import { SETTING_KEYS, resolveSettings, type RawConfig, type Settings } from "../settings";
 import { GLOBAL_OPTIONS, parseArgs } from "./args";

@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openBackend } from "../../provider/backends";
 import type { StateBackend } from "../../provider/backends/types";
-import { attachmentPolicy, loadProfile, projectSetup } from "../../provider/domain/profiles";
+import { attachmentPolicy, projectSetup } from "../../provider/domain/profiles";
+import { loadProfile } from "../../provider/profileLoader";
 import { newRuleOf } from "../../provider/domain/rules";
 import { TestStack, hasStackTrace, sqliteUrl } from "./harness";
 

@@ -10,7 +10,8 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openBackend } from "../../provider/backends";
 import type { GroupRecord, RuleRecord, ServerRecord, StateBackend } from "../../provider/backends/types";
-import { attachmentPolicy, loadProfile, projectSetup } from "../../provider/domain/profiles";
+import { attachmentPolicy, projectSetup } from "../../provider/domain/profiles";
+import { loadProfile } from "../../provider/profileLoader";
 import { rule } from "../support/backend";
 import { startPostgres, type PostgresServer } from "../../tools/postgres";
 

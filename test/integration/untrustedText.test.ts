@@ -18,7 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openBackend } from "../../provider/backends";
 import type { StateBackend } from "../../provider/backends/types";
 import { main } from "../../provider/cli/main";
-import { attachmentPolicy, loadProfile, projectSetup } from "../../provider/domain/profiles";
+import { attachmentPolicy, projectSetup } from "../../provider/domain/profiles";
+import { loadProfile } from "../../provider/profileLoader";
 import { markdownText, visibleText } from "../../provider/text";
 import { rule } from "../support/backend";
 

@@ -1,7 +1,7 @@
 /** Helpers the backend tests (SQLite and PostgreSQL) share. */
 import { expect } from "vitest";
 import type { NewRule } from "../../provider/backends/types";
-import { loadProfile } from "../../provider/domain/profiles";
+import { loadProfile } from "../../provider/profileLoader";
 import { checkRule, newRuleOf, type CanonicalRule, type RuleInput } from "../../provider/domain/rules";
 import { SecgroupsError } from "../../provider/errors";
 

@@ -9,7 +9,7 @@ import { canReach, decide, evaluateExposure, icmpPort, type ExposureModel, type 
 import { diffExposure } from "../../provider/domain/exposureDiff";
 import { findingsOf, type Finding } from "../../provider/domain/findings";
 import { parseAddress } from "../../provider/domain/cidr";
-import { loadProfile } from "../../provider/domain/profiles";
+import { loadProfile } from "../../provider/profileLoader";
 
 const ROOT = `${__dirname}/../..`;
 

@@ -26,7 +26,8 @@ import type { AttachmentRecord, ServerRecord, StateBackend } from "../../provide
 import { loadExposureModel } from "../../provider/cli/exposureCommands";
 import type { ExposureModel } from "../../provider/domain/exposure";
 import { applyPreview, type Preview, type PreviewStep } from "../../provider/domain/plan";
-import { attachmentPolicy, loadProfile, projectSetup, type Profile } from "../../provider/domain/profiles";
+import { attachmentPolicy, projectSetup, type Profile } from "../../provider/domain/profiles";
+import { loadProfile } from "../../provider/profileLoader";
 import { SecgroupsError } from "../../provider/errors";
 
 const ROOT = path.resolve(__dirname, "../..");

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { ExposureModel } from "../../provider/domain/exposure";
-import { loadProfile } from "../../provider/domain/profiles";
+import { loadProfile } from "../../provider/profileLoader";
 import { UNKNOWN } from "../../provider/domain/unknown";
 import { applyPreview } from "../../provider/domain/plan";
 import { parsePreview } from "../../provider/cli/preview";

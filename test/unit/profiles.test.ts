@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadProfile } from "../../provider/domain/profiles";
+import { loadProfile } from "../../provider/profileLoader";
 import { maskUrl, openBackend } from "../../provider/backends";
 import { SecgroupsError } from "../../provider/errors";
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { canonicalProtocol, checkRule, ruleKey, type CanonicalRule, type RuleInput } from "../../provider/domain/rules";
-import { loadProfile, type Profile } from "../../provider/domain/profiles";
+import { type Profile } from "../../provider/domain/profiles";
+import { loadProfile } from "../../provider/profileLoader";
 import { UNKNOWN } from "../../provider/domain/unknown";
 import { parseCidr } from "../../provider/domain/cidr";
 import { configure } from "../../provider/context";

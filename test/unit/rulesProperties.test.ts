@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { checkRule, ruleKey, type CanonicalRule, type RuleInput } from "../../provider/domain/rules";
-import { loadProfile, type Profile } from "../../provider/domain/profiles";
+import { type Profile } from "../../provider/domain/profiles";
+import { loadProfile } from "../../provider/profileLoader";
 import { UNKNOWN } from "../../provider/domain/unknown";
 import { configure } from "../../provider/context";
 import { checkSecurityGroupRule } from "../../provider/resources/securityGroupRule";

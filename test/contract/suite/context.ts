@@ -8,7 +8,8 @@ import * as path from "node:path";
 import { afterEach, beforeEach, expect } from "vitest";
 import { MIGRATIONS } from "../../../provider/backends/store";
 import type { DefaultRuleSpec, NewGroup, NewServer, PortRecord, RuleLimits, ServerRecord, StateBackend } from "../../../provider/backends/types";
-import { loadProfile, projectSetup, type Profile } from "../../../provider/domain/profiles";
+import { projectSetup, type Profile } from "../../../provider/domain/profiles";
+import { loadProfile } from "../../../provider/profileLoader";
 import type { RuleInput } from "../../../provider/domain/rules";
 
 /** One fresh backend, as a factory hands it to the contract. */
