@@ -45,9 +45,26 @@ interface Seeded {
 /** A rule of group `groupId` on tcp port `port` from `cidr`, with its duplicate key. */
 function tcpRule(groupId: string, port: number, cidr: string, description: string): NewRule {
   return {
-    securityGroupId: groupId, direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: port, portRangeMax: port,
-    remoteIpPrefix: cidr, remoteGroupId: null, remoteSubnetId: null, description,
-    key: ruleKey({ securityGroupId: groupId, direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: port, portRangeMax: port, remoteIpPrefix: cidr, description }),
+    securityGroupId: groupId,
+    direction: "ingress",
+    ethertype: "IPv4",
+    protocol: "tcp",
+    portRangeMin: port,
+    portRangeMax: port,
+    remoteIpPrefix: cidr,
+    remoteGroupId: null,
+    remoteSubnetId: null,
+    description,
+    key: ruleKey({
+      securityGroupId: groupId,
+      direction: "ingress",
+      ethertype: "IPv4",
+      protocol: "tcp",
+      portRangeMin: port,
+      portRangeMax: port,
+      remoteIpPrefix: cidr,
+      description,
+    }),
   };
 }
 
@@ -58,8 +75,15 @@ async function seed(driver: SqlDriver, rules: number, servers: number): Promise<
   const groupIds: string[] = [];
   for (let g = 0; g < Math.ceil(rules / RULES_PER_GROUP); g++) {
     const { group } = await store.createGroup({
-      project: PROJECT, name: `seed-${g}`, description: "", stateful: true, tags: [],
-      defaultRules: [{ direction: "egress", ethertype: "IPv4" }, { direction: "egress", ethertype: "IPv6" }],
+      project: PROJECT,
+      name: `seed-${g}`,
+      description: "",
+      stateful: true,
+      tags: [],
+      defaultRules: [
+        { direction: "egress", ethertype: "IPv4" },
+        { direction: "egress", ethertype: "IPv6" },
+      ],
     });
     groupIds.push(group.id);
   }
@@ -68,22 +92,45 @@ async function seed(driver: SqlDriver, rules: number, servers: number): Promise<
     for (let i = 0; i < rules; i++) {
       const g = i % groupIds.length;
       const r = tcpRule(groupIds[g]!, 1000 + Math.floor(i / groupIds.length), `10.${g % 256}.${Math.floor(g / 256)}.0/24`, "");
-      await tx.run(`INSERT INTO security_group_rules (id, project, security_group_id, direction, ethertype, protocol,
+      await tx.run(
+        `INSERT INTO security_group_rules (id, project, security_group_id, direction, ethertype, protocol,
            port_range_min, port_range_max, remote_ip_prefix, remote_group_id, remote_subnet_id, description,
            is_default, created_at, updated_at, rule_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
-      [randomUUID(), PROJECT, r.securityGroupId, r.direction, r.ethertype, r.protocol, r.portRangeMin, r.portRangeMax,
-        r.remoteIpPrefix, null, null, r.description, at, at, r.key]);
+        [
+          randomUUID(),
+          PROJECT,
+          r.securityGroupId,
+          r.direction,
+          r.ethertype,
+          r.protocol,
+          r.portRangeMin,
+          r.portRangeMax,
+          r.remoteIpPrefix,
+          null,
+          null,
+          r.description,
+          at,
+          at,
+          r.key,
+        ],
+      );
     }
     // The store keeps the project's rule count with every insert (migration 5); so does the seed.
-    await tx.run(`INSERT INTO project_rule_counts (project, rules) VALUES (?, ?)
-       ON CONFLICT (project) DO UPDATE SET rules = project_rule_counts.rules + excluded.rules`, [PROJECT, rules]);
+    await tx.run(
+      `INSERT INTO project_rule_counts (project, rules) VALUES (?, ?)
+       ON CONFLICT (project) DO UPDATE SET rules = project_rule_counts.rules + excluded.rules`,
+      [PROJECT, rules],
+    );
   });
   const userRules = (await store.listRules(PROJECT)).filter((r) => !r.isDefault).length;
   if (userRules !== rules) throw new Error(`seeding made ${userRules} rules, not ${rules}`);
   await store.createNetwork(PROJECT, "bench-net", ["10.200.0.0/16"]);
   const serverIds: string[] = [];
   for (let s = 0; s < servers; s++) {
-    const server = await store.createServer({ project: PROJECT, name: `bench-s${s}`, networks: ["bench-net"], securityGroupIds: [], bootSeconds: 0 }, UNLIMITED);
+    const server = await store.createServer(
+      { project: PROJECT, name: `bench-s${s}`, networks: ["bench-net"], securityGroupIds: [], bootSeconds: 0 },
+      UNLIMITED,
+    );
     if (server.status !== "ACTIVE") throw new Error(`server ${server.name} is ${server.status}, not ACTIVE`);
     serverIds.push(server.id);
   }
@@ -118,7 +165,13 @@ async function attachmentCreates(db: Seeded, count: number, out: number[]): Prom
  * Seeds one database per size in `sizes`, then in `rounds` rounds times ops/rounds rule creates and
  * as many attachment creates in each, the sizes alternating (the first size of a round alternates too).
  */
-async function measure(drivers: SqlDriver[], sizes: number[], ops: number, rounds: number, log: (line: string) => void): Promise<Record<number, OpSamples>> {
+async function measure(
+  drivers: SqlDriver[],
+  sizes: number[],
+  ops: number,
+  rounds: number,
+  log: (line: string) => void,
+): Promise<Record<number, OpSamples>> {
   const dbs: Seeded[] = [];
   for (const [i, size] of sizes.entries()) {
     const start = Date.now();
@@ -144,7 +197,13 @@ async function measure(drivers: SqlDriver[], sizes: number[], ops: number, round
 /** Backend scaling on SQLite files in a temporary directory. */
 export async function runSqlite(sizes: number[], ops: number, rounds: number, log: (line: string) => void): Promise<Record<number, OpSamples>> {
   const dir = workDir("backend-sqlite");
-  return measure(sizes.map((s) => new SqliteDriver(path.join(dir, `rules-${s}.db`))), sizes, ops, rounds, log);
+  return measure(
+    sizes.map((s) => new SqliteDriver(path.join(dir, `rules-${s}.db`))),
+    sizes,
+    ops,
+    rounds,
+    log,
+  );
 }
 
 /** Backend scaling on a private PostgreSQL server (one database per size). */

@@ -66,7 +66,12 @@ export async function runEngineOnce(program: Program, n: number, rep: number, ke
     }
     if (dynamic.length !== n) throw new Error(`${program} N=${n}: the state holds ${dynamic.length} dynamic resources, not ${n}`);
     return {
-      program, n, rep, upMs: up.ms, previewMs: preview.ms, resources: dynamic.length,
+      program,
+      n,
+      rep,
+      upMs: up.ms,
+      previewMs: preview.ms,
+      resources: dynamic.length,
       providerBytes: dynamic.map((r) => storedBytes(r.outputs?.__provider)),
       exportBytes: Buffer.byteLength(exported.stdout, "utf8"),
       mix,

@@ -26,13 +26,28 @@ export function syntheticProject(servers: number): ExposureModel {
   const tiers = Math.ceil(servers / TIER);
   let n = 0;
   const rule = (group: string, f: Partial<ModelRule>): ModelRule => ({
-    id: `rule-${String(++n).padStart(6, "0")}`, securityGroupId: group, direction: "ingress", ethertype: "IPv4", protocol: null,
-    portRangeMin: null, portRangeMax: null, remoteIpPrefix: null, remoteGroupId: null, remoteSubnetId: null, description: "", ...f,
+    id: `rule-${String(++n).padStart(6, "0")}`,
+    securityGroupId: group,
+    direction: "ingress",
+    ethertype: "IPv4",
+    protocol: null,
+    portRangeMin: null,
+    portRangeMax: null,
+    remoteIpPrefix: null,
+    remoteGroupId: null,
+    remoteSubnetId: null,
+    description: "",
+    ...f,
   });
-  const groups = [{ id: "default", name: "default", stateful: true }, { id: "admin", name: "admin-ssh", stateful: true }];
+  const groups = [
+    { id: "default", name: "default", stateful: true },
+    { id: "admin", name: "admin-ssh", stateful: true },
+  ];
   const rules: ModelRule[] = [
-    rule("default", { remoteGroupId: "default" }), rule("default", { ethertype: "IPv6", remoteGroupId: "default" }),
-    rule("default", { direction: "egress" }), rule("default", { direction: "egress", ethertype: "IPv6" }),
+    rule("default", { remoteGroupId: "default" }),
+    rule("default", { ethertype: "IPv6", remoteGroupId: "default" }),
+    rule("default", { direction: "egress" }),
+    rule("default", { direction: "egress", ethertype: "IPv6" }),
     rule("admin", { protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "192.0.2.0/24" }),
   ];
   for (let t = 0; t < tiers; t++) {
@@ -40,7 +55,15 @@ export function syntheticProject(servers: number): ExposureModel {
     groups.push({ id, name: id, stateful: true });
     rules.push(rule(id, { direction: "egress" }), rule(id, { direction: "egress", ethertype: "IPv6" }));
     if (t % 5 === 0) rules.push(rule(id, { protocol: "tcp", portRangeMin: 443, portRangeMax: 443, remoteIpPrefix: "0.0.0.0/0" }));
-    else rules.push(rule(id, { protocol: "tcp", portRangeMin: SERVICE_PORTS[t % SERVICE_PORTS.length]!, portRangeMax: SERVICE_PORTS[t % SERVICE_PORTS.length]!, remoteGroupId: `tier-${t - 1}` }));
+    else
+      rules.push(
+        rule(id, {
+          protocol: "tcp",
+          portRangeMin: SERVICE_PORTS[t % SERVICE_PORTS.length]!,
+          portRangeMax: SERVICE_PORTS[t % SERVICE_PORTS.length]!,
+          remoteGroupId: `tier-${t - 1}`,
+        }),
+      );
   }
   return {
     profile: "openstack",
@@ -48,8 +71,18 @@ export function syntheticProject(servers: number): ExposureModel {
     groups,
     rules,
     servers: Array.from({ length: servers }, (_, i) => ({
-      id: `server-${i}`, name: `server-${String(i).padStart(5, "0")}`, status: "ACTIVE" as const,
-      ports: [{ id: `port-${i}`, networkId: "net", networkName: "app-net", fixedIp: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, securityGroupIds: ["default", "admin", `tier-${Math.floor(i / TIER)}`] }],
+      id: `server-${i}`,
+      name: `server-${String(i).padStart(5, "0")}`,
+      status: "ACTIVE" as const,
+      ports: [
+        {
+          id: `port-${i}`,
+          networkId: "net",
+          networkName: "app-net",
+          fixedIp: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+          securityGroupIds: ["default", "admin", `tier-${Math.floor(i / TIER)}`],
+        },
+      ],
     })),
     networks: [{ id: "net", name: "app-net", subnets: ["10.0.0.0/8"] }],
   };
@@ -69,8 +102,15 @@ function timeOnce(model: ExposureModel, profile: Profile): { ms: number; finding
 }
 
 /** Samples of each size, taken in alternating rounds after one warm-up of each. */
-export function runEvaluation(sizes: number[], rounds: number, log: (line: string) => void): {
-  samples: Record<string, number[]>; findings: Record<string, number>; jsonBytes: Record<string, number>; htmlBytes: Record<string, number>;
+export function runEvaluation(
+  sizes: number[],
+  rounds: number,
+  log: (line: string) => void,
+): {
+  samples: Record<string, number[]>;
+  findings: Record<string, number>;
+  jsonBytes: Record<string, number>;
+  htmlBytes: Record<string, number>;
 } {
   const profile = loadProfile("openstack", REPO);
   const models = new Map(sizes.map((s) => [s, syntheticProject(s)]));

@@ -101,12 +101,25 @@ export interface EvaluationFigure {
 
 /** The evaluation figure from its samples (the smallest size is the baseline). */
 export function evaluationResults(run: {
-  samples: Record<string, number[]>; findings: Record<string, number>; jsonBytes: Record<string, number>; htmlBytes: Record<string, number>;
+  samples: Record<string, number[]>;
+  findings: Record<string, number>;
+  jsonBytes: Record<string, number>;
+  htmlBytes: Record<string, number>;
 }): EvaluationFigure {
-  const sizes = Object.keys(run.samples).map(Number).sort((a, b) => a - b);
-  const bySize = Object.fromEntries(sizes.map((n) => [String(n), {
-    ...series(run.samples[String(n)]!), findings: run.findings[String(n)]!, jsonBytes: run.jsonBytes[String(n)]!, htmlBytes: run.htmlBytes[String(n)]!,
-  }]));
+  const sizes = Object.keys(run.samples)
+    .map(Number)
+    .sort((a, b) => a - b);
+  const bySize = Object.fromEntries(
+    sizes.map((n) => [
+      String(n),
+      {
+        ...series(run.samples[String(n)]!),
+        findings: run.findings[String(n)]!,
+        jsonBytes: run.jsonBytes[String(n)]!,
+        htmlBytes: run.htmlBytes[String(n)]!,
+      },
+    ]),
+  );
   const ratioMedian = round(median(run.samples[String(sizes[sizes.length - 1])]!) / median(run.samples[String(sizes[0])]!), 2);
   return { bySize, ratioMedian, target: TARGETS.evaluationRatio, met: ratioMedian <= TARGETS.evaluationRatio };
 }
@@ -147,11 +160,15 @@ export function engineResults(samples: EngineSample[], sizes: number[]): EngineR
       up: figure((s) => s.upMs),
       preview: figure((s) => s.previewMs),
       providerBytesPerResource: {
-        ours: round(mean(bytes(ours)), 0), oursMax, noop: round(mean(bytes(noop)), 0),
-        target: TARGETS.providerBytesPerResource, met: oursMax <= TARGETS.providerBytesPerResource,
+        ours: round(mean(bytes(ours)), 0),
+        oursMax,
+        noop: round(mean(bytes(noop)), 0),
+        target: TARGETS.providerBytesPerResource,
+        met: oursMax <= TARGETS.providerBytesPerResource,
       },
       exportBytesPerResource: {
-        ours: median(perResource(ours)), noop: median(perResource(noop)),
+        ours: median(perResource(ours)),
+        noop: median(perResource(noop)),
         ratio: round(median(perResource(ours)) / median(perResource(noop)), 2),
         samples: { ours: perResource(ours), noop: perResource(noop) },
       },
@@ -161,13 +178,22 @@ export function engineResults(samples: EngineSample[], sizes: number[]): EngineR
 
 /** One backend figure from the samples at each size (the ratio is the largest size over the smallest). */
 export function backendFigure(bySize: Record<number, number[]>): BackendFigure {
-  const sizes = Object.keys(bySize).map(Number).sort((a, b) => a - b);
+  const sizes = Object.keys(bySize)
+    .map(Number)
+    .sort((a, b) => a - b);
   const out: BackendFigure["bySize"] = {};
-  for (const s of sizes) out[String(s)] = { samplesMs: bySize[s]!.map((x) => round(x, 3)), medianMs: round(median(bySize[s]!), 3), p95Ms: round(p95(bySize[s]!), 3) };
+  for (const s of sizes)
+    out[String(s)] = { samplesMs: bySize[s]!.map((x) => round(x, 3)), medianMs: round(median(bySize[s]!), 3), p95Ms: round(p95(bySize[s]!), 3) };
   const small = bySize[sizes[0]!]!;
   const large = bySize[sizes[sizes.length - 1]!]!;
   const ratioMedian = round(median(large) / median(small), 2);
-  return { bySize: out, ratioMedian, ratioP95: round(p95(large) / p95(small), 2), target: TARGETS.backendRatio, met: ratioMedian <= TARGETS.backendRatio };
+  return {
+    bySize: out,
+    ratioMedian,
+    ratioP95: round(p95(large) / p95(small), 2),
+    target: TARGETS.backendRatio,
+    met: ratioMedian <= TARGETS.backendRatio,
+  };
 }
 
 /** The backend figures of one database kind. */
@@ -184,8 +210,10 @@ const thousands = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
 
 /** The one-line description of the machine that goes with the table. */
 export function machineLine(m: Machine): string {
-  return `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}, Pulumi CLI ${m.pulumiCli} (SDK ${m.pulumiSdk}); ` +
-    `${m.date.slice(0, 16).replace("T", " ")} UTC; load average at start ${m.loadAverageAtStart.join(" / ")}.`;
+  return (
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}, Pulumi CLI ${m.pulumiCli} (SDK ${m.pulumiSdk}); ` +
+    `${m.date.slice(0, 16).replace("T", " ")} UTC; load average at start ${m.loadAverageAtStart.join(" / ")}.`
+  );
 }
 
 /** The Markdown table of a run (with its machine line above it). */
@@ -193,36 +221,71 @@ export function markdown(r: Results): string {
   const rows: string[][] = [];
   for (const e of r.engine) {
     const target = (f: EngineFigure) => (f.target === null ? "—" : `≤ ${f.target}×`);
-    rows.push([`Engine: \`pulumi up\`, N = ${e.n} (median of ${e.repetitions})`, seconds(e.up.ours.medianMs), seconds(e.up.noop.medianMs), `${e.up.ratio}×`, target(e.up), yesNo(e.up.met)]);
-    rows.push([`Engine: \`pulumi preview\`, N = ${e.n} (median of ${e.repetitions})`, seconds(e.preview.ours.medianMs), seconds(e.preview.noop.medianMs), `${e.preview.ratio}×`, target(e.preview), yesNo(e.preview.met)]);
+    rows.push([
+      `Engine: \`pulumi up\`, N = ${e.n} (median of ${e.repetitions})`,
+      seconds(e.up.ours.medianMs),
+      seconds(e.up.noop.medianMs),
+      `${e.up.ratio}×`,
+      target(e.up),
+      yesNo(e.up.met),
+    ]);
+    rows.push([
+      `Engine: \`pulumi preview\`, N = ${e.n} (median of ${e.repetitions})`,
+      seconds(e.preview.ours.medianMs),
+      seconds(e.preview.noop.medianMs),
+      `${e.preview.ratio}×`,
+      target(e.preview),
+      yesNo(e.preview.met),
+    ]);
   }
   for (const e of r.engine) {
     const p = e.providerBytesPerResource;
-    rows.push([`State: \`__provider\` per resource, N = ${e.n} (mean; max ${bytes(p.oursMax)})`, bytes(p.ours), bytes(p.noop), `${round(p.ours / p.noop, 2)}×`, `≤ ${bytes(p.target)}`, yesNo(p.met)]);
+    rows.push([
+      `State: \`__provider\` per resource, N = ${e.n} (mean; max ${bytes(p.oursMax)})`,
+      bytes(p.ours),
+      bytes(p.noop),
+      `${round(p.ours / p.noop, 2)}×`,
+      `≤ ${bytes(p.target)}`,
+      yesNo(p.met),
+    ]);
     const x = e.exportBytesPerResource;
     rows.push([`State: \`pulumi stack export\` per resource, N = ${e.n}`, bytes(x.ours), bytes(x.noop), `${x.ratio}×`, "—", "—"]);
   }
   for (const [kind, b] of Object.entries(r.backend)) {
     const name = kind === "sqlite" ? "SQLite" : "PostgreSQL";
-    for (const [op, f] of [["rule create", b.ruleCreate], ["attachment create", b.attachmentCreate]] as const) {
-      const sizes = Object.keys(f.bySize).map(Number).sort((a, c) => a - c);
+    for (const [op, f] of [
+      ["rule create", b.ruleCreate],
+      ["attachment create", b.attachmentCreate],
+    ] as const) {
+      const sizes = Object.keys(f.bySize)
+        .map(Number)
+        .sort((a, c) => a - c);
       const small = f.bySize[String(sizes[0])]!;
       const large = f.bySize[String(sizes[sizes.length - 1])]!;
       rows.push([
         `Backend ${name}: ${op}, ${thousands(sizes[sizes.length - 1]!)} vs ${thousands(sizes[0]!)} rules (median / p95 of ${large.samplesMs.length})`,
-        `${ms(large.medianMs)} / ${ms(large.p95Ms)}`, `${ms(small.medianMs)} / ${ms(small.p95Ms)}`,
-        `${f.ratioMedian}× / ${f.ratioP95}×`, `≤ ${f.target}× (median)`, yesNo(f.met),
+        `${ms(large.medianMs)} / ${ms(large.p95Ms)}`,
+        `${ms(small.medianMs)} / ${ms(small.p95Ms)}`,
+        `${f.ratioMedian}× / ${f.ratioP95}×`,
+        `≤ ${f.target}× (median)`,
+        yesNo(f.met),
       ]);
     }
   }
   const ev = r.evaluation;
-  const evSizes = Object.keys(ev.bySize).map(Number).sort((a, c) => a - c);
+  const evSizes = Object.keys(ev.bySize)
+    .map(Number)
+    .sort((a, c) => a - c);
   if (evSizes.length) {
     const small = ev.bySize[String(evSizes[0])]!;
     const large = ev.bySize[String(evSizes[evSizes.length - 1])]!;
     rows.push([
       `Evaluation: exposure, findings, JSON and HTML report, ${thousands(evSizes[evSizes.length - 1]!)} vs ${thousands(evSizes[0]!)} servers (median of ${large.samplesMs.length}; HTML ${bytes(large.htmlBytes)} / ${bytes(small.htmlBytes)})`,
-      ms(large.medianMs), ms(small.medianMs), `${ev.ratioMedian}×`, `≤ ${ev.target}×`, yesNo(ev.met),
+      ms(large.medianMs),
+      ms(small.medianMs),
+      `${ev.ratioMedian}×`,
+      `≤ ${ev.target}×`,
+      yesNo(ev.met),
     ]);
   }
   const header = ["Figure", "Measured", "Baseline", "Ratio", "Target", "Met"];

@@ -64,7 +64,9 @@ async function main(): Promise<void> {
   const json = JSON.stringify(results, null, 2) + "\n";
   if (quick) {
     fs.writeFileSync(path.join(WORK, "results.quick.json"), json);
-    log(`wrote ${path.relative(REPO, path.join(WORK, "results.quick.json"))} (a quick run leaves bench/results.json and bench/README.md as they are)`);
+    log(
+      `wrote ${path.relative(REPO, path.join(WORK, "results.quick.json"))} (a quick run leaves bench/results.json and bench/README.md as they are)`,
+    );
   } else {
     fs.writeFileSync(path.join(REPO, "bench", "results.json"), json);
     const readme = path.join(REPO, "bench", "README.md");
@@ -75,6 +77,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.stack ?? err.message : String(err));
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
   process.exit(1);
 });

@@ -30,7 +30,10 @@ export class BenchStack {
   readonly programDir: string;
   private readonly env: NodeJS.ProcessEnv;
 
-  private constructor(readonly dir: string, readonly stack: string) {
+  private constructor(
+    readonly dir: string,
+    readonly stack: string,
+  ) {
     this.programDir = path.join(dir, "program");
     this.env = {
       ...process.env,
@@ -58,12 +61,16 @@ export class BenchStack {
   run(args: string[]): Promise<Timed> {
     return new Promise((resolve) => {
       const start = process.hrtime.bigint();
-      execFile("pulumi", [...args, "--stack", this.stack, "--non-interactive"],
-        { cwd: this.programDir, env: this.env, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+      execFile(
+        "pulumi",
+        [...args, "--stack", this.stack, "--non-interactive"],
+        { cwd: this.programDir, env: this.env, maxBuffer: 256 * 1024 * 1024 },
+        (err, stdout, stderr) => {
           const ms = Number(process.hrtime.bigint() - start) / 1e6;
           const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
           resolve({ code, stdout: String(stdout), stderr: String(stderr), ms });
-        });
+        },
+      );
     });
   }
 

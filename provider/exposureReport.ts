@@ -29,15 +29,26 @@ function pieceJson(p: Piece) {
 
 /** Each rule's resolved remote, once: the addresses as CIDRs and, for a group remote, every member. */
 function rulesJson(ports: readonly PortAccess[]) {
-  const out: Record<string, { group: string; addresses: string[]; members?: Array<{ server: string; network: string; fixedIp: string | null }>; addressesKnownAfterApply?: number }> = {};
+  const out: Record<
+    string,
+    {
+      group: string;
+      addresses: string[];
+      members?: Array<{ server: string; network: string; fixedIp: string | null }>;
+      addressesKnownAfterApply?: number;
+    }
+  > = {};
   for (const p of ports.flatMap((a) => [...a.ingress, ...a.egress])) {
     if (out[p.ruleId] || p.groupName === UNFILTERED) continue;
     out[p.ruleId] = {
       group: p.groupName,
       addresses: cidrsOf(p.addresses),
-      ...(p.remote.kind === "group" ? { members: p.remote.members.map((m) => ({ server: m.serverName, network: m.networkName, fixedIp: m.fixedIp })) } : {}),
+      ...(p.remote.kind === "group"
+        ? { members: p.remote.members.map((m) => ({ server: m.serverName, network: m.networkName, fixedIp: m.fixedIp })) }
+        : {}),
       ...(p.remote.kind === "group" && p.remote.members.some((m) => m.fixedIp === null)
-        ? { addressesKnownAfterApply: p.remote.members.filter((m) => m.fixedIp === null).length } : {}),
+        ? { addressesKnownAfterApply: p.remote.members.filter((m) => m.fixedIp === null).length }
+        : {}),
     };
   }
   return out;
@@ -83,20 +94,34 @@ const REACH_LEGEND: ReadonlyArray<[ReachClass, string]> = [
 export function exposureHtml(report: ExposureReport): string {
   const columns = matrixColumns(report.ports);
   const header = columns.map((c) => `<th scope="col">${esc(c.label)}</th>`).join("");
-  const rows = report.ports.map((a) => {
-    const cells = columns.map((c) => {
-      const cell = matrixCell(a, c);
-      return `<td class="reach-${cell.reach}" data-reach="${cell.reach}" data-traffic="${esc(c.label)}" title="${esc(cell.rules.join("\n") || "no rule allows this")}">${esc(cell.label)}</td>`;
-    }).join("");
-    return `<tr data-server="${esc(a.serverName)}" data-network="${esc(a.networkName)}"><th scope="row">${esc(a.serverName)}<br><small>${esc(a.networkName)} ${esc(a.fixedIp ?? "known after apply")}</small></th>${cells}</tr>`;
-  }).join("\n");
-  const findings = report.findings.map((f) =>
-    `<li class="finding severity-${f.severity}" data-code="${f.code}"><strong>${f.severity}</strong> <code>${f.code}</code> ${esc(f.message)}<br><em>fix:</em> ${esc(f.fix)}</li>`).join("\n");
-  const details = report.ports.map((a) => {
-    const pieces = [...a.ingress, ...a.egress].map((p) =>
-      `<tr><td>${p.direction}</td><td>${esc(`${p.family} ${describeTraffic(p)}`)}</td><td>${esc(describeRemote(p))}</td><td>${esc(p.groupName)}</td><td><code>${esc(p.ruleId)}</code></td></tr>`).join("");
-    return `<h3>${esc(portLabel(a))}</h3><p>groups: ${esc(a.groups.map((g) => g.name).join(", ") || "none")}; ${a.stateful ? "stateful" : "stateless"}</p><table class="rules"><tr><th>direction</th><th>traffic</th><th>remote</th><th>group</th><th>rule</th></tr>${pieces}</table>`;
-  }).join("\n");
+  const rows = report.ports
+    .map((a) => {
+      const cells = columns
+        .map((c) => {
+          const cell = matrixCell(a, c);
+          return `<td class="reach-${cell.reach}" data-reach="${cell.reach}" data-traffic="${esc(c.label)}" title="${esc(cell.rules.join("\n") || "no rule allows this")}">${esc(cell.label)}</td>`;
+        })
+        .join("");
+      return `<tr data-server="${esc(a.serverName)}" data-network="${esc(a.networkName)}"><th scope="row">${esc(a.serverName)}<br><small>${esc(a.networkName)} ${esc(a.fixedIp ?? "known after apply")}</small></th>${cells}</tr>`;
+    })
+    .join("\n");
+  const findings = report.findings
+    .map(
+      (f) =>
+        `<li class="finding severity-${f.severity}" data-code="${f.code}"><strong>${f.severity}</strong> <code>${f.code}</code> ${esc(f.message)}<br><em>fix:</em> ${esc(f.fix)}</li>`,
+    )
+    .join("\n");
+  const details = report.ports
+    .map((a) => {
+      const pieces = [...a.ingress, ...a.egress]
+        .map(
+          (p) =>
+            `<tr><td>${p.direction}</td><td>${esc(`${p.family} ${describeTraffic(p)}`)}</td><td>${esc(describeRemote(p))}</td><td>${esc(p.groupName)}</td><td><code>${esc(p.ruleId)}</code></td></tr>`,
+        )
+        .join("");
+      return `<h3>${esc(portLabel(a))}</h3><p>groups: ${esc(a.groups.map((g) => g.name).join(", ") || "none")}; ${a.stateful ? "stateful" : "stateless"}</p><table class="rules"><tr><th>direction</th><th>traffic</th><th>remote</th><th>group</th><th>rule</th></tr>${pieces}</table>`;
+    })
+    .join("\n");
   const legend = REACH_LEGEND.map(([k, text]) => `<span class="reach-${k}">${text}</span>`).join(" ");
   return `<!DOCTYPE html>
 <html lang="en">

@@ -39,9 +39,7 @@ export type Previewed<Inputs> = { [K in keyof Inputs]: Inputs[K] | typeof UNKNOW
  * What `check` decides: the inputs, checked and canonical (typed; some unknown at preview), or
  * every failure at once with the inputs as given.
  */
-export type CheckResult<Inputs> =
-  | { inputs: Previewed<Inputs>; failures?: never[] }
-  | { inputs: Props; failures: CheckFailure[] };
+export type CheckResult<Inputs> = { inputs: Previewed<Inputs>; failures?: never[] } | { inputs: Props; failures: CheckFailure[] };
 
 /** What `create` made: the object's id and its outputs. */
 export interface CreateResult<Outputs> {
@@ -51,8 +49,7 @@ export interface CreateResult<Outputs> {
 
 /** What `read` found: the object's outputs and its inputs as a program would declare them; or, id "", nothing. */
 export type ReadResult<Inputs, Outputs> =
-  | { id: string; props: Outputs; inputs: Inputs }
-  | { id: ""; props: Record<string, never>; inputs?: undefined };
+  { id: string; props: Outputs; inputs: Inputs } | { id: ""; props: Record<string, never>; inputs?: undefined };
 
 /** What `update` left: the object's new outputs. */
 export interface UpdateResult<Outputs> {
@@ -132,17 +129,29 @@ function adoptable<Inputs extends object, Outputs extends object>(
  * imported resource creates a new object), the object must exist and match the program.
  */
 async function checkImport<Inputs extends object, Outputs extends object>(
-  type: ResourceType, impl: ResourceImpl<Inputs, Outputs>, olds: Props | undefined, importId: unknown, result: CheckResult<Inputs>,
+  type: ResourceType,
+  impl: ResourceImpl<Inputs, Outputs>,
+  olds: Props | undefined,
+  importId: unknown,
+  result: CheckResult<Inputs>,
 ): Promise<dynamic.CheckResult<Props>> {
   const recorded = Object.keys(olds ?? {}).some((k) => k !== "__provider");
   if (recorded || !accepted(result)) return result;
   if (!impl.resolveImport || (importId !== UNKNOWN && typeof importId !== "string")) {
     const problem = impl.resolveImport
-      ? new SecgroupsError("SG_INVALID_INPUT", { property: "import", problem: "the import option must be an id string", value: importId, fix: "pass the id of the object to adopt" })
+      ? new SecgroupsError("SG_INVALID_INPUT", {
+          property: "import",
+          problem: "the import option must be an id string",
+          value: importId,
+          fix: "pass the id of the object to adopt",
+        })
       : new SecgroupsError("SG_INVALID_INPUT", {
-        property: "import", problem: `${type} resources cannot be imported`, value: importId,
-        allowed: "import on SecurityGroup, SecurityGroupRule and ServerAttachment", fix: "drop the import option",
-      });
+          property: "import",
+          problem: `${type} resources cannot be imported`,
+          value: importId,
+          allowed: "import on SecurityGroup, SecurityGroupRule and ServerAttachment",
+          fix: "drop the import option",
+        });
     return { ...result, failures: [adoptionFailure(problem)] };
   }
   if (importId === UNKNOWN) return { ...result, inputs: { ...result.inputs, importId } };
@@ -154,7 +163,11 @@ async function checkImport<Inputs extends object, Outputs extends object>(
 
 /** `create` of an imported resource: compares again (the object may have changed) and takes it over. */
 async function adopt<Inputs extends object, Outputs extends object>(
-  type: ResourceType, impl: ResourceImpl<Inputs, Outputs>, importId: string, inputs: Inputs, managedBy: string | undefined,
+  type: ResourceType,
+  impl: ResourceImpl<Inputs, Outputs>,
+  importId: string,
+  inputs: Inputs,
+  managedBy: string | undefined,
 ): Promise<CreateResult<Outputs | Record<string, never>>> {
   // An import on a type that cannot be imported failed its check; the engine creates only what passed.
   const adoption = await compareForAdoption(adoptable(type, impl, impl.resolveImport!), importId, inputs);
@@ -174,7 +187,10 @@ const MANAGED_BY_MAX = 2048;
 
 /** `check` with `managedBy` and `importId` taken out of the inputs and checked (see engineProvider). */
 async function checkManaged<Inputs extends object, Outputs extends object>(
-  type: ResourceType, impl: ResourceImpl<Inputs, Outputs>, olds: Props, news: Props | undefined,
+  type: ResourceType,
+  impl: ResourceImpl<Inputs, Outputs>,
+  olds: Props,
+  news: Props | undefined,
 ): Promise<dynamic.CheckResult<Props>> {
   const { managedBy, importId, ...rest } = news ?? {};
   const urn = typeof managedBy === "string" && managedBy !== UNKNOWN ? managedBy : undefined;
@@ -182,12 +198,15 @@ async function checkManaged<Inputs extends object, Outputs extends object>(
   const result = importId !== undefined ? await checkImport(type, impl, olds, importId, checked) : checked;
   if (managedBy === undefined) return result;
   if (managedBy !== UNKNOWN && (typeof managedBy !== "string" || managedBy.length > MANAGED_BY_MAX)) {
-    const failures = [...(result.failures ?? []), checkFailure("SG_INVALID_INPUT", {
-      property: "managedBy",
-      problem: `managedBy must be the resource's URN, a string of at most ${MANAGED_BY_MAX} characters`,
-      value: managedBy,
-      fix: "leave managedBy to the SDK",
-    })];
+    const failures = [
+      ...(result.failures ?? []),
+      checkFailure("SG_INVALID_INPUT", {
+        property: "managedBy",
+        problem: `managedBy must be the resource's URN, a string of at most ${MANAGED_BY_MAX} characters`,
+        value: managedBy,
+        fix: "leave managedBy to the SDK",
+      }),
+    ];
     return { ...result, failures };
   }
   return { ...result, inputs: { ...result.inputs, managedBy } };
@@ -208,7 +227,10 @@ function shownSafely(result: dynamic.CheckResult<Props>): dynamic.CheckResult<Pr
  * and checks an import; `create` turns `managedBy` and the inputs into the client token (or adopts
  * the imported object); `diff` and `read` forget the token; the outputs carry `managedBy`.
  */
-export function engineProvider<Inputs extends object, Outputs extends object>(type: ResourceType, impl: ResourceImpl<Inputs, Outputs>): EngineProvider {
+export function engineProvider<Inputs extends object, Outputs extends object>(
+  type: ResourceType,
+  impl: ResourceImpl<Inputs, Outputs>,
+): EngineProvider {
   return {
     async check(olds: Props, news: Props): Promise<dynamic.CheckResult<Props>> {
       return shownSafely(await checkManaged(type, impl, olds, news));
@@ -235,9 +257,10 @@ export function engineProvider<Inputs extends object, Outputs extends object>(ty
     async create(inputs: Props): Promise<dynamic.CreateResult<Props>> {
       const { managedBy, importId, ...rest } = inputs ?? {};
       const urn = typeof managedBy === "string" ? managedBy : undefined;
-      const created = typeof importId === "string"
-        ? await adopt(type, impl, importId, rest as Inputs, urn)
-        : await impl.create(rest as Inputs, clientToken(managedBy, rest), urn);
+      const created =
+        typeof importId === "string"
+          ? await adopt(type, impl, importId, rest as Inputs, urn)
+          : await impl.create(rest as Inputs, clientToken(managedBy, rest), urn);
       const outs = asProps(created.outs);
       return { ...created, outs: managedBy === undefined ? outs : { ...outs, managedBy } };
     },

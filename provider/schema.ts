@@ -55,23 +55,44 @@ function propertyPath(instancePath: string, extra?: string): string {
 }
 
 function describe(e: ErrorObject, data: unknown): CheckFailure {
-  const property = propertyPath(e.instancePath, e.keyword === "additionalProperties" ? String(e.params.additionalProperty) : e.keyword === "required" ? String(e.params.missingProperty) : undefined);
+  const property = propertyPath(
+    e.instancePath,
+    e.keyword === "additionalProperties"
+      ? String(e.params.additionalProperty)
+      : e.keyword === "required"
+        ? String(e.params.missingProperty)
+        : undefined,
+  );
   const value = e.instancePath
-    ? e.instancePath.split("/").filter(Boolean).reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], data)
+    ? e.instancePath
+        .split("/")
+        .filter(Boolean)
+        .reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], data)
     : data;
   const got = showValue(value);
   switch (e.keyword) {
     case "additionalProperties":
       // The problem names the property; the failure is reported on it.
-      return checkFailure("SG_INVALID_INPUT", { property: "", problem: `unknown property ${property}`, fix: "remove it or check its spelling against the reference in the README" }, property);
+      return checkFailure(
+        "SG_INVALID_INPUT",
+        { property: "", problem: `unknown property ${property}`, fix: "remove it or check its spelling against the reference in the README" },
+        property,
+      );
     case "required":
       return checkFailure("SG_INVALID_INPUT", { property, subject: true, problem: "is required", fix: "set it" });
     case "enum":
       return checkFailure("SG_INVALID_INPUT", {
-        property, subject: true, problem: `got ${got}`, allowed: (e.params.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(", "),
+        property,
+        subject: true,
+        problem: `got ${got}`,
+        allowed: (e.params.allowedValues as unknown[]).map((x) => JSON.stringify(x)).join(", "),
       });
     default:
-      return checkFailure("SG_INVALID_INPUT", { property: property || "input", subject: true, problem: `got ${got}`, allowed: `a value that ${e.message ?? "matches the schema"}` }, property);
+      return checkFailure(
+        "SG_INVALID_INPUT",
+        { property: property || "input", subject: true, problem: `got ${got}`, allowed: `a value that ${e.message ?? "matches the schema"}` },
+        property,
+      );
   }
 }
 
@@ -88,13 +109,19 @@ export function validate(definition: string, data: unknown): CheckFailure[] {
  */
 export function checkDefaultProject(project: string, given: unknown): CheckFailure[] {
   if (given !== undefined || validate("ProjectName", project).length === 0) return [];
-  return [checkFailure("SG_INVALID_INPUT", {
-    property: "",
-    problem: "the default project from secgroups:project / SECGROUPS_PROJECT is not a valid project name",
-    value: project,
-    allowed: "1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit",
-    fix: "correct the setting or set project on the resource",
-  }, "project")];
+  return [
+    checkFailure(
+      "SG_INVALID_INPUT",
+      {
+        property: "",
+        problem: "the default project from secgroups:project / SECGROUPS_PROJECT is not a valid project name",
+        value: project,
+        allowed: "1-64 of A-Z a-z 0-9 _ . -, starting with a letter or digit",
+        fix: "correct the setting or set project on the resource",
+      },
+      "project",
+    ),
+  ];
 }
 
 /**
@@ -147,9 +174,15 @@ export function mergeFailures(first: readonly CheckFailure[], more: readonly Che
 function nulCharacters(value: unknown, at: string): CheckFailure[] {
   if (typeof value === "string") {
     return value.includes("\u0000")
-      ? [checkFailure("SG_INVALID_INPUT", {
-        property: at, problem: `${at} contains a NUL character (U+0000)`, value, allowed: "any text without NUL", fix: "remove the NUL character",
-      })]
+      ? [
+          checkFailure("SG_INVALID_INPUT", {
+            property: at,
+            problem: `${at} contains a NUL character (U+0000)`,
+            value,
+            allowed: "any text without NUL",
+            fix: "remove the NUL character",
+          }),
+        ]
       : [];
   }
   if (Array.isArray(value)) return value.flatMap((v, i) => nulCharacters(v, `${at}[${i}]`));

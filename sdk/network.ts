@@ -27,9 +27,21 @@ export class Network extends pulumi.dynamic.Resource {
     // Registers without the SDK's per-property promise stacks (see sdk/stacks.ts).
     const resume = pauseStackTraces();
     try {
-      super(shimProvider("Network"), name,
-        { name: args.name ?? name, subnets: args.subnets, project: args.project, createdAt: undefined, managedBy: managedBy("Network", name, opts), importId: importIdOf(opts) } satisfies PropsWith<NetworkInputs>,
-        withoutImport(opts), "secgroups", "Network");
+      super(
+        shimProvider("Network"),
+        name,
+        {
+          name: args.name ?? name,
+          subnets: args.subnets,
+          project: args.project,
+          createdAt: undefined,
+          managedBy: managedBy("Network", name, opts),
+          importId: importIdOf(opts),
+        } satisfies PropsWith<NetworkInputs>,
+        withoutImport(opts),
+        "secgroups",
+        "Network",
+      );
     } catch (err) {
       resume();
       throw withCallerStack(err, Network);

@@ -14,8 +14,7 @@ export type Ethertype = NonNullable<SecurityGroupRuleInputs["ethertype"]>;
  * lets the provider default it).
  */
 export interface PeerRule
-  extends Inputs<Pick<SecurityGroupRuleInputs, "remoteIpPrefix" | "remoteGroupId" | "remoteSubnetId">>,
-    Pick<SecurityGroupRuleInputs, "ethertype"> {}
+  extends Inputs<Pick<SecurityGroupRuleInputs, "remoteIpPrefix" | "remoteGroupId" | "remoteSubnetId">>, Pick<SecurityGroupRuleInputs, "ethertype"> {}
 
 /** What a Peer is; one variant per kind of remote, so a peer never has two remotes. */
 type Remote =
@@ -96,9 +95,7 @@ export class Peer {
       case "cidr":
         return { remoteIpPrefix: remote.cidr, ethertype: remote.ethertype };
       case "group":
-        return remote.ethertype === undefined
-          ? { remoteGroupId: remote.groupId }
-          : { remoteGroupId: remote.groupId, ethertype: remote.ethertype };
+        return remote.ethertype === undefined ? { remoteGroupId: remote.groupId } : { remoteGroupId: remote.groupId, ethertype: remote.ethertype };
       case "subnet":
         return remote.ethertype === undefined
           ? { remoteSubnetId: remote.subnetId }

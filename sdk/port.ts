@@ -25,7 +25,9 @@ const ICMP_RANGE: IntRange = { min: 0, max: 255, what: "an ICMP type or code" };
 function requireInt(factory: string, argument: string, value: number, range: IntRange): void {
   if (!Number.isInteger(value) || value < range.min || value > range.max) {
     throw new SecgroupsError("SG_INVALID_INPUT", {
-      property: `${factory} argument ${argument}`, subject: true, problem: `got ${String(value)}`,
+      property: `${factory} argument ${argument}`,
+      subject: true,
+      problem: `got ${String(value)}`,
       allowed: `${range.what}, an integer from ${range.min} to ${range.max}`,
     });
   }
@@ -35,8 +37,11 @@ function requireInt(factory: string, argument: string, value: number, range: Int
 function requireOrdered(factory: string, from: number, to: number): void {
   if (from > to) {
     throw new SecgroupsError("SG_INVALID_INPUT", {
-      property: `${factory} argument fromPort`, subject: true, problem: `got ${from}, greater than toPort ${to}`,
-      allowed: "fromPort <= toPort", fix: `${factory}(${to}, ${from})`,
+      property: `${factory} argument fromPort`,
+      subject: true,
+      problem: `got ${from}, greater than toPort ${to}`,
+      allowed: "fromPort <= toPort",
+      fix: `${factory}(${to}, ${from})`,
     });
   }
 }
@@ -85,7 +90,9 @@ export class Port {
     if (type === undefined) {
       if (code !== undefined) {
         throw new SecgroupsError("SG_INVALID_INPUT", {
-          property: "Port.icmp argument code", subject: true, problem: `got ${String(code)} without a type`,
+          property: "Port.icmp argument code",
+          subject: true,
+          problem: `got ${String(code)} without a type`,
           allowed: "a code only together with a type (an ICMP code is meaningful only within a type)",
           fix: `pass the type too, e.g. Port.icmp(8, ${String(code)})`,
         });

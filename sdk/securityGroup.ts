@@ -85,7 +85,12 @@ export class SecurityGroup extends pulumi.dynamic.Resource {
   }
 
   private allow(
-    direction: "ingress" | "egress", name: string, peer: Peer, port: Port, description?: string, opts?: pulumi.CustomResourceOptions,
+    direction: "ingress" | "egress",
+    name: string,
+    peer: Peer,
+    port: Port,
+    description?: string,
+    opts?: pulumi.CustomResourceOptions,
   ): SecurityGroupRule {
     return new SecurityGroupRule(
       name,

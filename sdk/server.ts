@@ -39,19 +39,26 @@ export class Server extends pulumi.dynamic.Resource {
     // Registers without the SDK's per-property promise stacks (see sdk/stacks.ts).
     const resume = pauseStackTraces();
     try {
-      super(shimProvider("Server"), name, {
-        managedBy: managedBy("Server", name, opts),
+      super(
+        shimProvider("Server"),
+        name,
+        {
+          managedBy: managedBy("Server", name, opts),
           importId: importIdOf(opts),
-        name: args.name ?? name,
-        networks: args.networks,
-        securityGroupIds: args.securityGroupIds,
-        bootSeconds: args.bootSeconds,
-        waitForActive: args.waitForActive,
-        project: args.project,
-        status: undefined,
-        ports: undefined,
-        createdAt: undefined,
-      } satisfies PropsWith<ServerInputs>, withoutImport(opts), "secgroups", "Server");
+          name: args.name ?? name,
+          networks: args.networks,
+          securityGroupIds: args.securityGroupIds,
+          bootSeconds: args.bootSeconds,
+          waitForActive: args.waitForActive,
+          project: args.project,
+          status: undefined,
+          ports: undefined,
+          createdAt: undefined,
+        } satisfies PropsWith<ServerInputs>,
+        withoutImport(opts),
+        "secgroups",
+        "Server",
+      );
     } catch (err) {
       resume();
       throw withCallerStack(err, Server);

@@ -63,17 +63,24 @@ export class ServerAttachment extends pulumi.dynamic.Resource {
     // Registers without the SDK's per-property promise stacks (see sdk/stacks.ts).
     const resume = pauseStackTraces();
     try {
-      super(shimProvider("ServerAttachment"), name, {
-        managedBy: managedBy("ServerAttachment", name, opts),
+      super(
+        shimProvider("ServerAttachment"),
+        name,
+        {
+          managedBy: managedBy("ServerAttachment", name, opts),
           importId: importIdOf(opts),
-        serverId: args.serverId,
-        securityGroupId: args.securityGroupId,
-        network: args.network,
-        waitForActiveSeconds: args.waitForActiveSeconds,
-        plannedAttachments: plannedAttachments(name, args),
-        project: undefined,
-        portIds: undefined,
-      } satisfies PropsWith<ServerAttachmentInputs>, withoutImport(opts), "secgroups", "ServerAttachment");
+          serverId: args.serverId,
+          securityGroupId: args.securityGroupId,
+          network: args.network,
+          waitForActiveSeconds: args.waitForActiveSeconds,
+          plannedAttachments: plannedAttachments(name, args),
+          project: undefined,
+          portIds: undefined,
+        } satisfies PropsWith<ServerAttachmentInputs>,
+        withoutImport(opts),
+        "secgroups",
+        "ServerAttachment",
+      );
     } catch (err) {
       resume();
       throw withCallerStack(err, ServerAttachment);

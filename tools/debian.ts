@@ -14,6 +14,7 @@ export function ensureDebianPackage<T>(pkg: string, label: string, find: () => T
     execFileSync("apt-get", ["install", "-y", "-qq", pkg], { stdio: "inherit", env });
     found = find();
   }
-  if (found === undefined) throw new Error(`${label} is not installed and could not be installed: run \`apt-get install ${pkg}\` (tests never skip it)`);
+  if (found === undefined)
+    throw new Error(`${label} is not installed and could not be installed: run \`apt-get install ${pkg}\` (tests never skip it)`);
   return found;
 }

@@ -29,7 +29,10 @@ export interface PostgresServer {
 export function findPostgresBin(): string | undefined {
   const root = "/usr/lib/postgresql";
   if (fs.existsSync(root)) {
-    const versions = fs.readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = fs
+      .readdirSync(root)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     for (const v of versions) {
       const bin = path.join(root, v, "bin");
       if (fs.existsSync(path.join(bin, "initdb"))) return bin;
@@ -68,7 +71,11 @@ export async function startPostgres(database = "secgroups", opts: { password?: s
   // initdb and postgres refuse to run as root: run them as the postgres system user then.
   const asOwner = (cmd: string, args: string[]) => {
     if (process.getuid?.() === 0) {
-      fs.chownSync(dir, Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" })), Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" })));
+      fs.chownSync(
+        dir,
+        Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" })),
+        Number(execFileSync("id", ["-g", "postgres"], { encoding: "utf8" })),
+      );
       return execFileSync("runuser", ["-u", "postgres", "--", path.join(bin, cmd), ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     }
     return execFileSync(path.join(bin, cmd), args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -81,8 +88,17 @@ export async function startPostgres(database = "secgroups", opts: { password?: s
   }
   asOwner("initdb", ["-D", data, ...auth, "-U", "secgroups", "--no-sync", "-E", "UTF8"]);
   if (opts.password !== undefined) fs.rmSync(path.join(dir, "pwfile"));
-  const start = () => asOwner("pg_ctl", ["-D", data, "-l", path.join(dir, "server.log"), "-w", "-o",
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, "start"]);
+  const start = () =>
+    asOwner("pg_ctl", [
+      "-D",
+      data,
+      "-l",
+      path.join(dir, "server.log"),
+      "-w",
+      "-o",
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
+      "start",
+    ]);
   start();
   asOwner("createdb", ["-h", dir, "-p", String(port), "-U", "secgroups", database]);
   let stopped = false;

@@ -18,8 +18,12 @@ const backend = new Network("backend-subnet", { subnets: ["10.20.0.0/24"] });
 // New groups on evroc start empty: default deny.
 const appTier = new SecurityGroup("app-tier-sg", { description: "Application tier" });
 // Protocol "All" (IP-in-IP for Calico, SCTP, ...) from every address of the backend subnet.
-const overlay = appTier.allowIngress("app-tier-all-from-backend-subnet", Peer.subnet(backend.id), Port.allTraffic(),
-  "overlay traffic (IP in IP) from the backend subnet");
+const overlay = appTier.allowIngress(
+  "app-tier-all-from-backend-subnet",
+  Peer.subnet(backend.id),
+  Port.allTraffic(),
+  "overlay traffic (IP in IP) from the backend subnet",
+);
 // TCP 8080 between members of the group (no implicit intra-group traffic).
 const members = appTier.allowIngress("app-tier-8080-from-members", Peer.group(appTier), Port.tcp(8080));
 

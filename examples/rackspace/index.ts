@@ -21,14 +21,26 @@ const web = new Server("web-1", { networks: ["PublicNet", "ServiceNet"], bootSec
 
 // Five groups for the PublicNet port, one concern each.
 const publicNet: Array<{ name: string; description: string; rules: (g: SecurityGroup) => void }> = [
-  { name: "ssh-from-admin", description: "SSH from the admin network", rules: (g) => g.allowIngress("ssh-from-admin-tcp-22", Peer.ipv4(adminCidr), Port.SSH) },
+  {
+    name: "ssh-from-admin",
+    description: "SSH from the admin network",
+    rules: (g) => g.allowIngress("ssh-from-admin-tcp-22", Peer.ipv4(adminCidr), Port.SSH),
+  },
   { name: "http", description: "HTTP from anywhere", rules: (g) => g.allowIngress("http-tcp-80", Peer.anyIpv4(), Port.HTTP) },
   { name: "https", description: "HTTPS from anywhere", rules: (g) => g.allowIngress("https-tcp-443", Peer.anyIpv4(), Port.HTTPS) },
   { name: "ping", description: "ICMP echo request from anywhere", rules: (g) => g.allowIngress("ping-icmp-8-0", Peer.anyIpv4(), Port.PING) },
-  { name: "outbound", description: "All outbound IPv4 traffic (API only at Rackspace)", rules: (g) => g.allowEgress("outbound-any", Peer.anyIpv4(), Port.allTraffic()) },
+  {
+    name: "outbound",
+    description: "All outbound IPv4 traffic (API only at Rackspace)",
+    rules: (g) => g.allowEgress("outbound-any", Peer.anyIpv4(), Port.allTraffic()),
+  },
 ];
 if (config.getBoolean("sixthGroup")) {
-  publicNet.push({ name: "alt-http", description: "HTTP on 8080 from anywhere", rules: (g) => g.allowIngress("alt-http-tcp-8080", Peer.anyIpv4(), Port.tcp(8080)) });
+  publicNet.push({
+    name: "alt-http",
+    description: "HTTP on 8080 from anywhere",
+    rules: (g) => g.allowIngress("alt-http-tcp-8080", Peer.anyIpv4(), Port.tcp(8080)),
+  });
 }
 
 const attached = publicNet.map((spec) => {
@@ -41,7 +53,11 @@ const attached = publicNet.map((spec) => {
 // One group on ServiceNet, Rackspace's internal network (10.176.0.0/12).
 const internal = new SecurityGroup("servicenet-internal", { description: "TCP from ServiceNet" });
 internal.allowIngress("servicenet-internal-tcp", Peer.ipv4("10.176.0.0/12"), Port.allTcp());
-const internalAttachment = new ServerAttachment("web-1-servicenet-internal", { serverId: web.id, securityGroupId: internal.id, network: "ServiceNet" });
+const internalAttachment = new ServerAttachment("web-1-servicenet-internal", {
+  serverId: web.id,
+  securityGroupId: internal.id,
+  network: "ServiceNet",
+});
 
 export const server = {
   id: web.id,

@@ -52,7 +52,6 @@ export const groups = {
 export const network = { id: appNet.id, subnets: appNet.subnets };
 export const serverStatus = Object.fromEntries(servers.map((s, i) => [tiers[i]!.server, s.server.status]));
 /** Per server: how many ports each of its two attachments (tier group, admin-ssh) reached. */
-export const attachmentPorts = Object.fromEntries(servers.map((s, i) => [
-  tiers[i]!.server,
-  s.attachments.map((a) => a.portIds.apply((ids) => ids.length)),
-]));
+export const attachmentPorts = Object.fromEntries(
+  servers.map((s, i) => [tiers[i]!.server, s.attachments.map((a) => a.portIds.apply((ids) => ids.length))]),
+);

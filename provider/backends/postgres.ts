@@ -105,8 +105,7 @@ export class PostgresDriver implements SqlDriver {
   /** `url` is postgres://user[:password]@host:port/db; `password`, if given, overrides the URL's. */
   constructor(url: string, password?: string) {
     this.location = maskUrl(url);
-    this.secrets = [password, passwordOf(url), new URL(url).password || undefined]
-      .filter((s): s is string => typeof s === "string" && s.length > 0);
+    this.secrets = [password, passwordOf(url), new URL(url).password || undefined].filter((s): s is string => typeof s === "string" && s.length > 0);
     // Loaded here, so that a provider on the SQLite backend never loads pg.
     const { Pool } = require("pg") as typeof import("pg");
     this.pool = new Pool({

@@ -66,12 +66,13 @@ export class SqliteDriver implements SqlDriver {
   constructor(file: string) {
     this.location = `sqlite:${file}`;
     this.file = path.resolve(file);
-    const unavailable = (doing: string, err: unknown) => new SecgroupsError("SG_BACKEND_UNAVAILABLE", {
-      property: "secgroups:backend",
-      problem: `cannot ${doing}: ${(err as Error).message}`,
-      value: this.location,
-      fix: "point secgroups:backend at a writable file path (sqlite:/path/to/cloud.db)",
-    });
+    const unavailable = (doing: string, err: unknown) =>
+      new SecgroupsError("SG_BACKEND_UNAVAILABLE", {
+        property: "secgroups:backend",
+        problem: `cannot ${doing}: ${(err as Error).message}`,
+        value: this.location,
+        fix: "point secgroups:backend at a writable file path (sqlite:/path/to/cloud.db)",
+      });
     const dir = path.dirname(file);
     try {
       fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -208,7 +209,6 @@ export class SqliteDriver implements SqlDriver {
     })();
     return this.closing;
   }
-
 }
 
 /** The SQLite state backend: the store over one SQLite file (migrated on first use). */

@@ -13,8 +13,20 @@
  * Because a PostgreSQL transaction may run more than once, bodies have no effect outside `tx`.
  */
 import type {
-  AttachmentPolicy, AttachmentRecord, GroupPatch, GroupRecord, GroupState, NetworkRecord, NewGroup,
-  NewRule, NewServer, ProjectSetup, RuleLimits, RuleRecord, ServerRecord, StateBackend,
+  AttachmentPolicy,
+  AttachmentRecord,
+  GroupPatch,
+  GroupRecord,
+  GroupState,
+  NetworkRecord,
+  NewGroup,
+  NewRule,
+  NewServer,
+  ProjectSetup,
+  RuleLimits,
+  RuleRecord,
+  ServerRecord,
+  StateBackend,
 } from "./types";
 import type { SqlDriver, Tx } from "./sql/driver";
 import { MIGRATIONS } from "./sql/migrations";
@@ -42,20 +54,26 @@ export class SqlStore implements StateBackend {
 
   /** Applies pending migrations (once per store; every operation waits for it). */
   migrate(): Promise<void> {
-    this.ready ??= this.driver.migrate(async (tx, applied) => {
-      for (let v = applied; v < MIGRATIONS.length; v++) {
-        const step = MIGRATIONS[v]!;
-        if (typeof step === "string") {
-          for (const statement of step.split(";").map((s) => s.trim()).filter(Boolean)) await tx.run(statement);
-        } else {
-          await step(tx);
+    this.ready ??= this.driver
+      .migrate(async (tx, applied) => {
+        for (let v = applied; v < MIGRATIONS.length; v++) {
+          const step = MIGRATIONS[v]!;
+          if (typeof step === "string") {
+            for (const statement of step
+              .split(";")
+              .map((s) => s.trim())
+              .filter(Boolean))
+              await tx.run(statement);
+          } else {
+            await step(tx);
+          }
         }
-      }
-      return MIGRATIONS.length;
-    }).catch((err: unknown) => {
-      this.ready = undefined;
-      throw err;
-    });
+        return MIGRATIONS.length;
+      })
+      .catch((err: unknown) => {
+        this.ready = undefined;
+        throw err;
+      });
     return this.ready;
   }
 
@@ -168,7 +186,12 @@ export class SqlStore implements StateBackend {
   }
 
   createAttachment(
-    project: string, serverId: string, securityGroupId: string, network: string | null, policy: AttachmentPolicy, clientToken?: string,
+    project: string,
+    serverId: string,
+    securityGroupId: string,
+    network: string | null,
+    policy: AttachmentPolicy,
+    clientToken?: string,
   ): Promise<AttachmentRecord> {
     return this.write((tx) => attachments.createAttachment(tx, project, serverId, securityGroupId, network, policy, clientToken));
   }
@@ -198,7 +221,7 @@ export class SqlStore implements StateBackend {
 
   async checkIntegrity(): Promise<string[]> {
     const problems = await this.read(integrityProblems);
-    if (this.driver.checkDatabase) problems.push(...await this.driver.checkDatabase());
+    if (this.driver.checkDatabase) problems.push(...(await this.driver.checkDatabase()));
     return problems.sort();
   }
 

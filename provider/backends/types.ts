@@ -6,13 +6,34 @@
  */
 
 import type {
-  AttachmentPolicy, AttachmentRecord, DefaultRuleSpec, GroupRecord, NetworkRecord, NewRule, ProjectSetup, RuleRecord, ServerRecord,
+  AttachmentPolicy,
+  AttachmentRecord,
+  DefaultRuleSpec,
+  GroupRecord,
+  NetworkRecord,
+  NewRule,
+  ProjectSetup,
+  RuleRecord,
+  ServerRecord,
 } from "../domain/model";
 
 /** The records are the domain's (provider/domain/model.ts); re-exported for the backends' users. */
 
 export type {
-  AttachmentPolicy, AttachmentRecord, DefaultGroupRule, DefaultRuleSpec, Direction, Ethertype, GroupRecord, NetworkRecord, PortRecord, ProjectSetup, RuleRecord, ServerRecord, ServerStatus, NewRule,
+  AttachmentPolicy,
+  AttachmentRecord,
+  DefaultGroupRule,
+  DefaultRuleSpec,
+  Direction,
+  Ethertype,
+  GroupRecord,
+  NetworkRecord,
+  PortRecord,
+  ProjectSetup,
+  RuleRecord,
+  ServerRecord,
+  ServerStatus,
+  NewRule,
 } from "../domain/model";
 
 /** What it takes to create a group. */
@@ -133,7 +154,12 @@ export interface StateBackend {
    * and stateless groups (SG_STATEFUL_MIX); drops the fallback group.
    */
   createAttachment(
-    project: string, serverId: string, securityGroupId: string, network: string | null, policy: AttachmentPolicy, clientToken?: string,
+    project: string,
+    serverId: string,
+    securityGroupId: string,
+    network: string | null,
+    policy: AttachmentPolicy,
+    clientToken?: string,
   ): Promise<AttachmentRecord>;
   /** The attachment with this id, or undefined. */
   getAttachment(project: string, id: string): Promise<AttachmentRecord | undefined>;

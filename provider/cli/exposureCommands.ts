@@ -10,7 +10,13 @@ import type { StateBackend } from "../backends/types";
 import { parseAddress, type Family } from "../domain/cidr";
 import { diffExposure } from "../domain/exposureDiff";
 import {
-  canReach, evaluateExposure, describeTraffic, protocolName, ICMP_PROTOCOL_NUMBERS, PORT_PROTOCOL_NUMBERS, type ExposureModel,
+  canReach,
+  evaluateExposure,
+  describeTraffic,
+  protocolName,
+  ICMP_PROTOCOL_NUMBERS,
+  PORT_PROTOCOL_NUMBERS,
+  type ExposureModel,
 } from "../domain/exposure";
 import { atLeast, SEVERITIES, type Severity } from "../domain/findings";
 import { canonicalProtocol, protocolForFamily } from "../domain/rules";
@@ -30,7 +36,10 @@ import { parsePreview, previewReportMarkdown, previewReportJson } from "./previe
 /** Everything the exposure of `project` depends on, read from the backend. */
 export async function loadExposureModel(backend: StateBackend, project: string, profile: Profile): Promise<ExposureModel> {
   const [groups, rules, servers, networks] = await Promise.all([
-    backend.listGroups(project), backend.listRules(project), backend.listServers(project), backend.listNetworks(project),
+    backend.listGroups(project),
+    backend.listRules(project),
+    backend.listServers(project),
+    backend.listNetworks(project),
   ]);
   return { ...emptyModel(profile, project), groups, rules, servers, networks: networks.map((n) => ({ id: n.id, name: n.name, subnets: n.subnets })) };
 }
@@ -38,7 +47,12 @@ export async function loadExposureModel(backend: StateBackend, project: string, 
 /** A project with nothing in it yet (before its first `pulumi up`). */
 export function emptyModel(profile: Profile, project: string): ExposureModel {
   return {
-    profile: profile.name, project, groups: [], rules: [], servers: [], networks: [],
+    profile: profile.name,
+    project,
+    groups: [],
+    rules: [],
+    servers: [],
+    networks: [],
     ...(profile.attachableNetworks !== undefined ? { attachableNetworks: profile.attachableNetworks } : {}),
   };
 }
@@ -56,20 +70,29 @@ function protocolOption(value: string, family: Family, profile: Profile): number
   const canonical = canonicalProtocol(value, profile);
   const inFamily = canonical.kind === "ok" ? protocolForFamily(canonical.protocol, family, profile) : undefined;
   if (canonical.kind === "ok" && canonical.protocol !== "any" && inFamily === undefined) {
-    throw new UsageError({
-      property: "--protocol", problem: `exists only in IPv6, and --from is an IPv4 address`, value,
-      allowed: "an IPv4 protocol, or an IPv6 --from address", fix: "pass an IPv6 address as --from",
-    }, usage("can-reach"));
+    throw new UsageError(
+      {
+        property: "--protocol",
+        problem: `exists only in IPv6, and --from is an IPv4 address`,
+        value,
+        allowed: "an IPv4 protocol, or an IPv6 --from address",
+        fix: "pass an IPv6 address as --from",
+      },
+      usage("can-reach"),
+    );
   }
   const n = inFamily === undefined ? undefined : protocolNumber(inFamily);
   if (n === undefined) {
-    throw new UsageError({
-      property: "--protocol",
-      problem: canonical.kind === "ok" ? "a packet has one protocol, not any" : `is not a protocol of profile ${profile.name}`,
-      value,
-      allowed: `${profile.protocols.join(", ")}${profile.protocolNumbers ? ", or a number 0-255" : ""}`,
-      fix: "pass e.g. --protocol tcp",
-    }, usage("can-reach"));
+    throw new UsageError(
+      {
+        property: "--protocol",
+        problem: canonical.kind === "ok" ? "a packet has one protocol, not any" : `is not a protocol of profile ${profile.name}`,
+        value,
+        allowed: `${profile.protocols.join(", ")}${profile.protocolNumbers ? ", or a number 0-255" : ""}`,
+        fix: "pass e.g. --protocol tcp",
+      },
+      usage("can-reach"),
+    );
   }
   return n;
 }
@@ -77,7 +100,16 @@ function protocolOption(value: string, family: Family, profile: Profile): number
 function integerOption(name: string, value: string | undefined, min: number, max: number, what: string): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d{1,5}$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new UsageError({ property: `--${name}`, problem: `is not ${what}`, value, allowed: `a whole number ${min}-${max}`, fix: `pass e.g. --${name} ${min === 0 ? 0 : max === 255 ? 8 : 22}` }, usage("can-reach"));
+    throw new UsageError(
+      {
+        property: `--${name}`,
+        problem: `is not ${what}`,
+        value,
+        allowed: `a whole number ${min}-${max}`,
+        fix: `pass e.g. --${name} ${min === 0 ? 0 : max === 255 ? 8 : 22}`,
+      },
+      usage("can-reach"),
+    );
   }
   return Number(value);
 }
@@ -86,7 +118,10 @@ function integerOption(name: string, value: string | undefined, min: number, max
 function severityOption(value: string | undefined): Severity | undefined {
   if (value === undefined) return undefined;
   if (!(SEVERITIES as readonly string[]).includes(value)) {
-    throw new UsageError({ property: "--fail-on", problem: "is not a severity", value, allowed: SEVERITIES.join(", "), fix: "pass e.g. --fail-on high" }, usage("preview-report"));
+    throw new UsageError(
+      { property: "--fail-on", problem: "is not a severity", value, allowed: SEVERITIES.join(", "), fix: "pass e.g. --fail-on high" },
+      usage("preview-report"),
+    );
   }
   return value as Severity;
 }
@@ -107,7 +142,11 @@ export const EXPOSURE_COMMANDS: readonly Command[] = [
       if (fromStack.length) report = { ...report, settingsFrom: `${fromStack.join(", ")} from ${ctx.sources[fromStack[0]!]}` };
       if (ctx.options.server !== undefined) {
         const server = await findServer(backend, ctx.settings.project, ctx.options.server, "--server");
-        report = { ...report, ports: report.ports.filter((p) => p.serverId === server.id), findings: report.findings.filter((f) => f.serverName === server.name) };
+        report = {
+          ...report,
+          ports: report.ports.filter((p) => p.serverId === server.id),
+          findings: report.findings.filter((f) => f.serverName === server.name),
+        };
       }
       return {
         json: exposureJson(report),
@@ -127,21 +166,42 @@ export const EXPOSURE_COMMANDS: readonly Command[] = [
       { name: "protocol", value: "P", description: "protocol name or number (tcp, udp, icmp, 47, ...)", required: true },
       { name: "port", value: "N", description: "destination port (1-65535) for tcp, udp, sctp, dccp, udplite; the ICMP type (default 8, echo)" },
       { name: "code", value: "N", description: "ICMP code (0-255, default 0)" },
-      { name: "from-port", value: "N", description: "the client's source port, where stateless groups must let replies in (default 50000; 68 for DHCP to 67)" },
+      {
+        name: "from-port",
+        value: "N",
+        description: "the client's source port, where stateless groups must let replies in (default 50000; 68 for DHCP to 67)",
+      },
       { name: "network", value: "NAME|ID", description: "only the destination's port on this network (default: every port)" },
     ],
     async run(ctx) {
       const from = ctx.options.from!;
       const address = parseAddress(from);
       if (!address) {
-        throw new UsageError({ property: "--from", problem: "is not an IP address", value: from, allowed: "an IPv4 address in four-part decimal or an IPv6 address", fix: "pass e.g. --from 198.51.100.7" }, usage("can-reach"));
+        throw new UsageError(
+          {
+            property: "--from",
+            problem: "is not an IP address",
+            value: from,
+            allowed: "an IPv4 address in four-part decimal or an IPv6 address",
+            fix: "pass e.g. --from 198.51.100.7",
+          },
+          usage("can-reach"),
+        );
       }
       const protocol = protocolOption(ctx.options.protocol!, address.family, ctx.profile);
       let port = 0;
       if (PORT_PROTOCOL_NUMBERS.has(protocol)) {
         const p = integerOption("port", ctx.options.port, 1, 65535, "a port 1-65535");
         if (p === undefined) {
-          throw new UsageError({ property: "--port", problem: `secgroups can-reach needs --port for protocol ${ctx.options.protocol}`, allowed: "a port 1-65535", fix: "add --port N" }, usage("can-reach"));
+          throw new UsageError(
+            {
+              property: "--port",
+              problem: `secgroups can-reach needs --port for protocol ${ctx.options.protocol}`,
+              allowed: "a port 1-65535",
+              fix: "add --port N",
+            },
+            usage("can-reach"),
+          );
         }
         port = p;
       } else if (ICMP_PROTOCOL_NUMBERS.has(protocol)) {
@@ -154,20 +214,34 @@ export const EXPOSURE_COMMANDS: readonly Command[] = [
       const network = ctx.options.network;
       if (network !== undefined && !accesses.some((a) => a.serverId === server.id && (a.networkName === network || a.networkId === network))) {
         throw new SecgroupsError("SG_NOT_FOUND", {
-          property: "--network", problem: `server ${server.name} has no port on this network`, value: network,
-          allowed: server.ports.map((p) => p.networkName).join(", "), fix: "pass one of the server's networks, or leave --network out",
+          property: "--network",
+          problem: `server ${server.name} has no port on this network`,
+          value: network,
+          allowed: server.ports.map((p) => p.networkName).join(", "),
+          fix: "pass one of the server's networks, or leave --network out",
         });
       }
       const code = integerOption("code", ctx.options.code, 0, 255, "an ICMP code 0-255");
       const fromPort = integerOption("from-port", ctx.options["from-port"], 1, 65535, "a port 1-65535");
       const result = canReach(accesses, {
-        from, toServerId: server.id, protocol, port,
-        ...(network !== undefined ? { network } : {}), ...(code !== undefined ? { code } : {}), ...(fromPort !== undefined ? { fromPort } : {}),
+        from,
+        toServerId: server.id,
+        protocol,
+        port,
+        ...(network !== undefined ? { network } : {}),
+        ...(code !== undefined ? { code } : {}),
+        ...(fromPort !== undefined ? { fromPort } : {}),
       });
       const icmp = ICMP_PROTOCOL_NUMBERS.has(protocol);
       const traffic = describeTraffic({
         protocols: [protocol, protocol],
-        ports: icmp ? (code === undefined ? [port * 256, port * 256 + 255] : [port * 256 + code, port * 256 + code]) : PORT_PROTOCOL_NUMBERS.has(protocol) ? [port, port] : [0, 65535],
+        ports: icmp
+          ? code === undefined
+            ? [port * 256, port * 256 + 255]
+            : [port * 256 + code, port * 256 + code]
+          : PORT_PROTOCOL_NUMBERS.has(protocol)
+            ? [port, port]
+            : [0, 65535],
       });
       const q = { from, to: server.name, traffic, protocolName: protocolName(protocol) };
       return { json: canReachJson(result, q), table: () => canReachText(result, q), exitCode: result.allowed ? EXIT.ok : EXIT.no };
@@ -177,7 +251,9 @@ export const EXPOSURE_COMMANDS: readonly Command[] = [
     words: ["preview-report"],
     summary: "read `pulumi preview --json` output and report, in Markdown for a pull request, what the change opens and closes",
     args: [{ name: "FILE", required: true }],
-    options: [{ name: "fail-on", value: "SEVERITY", description: "exit 1 when the change adds a finding this bad or worse (critical, high, medium, low)" }],
+    options: [
+      { name: "fail-on", value: "SEVERITY", description: "exit 1 when the change adds a finding this bad or worse (critical, high, medium, low)" },
+    ],
     formats: ["md", "json"],
     async run(ctx) {
       const failOn = severityOption(ctx.options["fail-on"]);
@@ -187,16 +263,20 @@ export const EXPOSURE_COMMANDS: readonly Command[] = [
         text = fs.readFileSync(given === "-" ? 0 : path.resolve(ctx.settings.programDir, given), "utf8");
       } catch (err) {
         throw new SecgroupsError("SG_INVALID_INPUT", {
-          property: "FILE", problem: `cannot read the preview file: ${(err as Error).message}`, value: given,
-          allowed: "a file (or - for standard input) holding the output of `pulumi preview --json`", fix: "write it with `pulumi preview --json > preview.json` and pass its path",
+          property: "FILE",
+          problem: `cannot read the preview file: ${(err as Error).message}`,
+          value: given,
+          allowed: "a file (or - for standard input) holding the output of `pulumi preview --json`",
+          fix: "write it with `pulumi preview --json > preview.json` and pass its path",
         });
       }
       const preview = parsePreview(text, ctx.args.FILE!);
       // A stack's first preview comes before its backend exists: the state before is then empty.
       const file = sqliteFileOf(ctx.settings.backend, ctx.settings.programDir);
-      const before = file && !fs.existsSync(file)
-        ? emptyModel(ctx.profile, ctx.settings.project)
-        : await loadExposureModel(await ctx.backend(), ctx.settings.project, ctx.profile);
+      const before =
+        file && !fs.existsSync(file)
+          ? emptyModel(ctx.profile, ctx.settings.project)
+          : await loadExposureModel(await ctx.backend(), ctx.settings.project, ctx.profile);
       const planned = applyPreview(before, preview, ctx.profile);
       const diff = diffExposure(exposureReport(before, ctx.profile), exposureReport(planned.model, ctx.profile));
       const failing = failOn === undefined ? [] : diff.newFindings.filter((f) => atLeast(f.severity, failOn));

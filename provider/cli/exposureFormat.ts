@@ -3,7 +3,15 @@
  * Markdown, and `can-reach` answers as text or JSON. The report itself, its JSON and its HTML page
  * are in ../exposureReport.ts. Pure: records in, strings out.
  */
-import { describeTraffic, ruleLabel, ICMP_PROTOCOL_NUMBERS, PORT_PROTOCOL_NUMBERS, type FlowResult, type Hop, type PortAccess } from "../domain/exposure";
+import {
+  describeTraffic,
+  ruleLabel,
+  ICMP_PROTOCOL_NUMBERS,
+  PORT_PROTOCOL_NUMBERS,
+  type FlowResult,
+  type Hop,
+  type PortAccess,
+} from "../domain/exposure";
 import { portLabel, type Finding } from "../domain/findings";
 import { describeRemote, pieceText, severityCounts, type ExposureReport } from "../domain/exposureReport";
 import type { Table } from "./format";
@@ -15,8 +23,18 @@ export function accessTable(ports: readonly PortAccess[]): Table {
     headers: ["Server", "Network", "Fixed IP", "Direction", "Traffic", "Remote", "Group", "Rule"],
     rows: ports.flatMap((a) => {
       const pieces = [...a.ingress, ...a.egress];
-      if (!pieces.length) return [[a.serverName, a.networkName, a.fixedIp ?? "", "-", a.groups.length ? "nothing allowed" : "no groups: nothing allowed", "", "", ""]];
-      return pieces.map((p) => [a.serverName, a.networkName, a.fixedIp ?? "", p.direction, `${p.family} ${describeTraffic(p)}`, describeRemote(p), p.groupName, p.ruleId]);
+      if (!pieces.length)
+        return [[a.serverName, a.networkName, a.fixedIp ?? "", "-", a.groups.length ? "nothing allowed" : "no groups: nothing allowed", "", "", ""]];
+      return pieces.map((p) => [
+        a.serverName,
+        a.networkName,
+        a.fixedIp ?? "",
+        p.direction,
+        `${p.family} ${describeTraffic(p)}`,
+        describeRemote(p),
+        p.groupName,
+        p.ruleId,
+      ]);
     }),
   };
 }
@@ -25,7 +43,16 @@ export function accessTable(ports: readonly PortAccess[]): Table {
 export function findingsTable(findings: readonly Finding[]): Table {
   return {
     headers: ["Severity", "Finding", "Server", "Port", "Group", "Rule", "Message", "Fix"],
-    rows: findings.map((f) => [f.severity, f.code, f.serverName ?? "", f.networkName ? `${f.networkName} ${f.fixedIp ?? ""}`.trim() : "", f.groupName ?? "", f.ruleId ?? "", f.message, f.fix]),
+    rows: findings.map((f) => [
+      f.severity,
+      f.code,
+      f.serverName ?? "",
+      f.networkName ? `${f.networkName} ${f.fixedIp ?? ""}`.trim() : "",
+      f.groupName ?? "",
+      f.ruleId ?? "",
+      f.message,
+      f.fix,
+    ]),
   };
 }
 
@@ -57,7 +84,9 @@ export function exposureMarkdown(report: ExposureReport): string {
 
 /** `secgroups exposure --format table`. */
 export function exposureText(report: ExposureReport, render: (t: Table) => string): string {
-  const lines = [`Exposure of project ${report.project} (profile ${report.profile})${report.settingsFrom ? ` — ${report.settingsFrom}` : ""}: ${report.ports.length} port${report.ports.length === 1 ? "" : "s"}, findings: ${severityCounts(report.findings)}`];
+  const lines = [
+    `Exposure of project ${report.project} (profile ${report.profile})${report.settingsFrom ? ` — ${report.settingsFrom}` : ""}: ${report.ports.length} port${report.ports.length === 1 ? "" : "s"}, findings: ${severityCounts(report.findings)}`,
+  ];
   lines.push(render(accessTable(report.ports)));
   if (report.findings.length) lines.push("", render(findingsTable(report.findings)));
   return lines.join("\n");
@@ -72,9 +101,7 @@ function hopText(h: Hop): string {
   if (d.reason === "no-groups") return `${where}: blocked: the port has no security group, so nothing is allowed`;
   if (d.reason === "no-address") return `${where}: blocked: the port has no ${h.packet.family} address`;
   const groups = h.port.groups.map((g) => g.name).join(", ");
-  const near = d.near.length
-    ? `; closest: ${d.near.map((p) => `${ruleLabel(p)} allows it only from ${describeRemote(p)}`).join("; ")}`
-    : "";
+  const near = d.near.length ? `; closest: ${d.near.map((p) => `${ruleLabel(p)} allows it only from ${describeRemote(p)}`).join("; ")}` : "";
   return `${where}: blocked: no ${h.direction} rule of its groups (${groups}) matches${near}`;
 }
 
@@ -94,11 +121,21 @@ export function canReachText(result: FlowResult, q: { from: string; to: string; 
     for (const h of p.hops) lines.push(`    ${hopText(h)}`);
     const failed = p.hops.find((h) => !h.decision.allowed);
     if (failed && failed.decision.allowed === false && failed.decision.reason !== "dhcp" && failed.decision.reason !== "no-address") {
-      const remote = failed.leg === "request" ? (failed.direction === "ingress" ? q.from : p.port.fixedIp) : failed.direction === "egress" ? q.from : p.port.fixedIp;
-      const what = failed.leg === "request"
-        ? `an ${failed.direction} rule ${q.traffic} ${failed.direction === "ingress" ? "from" : "to"} ${remote}`
-        : `an ${failed.direction} rule for the replies, ${q.protocolName} ${failed.direction === "ingress" ? "from" : "to"} ${remote}${replyPorts(failed)} (its groups are stateless)`;
-      lines.push(`    fix: add ${what} to one of the groups of ${portLabel(failed.port)}${failed.port.groups.length ? ` (${failed.port.groups.map((g) => g.name).join(", ")})` : ""}, or attach a group that has one`);
+      const remote =
+        failed.leg === "request"
+          ? failed.direction === "ingress"
+            ? q.from
+            : p.port.fixedIp
+          : failed.direction === "egress"
+            ? q.from
+            : p.port.fixedIp;
+      const what =
+        failed.leg === "request"
+          ? `an ${failed.direction} rule ${q.traffic} ${failed.direction === "ingress" ? "from" : "to"} ${remote}`
+          : `an ${failed.direction} rule for the replies, ${q.protocolName} ${failed.direction === "ingress" ? "from" : "to"} ${remote}${replyPorts(failed)} (its groups are stateless)`;
+      lines.push(
+        `    fix: add ${what} to one of the groups of ${portLabel(failed.port)}${failed.port.groups.length ? ` (${failed.port.groups.map((g) => g.name).join(", ")})` : ""}, or attach a group that has one`,
+      );
     }
   }
   return lines.join("\n");
@@ -125,8 +162,12 @@ export function canReachJson(result: FlowResult, q: { from: string; to: string; 
         network: h.port.networkName,
         allowed: h.decision.allowed,
         returnTraffic: h.returnTraffic,
-        rules: h.decision.allowed ? h.decision.by.map((x) => ({ group: x.groupName, rule: x.ruleId, traffic: describeTraffic(x), remote: describeRemote(x) })) : [],
-        ...(h.decision.allowed ? {} : { reason: h.decision.reason, closest: h.decision.near.map((x) => ({ group: x.groupName, rule: x.ruleId, remote: describeRemote(x) })) }),
+        rules: h.decision.allowed
+          ? h.decision.by.map((x) => ({ group: x.groupName, rule: x.ruleId, traffic: describeTraffic(x), remote: describeRemote(x) }))
+          : [],
+        ...(h.decision.allowed
+          ? {}
+          : { reason: h.decision.reason, closest: h.decision.near.map((x) => ({ group: x.groupName, rule: x.ruleId, remote: describeRemote(x) })) }),
         text: hopText(h),
       })),
     })),

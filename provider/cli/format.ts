@@ -191,9 +191,7 @@ function ipRange(rule: RuleRecord): string {
 export function ruleListTable(rules: readonly RuleRecord[]): Table {
   return {
     headers: ["ID", "IP Protocol", "Ethertype", "IP Range", "Port Range", "Direction", "Remote Security Group", "Security Group"],
-    rows: rules.map((r) => [
-      r.id, r.protocol ?? "any", r.ethertype, ipRange(r), portRange(r), r.direction, r.remoteGroupId ?? "", r.securityGroupId,
-    ]),
+    rows: rules.map((r) => [r.id, r.protocol ?? "any", r.ethertype, ipRange(r), portRange(r), r.direction, r.remoteGroupId ?? "", r.securityGroupId]),
   };
 }
 
@@ -251,14 +249,29 @@ export function serverShowRows(server: ServerRecord, names: ReadonlyMap<string, 
     ["created", isoSeconds(server.createdAt)],
     ["id", server.id],
     ["name", server.name],
-    ["ports", server.ports.map((p) => keyValues({
-      fixed_ip: p.fixedIp,
-      id: p.id,
-      network: p.networkName,
-      security_groups: p.securityGroupIds.map((id) => groupName(names, id)).sort().join(", "),
-    })).join("\n")],
+    [
+      "ports",
+      server.ports
+        .map((p) =>
+          keyValues({
+            fixed_ip: p.fixedIp,
+            id: p.id,
+            network: p.networkName,
+            security_groups: p.securityGroupIds
+              .map((id) => groupName(names, id))
+              .sort()
+              .join(", "),
+          }),
+        )
+        .join("\n"),
+    ],
     ["project_id", server.project],
-    ["security_groups", serverGroupNames(server, names).map((n) => `name='${n}'`).join("\n")],
+    [
+      "security_groups",
+      serverGroupNames(server, names)
+        .map((n) => `name='${n}'`)
+        .join("\n"),
+    ],
     ["status", server.status],
     ["updated", isoSeconds(server.updatedAt)],
   ];

@@ -78,10 +78,15 @@ export function helpText(command?: Command): string {
       ...commonHelp(),
     ].join("\n");
   }
-  const names = COMMANDS.map((c) => usageOf(c).replace(/^usage: secgroups /, "").replace(/ \[OPTIONS\]$/, ""));
+  const names = COMMANDS.map((c) =>
+    usageOf(c)
+      .replace(/^usage: secgroups /, "")
+      .replace(/ \[OPTIONS\]$/, ""),
+  );
   // Long synopses (can-reach) get their summary on the next line, so the column stays narrow.
   const width = Math.max(...names.map((n) => n.length).filter((n) => n <= SYNOPSIS_WIDTH));
-  const line = (name: string, summary: string) => (name.length <= width ? [`  ${name.padEnd(width)}  ${summary}`] : [`  ${name}`, `  ${"".padEnd(width)}  ${summary}`]);
+  const line = (name: string, summary: string) =>
+    name.length <= width ? [`  ${name.padEnd(width)}  ${summary}`] : [`  ${name}`, `  ${"".padEnd(width)}  ${summary}`];
   return [
     "secgroups: read the security groups, rules and servers of a pulumi-secgroups backend, and what they expose",
     "",
@@ -148,7 +153,12 @@ function render(output: CommandOutput, format: Format, maxWidth: number): string
  * The settings, flag first, environment second, the stack's config third (in a Pulumi program's
  * directory: `--stack`, else the selected stack), default last; and where each came from.
  */
-function settingsOf(flags: RawConfig, env: NodeJS.ProcessEnv, cwd: string, stack: string | undefined): { settings: Settings; sources: SettingSources; stackProblem?: string } {
+function settingsOf(
+  flags: RawConfig,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  stack: string | undefined,
+): { settings: Settings; sources: SettingSources; stackProblem?: string } {
   const keys = ["backend", "profile", "project", "backendPassword"] as const;
   const given = (v: string | undefined) => v !== undefined && v !== "";
   const fromFlag = (k: (typeof keys)[number]) => given(flags[SETTING_KEYS[k].config]);
@@ -162,7 +172,13 @@ function settingsOf(flags: RawConfig, env: NodeJS.ProcessEnv, cwd: string, stack
   }
   const settings = resolveSettings(flags, merged, cwd);
   const source = (k: "backend" | "profile" | "project") =>
-    fromFlag(k) ? `--${k}` : fromEnv(k) ? `environment ${SETTING_KEYS[k].env}` : fromStack.config[SETTING_KEYS[k].config] !== undefined ? `stack ${fromStack.stack}'s config` : "default";
+    fromFlag(k)
+      ? `--${k}`
+      : fromEnv(k)
+        ? `environment ${SETTING_KEYS[k].env}`
+        : fromStack.config[SETTING_KEYS[k].config] !== undefined
+          ? `stack ${fromStack.stack}'s config`
+          : "default";
   return {
     settings,
     sources: { backend: source("backend"), profile: source("profile"), project: source("project") },

@@ -23,12 +23,15 @@ const TYPE_PREFIX = "pulumi-nodejs:dynamic/secgroups:";
 
 function invalid(file: string, problem: string): SecgroupsError {
   return new SecgroupsError("SG_INVALID_INPUT", {
-    property: "FILE", problem, value: file,
-    allowed: "the JSON that `pulumi preview --json` prints", fix: "run `pulumi preview --json > preview.json` and pass that file",
+    property: "FILE",
+    problem,
+    value: file,
+    allowed: "the JSON that `pulumi preview --json` prints",
+    fix: "run `pulumi preview --json > preview.json` and pass that file",
   });
 }
 
-const object = (v: unknown): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? v as Record<string, unknown> : {});
+const object = (v: unknown): Record<string, unknown> => (v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
 
 /** Parses `text` (the preview's JSON); SG_INVALID_INPUT naming `file` when it is not a preview. */
 export function parsePreview(text: string, file: string): Preview {
@@ -57,16 +60,31 @@ export function parsePreview(text: string, file: string): Preview {
     const deps: Record<string, string[]> = {};
     for (const [k, v] of Object.entries(object(newState.propertyDependencies))) if (Array.isArray(v)) deps[k] = v.map(String);
     steps.push({
-      op: op as PreviewStep["op"], urn, type: type as ResourceType, name: urn.slice(urn.lastIndexOf("::") + 2),
+      op: op as PreviewStep["op"],
+      urn,
+      type: type as ResourceType,
+      name: urn.slice(urn.lastIndexOf("::") + 2),
       ...(typeof oldState.id === "string" ? { oldId: oldState.id } : {}),
-      oldInputs: object(oldState.inputs), oldOutputs: object(oldState.outputs), newInputs: object(newState.inputs), dependencies: deps,
+      oldInputs: object(oldState.inputs),
+      oldOutputs: object(oldState.outputs),
+      newInputs: object(newState.inputs),
+      dependencies: deps,
     });
   }
-  const errors = (Array.isArray(top.diagnostics) ? top.diagnostics : []).map(object).filter((d) => d.severity === "error").map((d) => String(d.message).trim());
+  const errors = (Array.isArray(top.diagnostics) ? top.diagnostics : [])
+    .map(object)
+    .filter((d) => d.severity === "error")
+    .map((d) => String(d.message).trim());
   return { steps, errors, otherSteps };
 }
 
-const OP_SIGN: Record<PreviewStep["op"], string> = { create: "+ create", update: "~ update", delete: "- delete", replace: "+- replace", same: "same" };
+const OP_SIGN: Record<PreviewStep["op"], string> = {
+  create: "+ create",
+  update: "~ update",
+  delete: "- delete",
+  replace: "+- replace",
+  same: "same",
+};
 
 /** One line per kind of traffic opened or closed, naming every rule behind it. */
 function changeLines(port: PortChange): string[] {
@@ -83,21 +101,38 @@ function changeLines(port: PortChange): string[] {
 
 function verdict(failOn: Severity | undefined, failing: number): string {
   if (failOn === undefined) return "";
-  return failing ? `**--fail-on ${failOn}: fails** (${failing} new finding${failing > 1 ? "s" : ""} at ${failOn} or worse)` : `--fail-on ${failOn}: passes`;
+  return failing
+    ? `**--fail-on ${failOn}: fails** (${failing} new finding${failing > 1 ? "s" : ""} at ${failOn} or worse)`
+    : `--fail-on ${failOn}: passes`;
 }
 
 /** The Markdown report for a pull-request comment. */
-export function previewReportMarkdown(preview: Preview, planned: PlannedState, diff: ExposureDiff, failOn: Severity | undefined, failing: number): string {
+export function previewReportMarkdown(
+  preview: Preview,
+  planned: PlannedState,
+  diff: ExposureDiff,
+  failOn: Severity | undefined,
+  failing: number,
+): string {
   const out = ["## Security groups: what this change opens and closes", ""];
-  out.push(`${planned.changes.length} change${planned.changes.length === 1 ? "" : "s"} to security groups, rules, servers and attachments; ` +
-    `new findings: ${severityCounts(diff.newFindings)}; resolved: ${severityCounts(diff.resolvedFindings)}.${failOn ? ` ${verdict(failOn, failing)}.` : ""}`);
+  out.push(
+    `${planned.changes.length} change${planned.changes.length === 1 ? "" : "s"} to security groups, rules, servers and attachments; ` +
+      `new findings: ${severityCounts(diff.newFindings)}; resolved: ${severityCounts(diff.resolvedFindings)}.${failOn ? ` ${verdict(failOn, failing)}.` : ""}`,
+  );
   if (preview.errors.length) {
-    out.push("", "**The preview failed**, so this report covers only what it planned before the error:", "", ...preview.errors.map((e) => `- ${markdownText(e.split("\n")[0]!)}`));
+    out.push(
+      "",
+      "**The preview failed**, so this report covers only what it planned before the error:",
+      "",
+      ...preview.errors.map((e) => `- ${markdownText(e.split("\n")[0]!)}`),
+    );
   }
   out.push("", "### Changes", "");
-  out.push(planned.changes.length
-    ? mdTable({ headers: ["Op", "Type", "Name", "Detail"], rows: planned.changes.map((c) => [OP_SIGN[c.op], c.type, c.name, c.detail]) })
-    : "None.");
+  out.push(
+    planned.changes.length
+      ? mdTable({ headers: ["Op", "Type", "Name", "Detail"], rows: planned.changes.map((c) => [OP_SIGN[c.op], c.type, c.name, c.detail]) })
+      : "None.",
+  );
   out.push("", "### Opened and closed, per server port", "");
   if (!diff.ports.length) out.push("Nothing: every port allows exactly what it allowed before.", "");
   for (const p of diff.ports) {
@@ -108,8 +143,14 @@ export function previewReportMarkdown(preview: Preview, planned: PlannedState, d
   out.push(diff.newFindings.length ? mdTable(findingsTable(diff.newFindings)) : "None.");
   if (diff.resolvedFindings.length) out.push("", "### Findings this change resolves", "", mdTable(findingsTable(diff.resolvedFindings)));
   if (planned.refused.length) {
-    out.push("", "### Refused by the cloud", "", "Applying this preview would fail here (the cloud's rules, decided on the planned state):", "",
-      ...planned.refused.map((r) => `- ${markdownText(r)}`));
+    out.push(
+      "",
+      "### Refused by the cloud",
+      "",
+      "Applying this preview would fail here (the cloud's rules, decided on the planned state):",
+      "",
+      ...planned.refused.map((r) => `- ${markdownText(r)}`),
+    );
   }
   if (planned.knownAfterApply.length) out.push("", "### Known after apply", "", ...planned.knownAfterApply.map((k) => `- ${markdownText(k)}`));
   out.push("", "_Security groups only: routing and floating IPs are not modelled. Fixed IPs of new servers are known after apply._");
@@ -122,7 +163,10 @@ export function previewReportJson(preview: Preview, planned: PlannedState, diff:
     errors: preview.errors,
     changes: planned.changes,
     ports: diff.ports.map((p) => ({
-      server: p.serverName, network: p.networkName, fixedIp: p.fixedIp, status: p.status,
+      server: p.serverName,
+      network: p.networkName,
+      fixedIp: p.fixedIp,
+      status: p.status,
       opened: p.opened.map(({ addresses: _a, ...c }) => c),
       closed: p.closed.map(({ addresses: _a, ...c }) => c),
     })),

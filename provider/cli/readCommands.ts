@@ -6,8 +6,17 @@
 import type { StateBackend } from "../backends/types";
 import type { Command, CommandOutput } from "./commandSpec";
 import {
-  groupListTable, groupShowJson, groupShowRows, renderFieldTable, renderTable, ruleListTable, serverListTable, serverShowJson, serverShowRows,
-  type FieldRow, type Table,
+  groupListTable,
+  groupShowJson,
+  groupShowRows,
+  renderFieldTable,
+  renderTable,
+  ruleListTable,
+  serverListTable,
+  serverShowJson,
+  serverShowRows,
+  type FieldRow,
+  type Table,
 } from "./format";
 import { findGroup, findServer } from "./lookups";
 

@@ -40,10 +40,12 @@ export function readStackSettings(cwd: string, env: NodeJS.ProcessEnv, stack: st
   if (!fs.existsSync(path.join(cwd, "Pulumi.yaml")) && !fs.existsSync(path.join(cwd, "Pulumi.yml"))) return { config: {} };
   if (wanted.length === 0) return { config: {}, ...(stack ? { stack } : {}) };
   const stackArgs = stack ? ["--stack", stack] : [];
-  const name = stack ?? (() => {
-    const r = pulumi(["stack", "--show-name"], cwd, env);
-    return r.ok ? r.stdout.trim() : undefined;
-  })();
+  const name =
+    stack ??
+    (() => {
+      const r = pulumi(["stack", "--show-name"], cwd, env);
+      return r.ok ? r.stdout.trim() : undefined;
+    })();
   const plain = pulumi(["config", "--json", ...stackArgs], cwd, env);
   if (!plain.ok) return { config: {}, ...(name ? { stack: name } : {}), problem: `the stack's config could not be read: ${plain.message}` };
   let parsed: PulumiConfig;

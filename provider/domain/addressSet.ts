@@ -46,7 +46,13 @@ export function fullSet(family: Family): AddressSet {
 
 /** The addresses of canonical networks or bare addresses of one family. */
 export function setOfCidrs(family: Family, cidrs: readonly string[]): AddressSet {
-  return setOf(family, cidrs.map(cidrRange).filter((r) => r.family === family).map((r) => [r.lo, r.hi] as const));
+  return setOf(
+    family,
+    cidrs
+      .map(cidrRange)
+      .filter((r) => r.family === family)
+      .map((r) => [r.lo, r.hi] as const),
+  );
 }
 
 /** a ∪ b. */
@@ -114,7 +120,9 @@ export function hasAddress(a: AddressSet, value: bigint): boolean {
 
 /** True when the two sets hold the same addresses. */
 export function sameSet(a: AddressSet, b: AddressSet): boolean {
-  return a.family === b.family && a.ranges.length === b.ranges.length && a.ranges.every((r, i) => r[0] === b.ranges[i]![0] && r[1] === b.ranges[i]![1]);
+  return (
+    a.family === b.family && a.ranges.length === b.ranges.length && a.ranges.every((r, i) => r[0] === b.ranges[i]![0] && r[1] === b.ranges[i]![1])
+  );
 }
 
 /** The fewest CIDRs that cover exactly the set, in address order (`/32` and `/128` for single addresses). */
@@ -129,8 +137,20 @@ export function cidrsOf(a: AddressSet): string[] {
  */
 const SPECIAL: Record<Family, string[]> = {
   IPv4: [
-    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
-    "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.0.2.0/24",
+    "192.168.0.0/16",
+    "198.18.0.0/15",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "224.0.0.0/4",
+    "240.0.0.0/4",
   ],
   IPv6: ["::/3", "4000::/2", "8000::/1", "2001:db8::/32"],
 };
@@ -183,4 +203,3 @@ export function describeSet(a: AddressSet, max = 6): string {
   if (missing.length <= max) return `${any} except ${missing.join(", ")}`;
   return `${cidrs.slice(0, max).join(", ")} and ${cidrs.length - max} more networks`;
 }
-

@@ -11,8 +11,7 @@ export type Family = "IPv4" | "IPv6";
 
 /** The result of parsing a CIDR: a canonical network, or why not. */
 export type CidrResult =
-  | { kind: "network"; family: Family; cidr: string; prefixLength: number }
-  | { kind: "invalid"; problem: string; suggestion?: string };
+  { kind: "network"; family: Family; cidr: string; prefixLength: number } | { kind: "invalid"; problem: string; suggestion?: string };
 
 const OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 const IPV4_STRICT = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
@@ -40,7 +39,12 @@ export function parseCidr(text: string): CidrResult {
   let family: Family;
   if (IPV4_STRICT.test(address)) {
     family = "IPv4";
-  } else if (address.includes(":") && !address.includes("%") && withoutDottedQuad(address) !== undefined && ipaddr.IPv6.isValid(withoutDottedQuad(address)!)) {
+  } else if (
+    address.includes(":") &&
+    !address.includes("%") &&
+    withoutDottedQuad(address) !== undefined &&
+    ipaddr.IPv6.isValid(withoutDottedQuad(address)!)
+  ) {
     family = "IPv6";
     address = withoutDottedQuad(address)!;
   } else {
@@ -55,9 +59,10 @@ export function parseCidr(text: string): CidrResult {
     prefixLength = Number(lengthText);
   }
   const parsed = family === "IPv4" ? ipaddr.IPv4.parse(address) : ipaddr.IPv6.parse(address);
-  const network = family === "IPv4"
-    ? ipaddr.IPv4.networkAddressFromCIDR(`${address}/${prefixLength}`)
-    : ipaddr.IPv6.networkAddressFromCIDR(`${address}/${prefixLength}`);
+  const network =
+    family === "IPv4"
+      ? ipaddr.IPv4.networkAddressFromCIDR(`${address}/${prefixLength}`)
+      : ipaddr.IPv6.networkAddressFromCIDR(`${address}/${prefixLength}`);
   const canonicalNetwork = `${network.toString()}/${prefixLength}`;
   if (network.toString() !== parsed.toString()) {
     return {

@@ -15,8 +15,16 @@ export function newGroupDefaultRules(profile: { newGroupRules: readonly DefaultR
 /** A default rule of group `groupId` as it is stored: every protocol, port and remote of its family. */
 export function defaultRuleOf(groupId: string, spec: DefaultRuleSpec): NewRule {
   return {
-    securityGroupId: groupId, direction: spec.direction, ethertype: spec.ethertype, protocol: null,
-    portRangeMin: null, portRangeMax: null, remoteIpPrefix: null, remoteGroupId: null, remoteSubnetId: null, description: "",
+    securityGroupId: groupId,
+    direction: spec.direction,
+    ethertype: spec.ethertype,
+    protocol: null,
+    portRangeMin: null,
+    portRangeMax: null,
+    remoteIpPrefix: null,
+    remoteGroupId: null,
+    remoteSubnetId: null,
+    description: "",
     key: ruleKey({ securityGroupId: groupId, direction: spec.direction, ethertype: spec.ethertype, protocol: "any", description: "" }),
   };
 }

@@ -22,9 +22,20 @@ import { CONNECTION_PROTOCOLS, ICMP_PROTOCOLS, PORT_PROTOCOLS, PROTOCOL_NAMES, P
 /** A group as exposure reads it. */
 export type ModelGroup = Pick<GroupRecord, "id" | "name" | "stateful">;
 /** A rule as exposure reads it (null: any / absent, as stored). */
-export type ModelRule = Pick<RuleRecord,
-  "id" | "securityGroupId" | "direction" | "ethertype" | "protocol" | "portRangeMin" | "portRangeMax" |
-  "remoteIpPrefix" | "remoteGroupId" | "remoteSubnetId" | "description">;
+export type ModelRule = Pick<
+  RuleRecord,
+  | "id"
+  | "securityGroupId"
+  | "direction"
+  | "ethertype"
+  | "protocol"
+  | "portRangeMin"
+  | "portRangeMax"
+  | "remoteIpPrefix"
+  | "remoteGroupId"
+  | "remoteSubnetId"
+  | "description"
+>;
 /** A server's port; `fixedIp` null while it is not known (a server a preview plans to create). */
 export type ModelPort = Pick<PortRecord, "id" | "networkId" | "networkName" | "securityGroupIds"> & { fixedIp: string | null };
 /** A server with its ports. */
@@ -75,7 +86,10 @@ export function ruleTraffic(rule: Pick<ModelRule, "ethertype" | "protocol" | "po
   if (number !== undefined && PORT_PROTOCOL_NUMBERS.has(number) && rule.portRangeMin !== null) {
     ports = [rule.portRangeMin, rule.portRangeMax ?? rule.portRangeMin];
   } else if (number !== undefined && ICMP_PROTOCOL_NUMBERS.has(number) && rule.portRangeMin !== null) {
-    ports = rule.portRangeMax === null ? [rule.portRangeMin * 256, rule.portRangeMin * 256 + 255] : [rule.portRangeMin * 256 + rule.portRangeMax, rule.portRangeMin * 256 + rule.portRangeMax];
+    ports =
+      rule.portRangeMax === null
+        ? [rule.portRangeMin * 256, rule.portRangeMin * 256 + 255]
+        : [rule.portRangeMin * 256 + rule.portRangeMax, rule.portRangeMin * 256 + rule.portRangeMax];
   }
   return { family: rule.ethertype, protocols, ports };
 }
@@ -109,7 +123,12 @@ export function describeTraffic(t: Omit<Traffic, "family">): string {
 export type ResolvedRemote =
   | { kind: "any" }
   | { kind: "cidr"; cidr: string }
-  | { kind: "group"; groupId: string; groupName: string; members: Array<{ serverId: string; serverName: string; portId: string; networkName: string; fixedIp: string | null }> }
+  | {
+      kind: "group";
+      groupId: string;
+      groupName: string;
+      members: Array<{ serverId: string; serverName: string; portId: string; networkName: string; fixedIp: string | null }>;
+    }
   | { kind: "subnet"; networkId: string; networkName: string; subnets: string[] };
 
 /** One piece of a port's access: the traffic one rule of one group allows, with its remote addresses. */
@@ -166,15 +185,26 @@ function membersByGroup(model: ExposureModel): Map<string, Member[]> {
 
 /** The remote addresses and description of `rule`. */
 function resolveRemote(
-  rule: ModelRule, groupsById: Map<string, ModelGroup>, members: Map<string, Member[]>, networks: Map<string, ModelNetwork>,
+  rule: ModelRule,
+  groupsById: Map<string, ModelGroup>,
+  members: Map<string, Member[]>,
+  networks: Map<string, ModelNetwork>,
 ): { addresses: AddressSet; remote: ResolvedRemote } {
   const family = rule.ethertype;
   if (rule.remoteGroupId !== null) {
     const list = members.get(rule.remoteGroupId) ?? [];
     const ips = list.map((m) => (m.fixedIp === null ? undefined : parseAddress(m.fixedIp))).filter((a) => a !== undefined && a.family === family);
     return {
-      addresses: setOf(family, ips.map((a) => [a!.value, a!.value] as const)),
-      remote: { kind: "group", groupId: rule.remoteGroupId, groupName: groupsById.get(rule.remoteGroupId)?.name ?? rule.remoteGroupId, members: list },
+      addresses: setOf(
+        family,
+        ips.map((a) => [a!.value, a!.value] as const),
+      ),
+      remote: {
+        kind: "group",
+        groupId: rule.remoteGroupId,
+        groupName: groupsById.get(rule.remoteGroupId)?.name ?? rule.remoteGroupId,
+        members: list,
+      },
     };
   }
   if (rule.remoteSubnetId !== null) {
@@ -186,7 +216,10 @@ function resolveRemote(
     };
   }
   if (rule.remoteIpPrefix !== null) {
-    return { addresses: isAnyNetwork(rule.remoteIpPrefix) ? fullSet(family) : setOfCidrs(family, [rule.remoteIpPrefix]), remote: { kind: "cidr", cidr: rule.remoteIpPrefix } };
+    return {
+      addresses: isAnyNetwork(rule.remoteIpPrefix) ? fullSet(family) : setOfCidrs(family, [rule.remoteIpPrefix]),
+      remote: { kind: "cidr", cidr: rule.remoteIpPrefix },
+    };
   }
   return { addresses: fullSet(family), remote: { kind: "any" } };
 }
@@ -201,10 +234,16 @@ export const UNFILTERED = "(not filtered)";
 function unfilteredPieces(port: ModelPort, network: ModelNetwork | undefined, profile: string): { ingress: Piece[]; egress: Piece[] } {
   const subnets = network?.subnets ?? [];
   const piece = (direction: "ingress" | "egress", family: Family): Piece => ({
-    family, protocols: [0, 255], ports: [0, 65535], direction,
+    family,
+    protocols: [0, 255],
+    ports: [0, 65535],
+    direction,
     addresses: direction === "ingress" ? setOfCidrs(family, subnets) : fullSet(family),
     remote: direction === "ingress" ? { kind: "subnet", networkId: port.networkId, networkName: port.networkName, subnets } : { kind: "any" },
-    groupId: "", groupName: UNFILTERED, ruleId: `network ${port.networkName} takes no security groups under profile ${profile}`, ruleDescription: "",
+    groupId: "",
+    groupName: UNFILTERED,
+    ruleId: `network ${port.networkName} takes no security groups under profile ${profile}`,
+    ruleDescription: "",
   });
   return { ingress: [piece("ingress", "IPv4"), piece("ingress", "IPv6")], egress: [piece("egress", "IPv4"), piece("egress", "IPv6")] };
 }
@@ -232,8 +271,14 @@ export function evaluateExposure(model: ExposureModel): PortAccess[] {
     if (!group) continue;
     const { addresses, remote } = resolveRemote(rule, groupsById, members, networks);
     const piece: Piece = {
-      ...ruleTraffic(rule), direction: rule.direction, addresses, remote,
-      groupId: group.id, groupName: group.name, ruleId: rule.id, ruleDescription: rule.description,
+      ...ruleTraffic(rule),
+      direction: rule.direction,
+      addresses,
+      remote,
+      groupId: group.id,
+      groupName: group.name,
+      ruleId: rule.id,
+      ruleDescription: rule.description,
     };
     const list = piecesOfGroup.get(group.id) ?? [];
     list.push(piece);
@@ -245,14 +290,22 @@ export function evaluateExposure(model: ExposureModel): PortAccess[] {
     const ports = [...server.ports].sort((a, b) => a.networkName.localeCompare(b.networkName) || a.id.localeCompare(b.id));
     for (const port of ports) {
       const base = {
-        serverId: server.id, serverName: server.name, serverStatus: server.status,
-        portId: port.id, networkId: port.networkId, networkName: port.networkName, fixedIp: port.fixedIp,
+        serverId: server.id,
+        serverName: server.name,
+        serverStatus: server.status,
+        portId: port.id,
+        networkId: port.networkId,
+        networkName: port.networkName,
+        fixedIp: port.fixedIp,
       };
       if (model.attachableNetworks && !model.attachableNetworks.includes(port.networkName)) {
         out.push({ ...base, groups: [], stateful: true, unfiltered: true, ...unfilteredPieces(port, networks.get(port.networkId), model.profile) });
         continue;
       }
-      const groups = [...new Set(port.securityGroupIds)].map((id) => groupsById.get(id)).filter((g) => g !== undefined).sort(byName);
+      const groups = [...new Set(port.securityGroupIds)]
+        .map((id) => groupsById.get(id))
+        .filter((g) => g !== undefined)
+        .sort(byName);
       const pieces = groups.flatMap((g) => piecesOfGroup.get(g.id) ?? []);
       out.push({
         ...base,
@@ -290,9 +343,7 @@ export function isDhcpReply(packet: Packet): boolean {
 }
 
 /** Whether a port lets one packet through in one direction, and why. */
-export type Decision =
-  | { allowed: true; by: Piece[] }
-  | { allowed: false; reason: "no-rule" | "dhcp" | "no-groups" | "no-address"; near: Piece[] };
+export type Decision = { allowed: true; by: Piece[] } | { allowed: false; reason: "no-rule" | "dhcp" | "no-groups" | "no-address"; near: Piece[] };
 
 /**
  * Decides `packet` at `access` in `direction`: allowed by every piece that matches it, or blocked;
@@ -377,8 +428,12 @@ export function canReach(accesses: readonly PortAccess[], q: FlowQuery): FlowRes
   const family = from.family;
   const fromPort = q.fromPort ?? clientPort(family, q.protocol, q.port);
   const portValue = PORT_PROTOCOL_NUMBERS.has(q.protocol) ? q.port : ICMP_PROTOCOL_NUMBERS.has(q.protocol) ? icmpPort(q.port, q.code ?? 0) : 0;
-  const targets = accesses.filter((a) => a.serverId === q.toServerId && (q.network === undefined || a.networkName === q.network || a.networkId === q.network));
-  const sources = accesses.filter((a) => a.fixedIp !== null && parseAddress(a.fixedIp)?.value === from.value && parseAddress(a.fixedIp)?.family === family);
+  const targets = accesses.filter(
+    (a) => a.serverId === q.toServerId && (q.network === undefined || a.networkName === q.network || a.networkId === q.network),
+  );
+  const sources = accesses.filter(
+    (a) => a.fixedIp !== null && parseAddress(a.fixedIp)?.value === from.value && parseAddress(a.fixedIp)?.family === family,
+  );
   const ports: PortFlow[] = [];
   for (const target of targets) {
     const to = target.fixedIp === null ? undefined : parseAddress(target.fixedIp);
@@ -387,7 +442,14 @@ export function canReach(accesses: readonly PortAccess[], q: FlowQuery): FlowRes
     const request: Packet = { family, protocol: q.protocol, port: portValue, address: from.value, sourcePort: fromPort };
     if (to && to.family !== family) {
       // A port with only an address of the other family cannot receive the packet at all.
-      hops.push({ leg: "request", direction: "ingress", port: target, returnTraffic: false, packet: request, decision: { allowed: false, reason: "no-address", near: [] } });
+      hops.push({
+        leg: "request",
+        direction: "ingress",
+        port: target,
+        returnTraffic: false,
+        packet: request,
+        decision: { allowed: false, reason: "no-address", near: [] },
+      });
       ports.push({ port: target, source: undefined, allowed: false, oneWay: false, hops });
       continue;
     }
@@ -395,7 +457,14 @@ export function canReach(accesses: readonly PortAccess[], q: FlowQuery): FlowRes
       const out: Packet = { ...request, address: to.value };
       hops.push({ leg: "request", direction: "egress", port: source, returnTraffic: false, packet: out, decision: decide(source, "egress", out) });
     }
-    hops.push({ leg: "request", direction: "ingress", port: target, returnTraffic: false, packet: request, decision: decide(target, "ingress", request) });
+    hops.push({
+      leg: "request",
+      direction: "ingress",
+      port: target,
+      returnTraffic: false,
+      packet: request,
+      decision: decide(target, "ingress", request),
+    });
     const requestOk = hops.every((h) => h.decision.allowed);
     // Replies: the same protocol back to the client's port (ICMP: the reply type).
     let replyPort: number | undefined = 0;
@@ -426,7 +495,8 @@ export function clientPort(family: Family, protocol: number, port: number): numb
 
 /** A reply at a port: dropped if it is a server's DHCP reply, else let back by a stateful port by itself, by a rule on a stateless one. */
 function replyHop(port: PortAccess, direction: "ingress" | "egress", packet: Packet): Hop {
-  if (direction === "egress" && isDhcpReply(packet)) return { leg: "reply", direction, port, returnTraffic: false, packet, decision: { allowed: false, reason: "dhcp", near: [] } };
+  if (direction === "egress" && isDhcpReply(packet))
+    return { leg: "reply", direction, port, returnTraffic: false, packet, decision: { allowed: false, reason: "dhcp", near: [] } };
   if (port.stateful && port.groups.length) return { leg: "reply", direction, port, returnTraffic: true, packet, decision: { allowed: true, by: [] } };
   return { leg: "reply", direction, port, returnTraffic: false, packet, decision: decide(port, direction, packet) };
 }

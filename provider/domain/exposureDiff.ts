@@ -55,7 +55,10 @@ function portKey(a: Pick<PortAccess, "serverName" | "networkName">): string {
  * renaming a group changes none of them.
  */
 export function findingKey(f: Finding): string {
-  const about = f.code === "group-chain-to-internet" || f.code === "rule-without-remote" || f.code === "unused-group" || f.code === "near-quota" ? f.groupId ?? "" : "";
+  const about =
+    f.code === "group-chain-to-internet" || f.code === "rule-without-remote" || f.code === "unused-group" || f.code === "near-quota"
+      ? (f.groupId ?? "")
+      : "";
   return [f.code, f.severity, f.serverName ?? "", f.networkName ?? "", f.family ?? "", f.traffic ?? "", f.quota ?? "", about].join("\u0000");
 }
 
@@ -72,17 +75,33 @@ function pendingMembers(p: Piece): string[] {
 function uncovered(from: readonly Piece[], by: readonly Piece[]): Change[] {
   const out: Change[] = [];
   for (const p of from) {
-    for (const part of boxMinus(p, by.filter((o) => o.direction === p.direction))) {
+    for (const part of boxMinus(
+      p,
+      by.filter((o) => o.direction === p.direction),
+    )) {
       out.push({
-        direction: p.direction, family: p.family, protocols: part.protocols, ports: part.ports, traffic: describeTraffic(part), remote: describeSet(part.addresses),
-        addresses: part.addresses, groupName: p.groupName, ruleId: p.ruleId,
+        direction: p.direction,
+        family: p.family,
+        protocols: part.protocols,
+        ports: part.ports,
+        traffic: describeTraffic(part),
+        remote: describeSet(part.addresses),
+        addresses: part.addresses,
+        groupName: p.groupName,
+        ruleId: p.ruleId,
       });
     }
     const pending = pendingMembers(p);
     if (pending.length && !by.some((o) => o.ruleId === p.ruleId && pendingMembers(o).join() === pending.join())) {
       out.push({
-        direction: p.direction, family: p.family, protocols: p.protocols, ports: p.ports, traffic: describeTraffic(p), addresses: emptySet(p.family),
-        groupName: p.groupName, ruleId: p.ruleId,
+        direction: p.direction,
+        family: p.family,
+        protocols: p.protocols,
+        ports: p.ports,
+        traffic: describeTraffic(p),
+        addresses: emptySet(p.family),
+        groupName: p.groupName,
+        ruleId: p.ruleId,
         remote: `the members of group ${p.remote.kind === "group" ? p.remote.groupName : ""} whose addresses are known after apply (${pending.join(", ")})`,
       });
     }
@@ -110,7 +129,14 @@ export function diffExposure(
     const closed = uncovered(pieces(b), pieces(a));
     if (!opened.length && !closed.length && a && b) continue;
     const ref = (a ?? b)!;
-    ports.push({ serverName: ref.serverName, networkName: ref.networkName, fixedIp: ref.fixedIp, status: !b ? "added" : !a ? "removed" : "changed", opened, closed });
+    ports.push({
+      serverName: ref.serverName,
+      networkName: ref.networkName,
+      fixedIp: ref.fixedIp,
+      status: !b ? "added" : !a ? "removed" : "changed",
+      opened,
+      closed,
+    });
   }
   ports.sort((x, y) => x.serverName.localeCompare(y.serverName) || x.networkName.localeCompare(y.networkName));
   const beforeKeys = new Set(before.findings.map(findingKey));

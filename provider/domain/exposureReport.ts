@@ -58,7 +58,11 @@ function remoteText(r: ResolvedRemote, family: string): string {
 export function severityCounts(findings: readonly Finding[]): string {
   const counts = new Map<string, number>();
   for (const f of findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
-  return counts.size ? SEVERITIES.filter((s) => counts.has(s)).map((s) => `${counts.get(s)} ${s}`).join(", ") : "none";
+  return counts.size
+    ? SEVERITIES.filter((s) => counts.has(s))
+        .map((s) => `${counts.get(s)} ${s}`)
+        .join(", ")
+    : "none";
 }
 
 /** `IPv4 tcp 22 from 192.0.2.0/24`, or `… to …` for egress. */
@@ -91,21 +95,45 @@ export function matrixColumns(ports: readonly PortAccess[]): MatrixColumn[] {
     if (!seen.has(key)) seen.set(key, { label: describeTraffic(p), protocols: p.protocols, ports: p.ports });
   }
   const width = (c: MatrixColumn) => c.protocols[1] - c.protocols[0];
-  return [...seen.values()].sort((a, b) => width(a) - width(b) || a.protocols[0] - b.protocols[0] || a.ports[0] - b.ports[0] || a.ports[1] - b.ports[1]);
+  return [...seen.values()].sort(
+    (a, b) => width(a) - width(b) || a.protocols[0] - b.protocols[0] || a.ports[0] - b.ports[0] || a.ports[1] - b.ports[1],
+  );
 }
 
 /** Who can send the whole of `column` to port `a`. */
 export function matrixCell(a: PortAccess, column: MatrixColumn): MatrixCell {
-  const pieces = a.ingress.filter((p) => p.protocols[0] <= column.protocols[0] && column.protocols[1] <= p.protocols[1] &&
-    p.ports[0] <= column.ports[0] && column.ports[1] <= p.ports[1] && !isEmpty(p.addresses));
+  const pieces = a.ingress.filter(
+    (p) =>
+      p.protocols[0] <= column.protocols[0] &&
+      column.protocols[1] <= p.protocols[1] &&
+      p.ports[0] <= column.ports[0] &&
+      column.ports[1] <= p.ports[1] &&
+      !isEmpty(p.addresses),
+  );
   const rules = pieces.map((p) => `${p.groupName}: ${pieceText(p)} (rule ${p.ruleId})`);
   if (!pieces.length) return { reach: "none", label: "-", rules };
   const unions = (["IPv4", "IPv6"] as const).map((f) => addressesOf(pieces, f)).filter((u) => !isEmpty(u));
   if (unions.some(coversInternet)) return { reach: "internet", label: "internet", rules };
   if (unions.some(touchesInternet)) {
-    return { reach: "public", label: pieces.filter((p) => p.remote.kind !== "group").map((p) => describeSet(p.addresses, 2)).join(", "), rules };
+    return {
+      reach: "public",
+      label: pieces
+        .filter((p) => p.remote.kind !== "group")
+        .map((p) => describeSet(p.addresses, 2))
+        .join(", "),
+      rules,
+    };
   }
   const nets = pieces.filter((p) => p.remote.kind === "cidr" || p.remote.kind === "subnet" || p.remote.kind === "any");
-  if (nets.length) return { reach: "networks", label: nets.map((p) => (p.remote.kind === "subnet" ? `subnet ${p.remote.networkName}` : describeSet(p.addresses, 2))).join(", "), rules };
-  return { reach: "members", label: [...new Set(pieces.map((p) => (p.remote.kind === "group" ? `group ${p.remote.groupName}` : "")))].join(", "), rules };
+  if (nets.length)
+    return {
+      reach: "networks",
+      label: nets.map((p) => (p.remote.kind === "subnet" ? `subnet ${p.remote.networkName}` : describeSet(p.addresses, 2))).join(", "),
+      rules,
+    };
+  return {
+    reach: "members",
+    label: [...new Set(pieces.map((p) => (p.remote.kind === "group" ? `group ${p.remote.groupName}` : "")))].join(", "),
+    rules,
+  };
 }

@@ -93,16 +93,27 @@ export function portLabel(a: Pick<PortAccess, "serverName" | "networkName" | "fi
   return `${a.serverName} (${a.networkName} ${a.fixedIp ?? "address known after apply"})`;
 }
 
-
 /**
  * The ingress pieces of port `a` that let public addresses of `family` send `protocols`/`ports`,
  * when together (the union of their boxes, not only of their addresses) they let the whole internet
  * send all of it; undefined otherwise.
  */
-export function openToInternet(a: PortAccess, family: Family, protocols: readonly [number, number], ports: readonly [number, number]): Piece[] | undefined {
+export function openToInternet(
+  a: PortAccess,
+  family: Family,
+  protocols: readonly [number, number],
+  ports: readonly [number, number],
+): Piece[] | undefined {
   const target: Box = { family, protocols, ports, addresses: publicSpace(family) };
-  const pieces = a.ingress.filter((p) => p.family === family && p.protocols[0] <= protocols[1] && protocols[0] <= p.protocols[1] &&
-    p.ports[0] <= ports[1] && ports[0] <= p.ports[1] && touchesInternet(p.addresses));
+  const pieces = a.ingress.filter(
+    (p) =>
+      p.family === family &&
+      p.protocols[0] <= protocols[1] &&
+      protocols[0] <= p.protocols[1] &&
+      p.ports[0] <= ports[1] &&
+      ports[0] <= p.ports[1] &&
+      touchesInternet(p.addresses),
+  );
   return pieces.length && !boxMinus(target, pieces).length ? pieces : undefined;
 }
 
@@ -127,19 +138,30 @@ export function findingsOf(input: FindingsInput): Finding[] {
       const any = openToInternet(a, family, [0, 255], [0, 65535]);
       if (any) {
         out.push({
-          code: "any-protocol-from-internet", severity: "critical", ...here, ...ruleFields(any), traffic: "any protocol",
+          code: "any-protocol-from-internet",
+          severity: "critical",
+          ...here,
+          ...ruleFields(any),
+          traffic: "any protocol",
           message: `${portLabel(a)} accepts every protocol on every port from the whole ${family} internet (${any.map(ruleLabel).join("; ")})`,
           fix: narrowFix(any, "the protocols and ports the server serves"),
         });
         continue;
       }
       const allPorts = new Set<number>();
-      for (const [protocol, name] of [[6, "tcp"], [17, "udp"]] as const) {
+      for (const [protocol, name] of [
+        [6, "tcp"],
+        [17, "udp"],
+      ] as const) {
         const all = openToInternet(a, family, [protocol, protocol], [1, 65535]);
         if (!all) continue;
         allPorts.add(protocol);
         out.push({
-          code: "all-ports-from-internet", severity: "high", ...here, ...ruleFields(all), traffic: `${name} (all ports)`,
+          code: "all-ports-from-internet",
+          severity: "high",
+          ...here,
+          ...ruleFields(all),
+          traffic: `${name} (all ports)`,
           message: `${portLabel(a)} accepts ${name} on every port from the whole ${family} internet (${all.map(ruleLabel).join("; ")})`,
           fix: narrowFix(all, `only the ${name} ports the server serves`),
         });
@@ -150,7 +172,11 @@ export function findingsOf(input: FindingsInput): Finding[] {
         if (!open) continue;
         const traffic = describeTraffic({ protocols: [admin.protocol, admin.protocol], ports: [admin.port, admin.port] });
         out.push({
-          code: "admin-port-from-internet", severity: "high", ...here, ...ruleFields(open), traffic,
+          code: "admin-port-from-internet",
+          severity: "high",
+          ...here,
+          ...ruleFields(open),
+          traffic,
           message: `${portLabel(a)} accepts ${traffic} (${admin.service}) from the whole ${family} internet (${open.map(ruleLabel).join("; ")})`,
           fix: narrowFix(open, traffic),
         });
@@ -170,8 +196,15 @@ export function findingsOf(input: FindingsInput): Finding[] {
     const any = r.ethertype === "IPv4" ? "0.0.0.0/0" : "::/0";
     const traffic = describeTraffic(ruleTraffic(r));
     out.push({
-      code: "rule-without-remote", severity: "medium", family: r.ethertype, groupId: group.id, groupName: group.name, ruleId: r.id, traffic,
-      message: `rule ${r.id} of group ${group.name} allows ${traffic} in with no remote, which means every ${r.ethertype} address (${any})` +
+      code: "rule-without-remote",
+      severity: "medium",
+      family: r.ethertype,
+      groupId: group.id,
+      groupName: group.name,
+      ruleId: r.id,
+      traffic,
+      message:
+        `rule ${r.id} of group ${group.name} allows ${traffic} in with no remote, which means every ${r.ethertype} address (${any})` +
         (carriers.length ? `; servers with the group: ${carriers.join(", ")}` : "; no server carries the group yet"),
       fix: `set remoteIpPrefix to the network that needs it, or to ${any} if the whole internet is meant (so reviewers see it)`,
     });
@@ -184,35 +217,73 @@ export function findingsOf(input: FindingsInput): Finding[] {
   for (const g of [...model.groups].sort((x, y) => x.name.localeCompare(y.name))) {
     if (carriersOf.has(g.id) || referenced.has(g.id) || input.defaultGroupNames.includes(g.name)) continue;
     out.push({
-      code: "unused-group", severity: "low", groupId: g.id, groupName: g.name,
+      code: "unused-group",
+      severity: "low",
+      groupId: g.id,
+      groupName: g.name,
       message: `group ${g.name} (${g.id}) is on no server port and no rule names it`,
       fix: `attach it to the servers it was made for (ServerAttachment), or delete it`,
     });
   }
 
   // Quotas.
-  const quota = (kind: NonNullable<Finding["quota"]>, used: number, limit: number | undefined, what: string, fix: string, group?: { id: string; name: string }) => {
+  const quota = (
+    kind: NonNullable<Finding["quota"]>,
+    used: number,
+    limit: number | undefined,
+    what: string,
+    fix: string,
+    group?: { id: string; name: string },
+  ) => {
     if (limit === undefined || used < Math.ceil(limit * QUOTA_WARNING)) return;
     out.push({
-      code: "near-quota", severity: used >= limit ? "high" : "medium", quota: kind, ...(group ? { groupId: group.id, groupName: group.name } : {}),
+      code: "near-quota",
+      severity: used >= limit ? "high" : "medium",
+      quota: kind,
+      ...(group ? { groupId: group.id, groupName: group.name } : {}),
       message: `${what} holds ${used} of ${limit} (profile ${model.profile}); ${used >= limit ? "the next create fails with SG_QUOTA_EXCEEDED" : `${limit - used} left`}`,
       fix,
     });
   };
-  quota("groups", model.groups.length, input.quotas.groups, `project ${model.project}'s security group quota`, "delete unused groups or merge groups");
-  quota("rules", model.rules.length, input.quotas.rules, `project ${model.project}'s rule quota`, "merge rules (one port range instead of single ports, one CIDR instead of several) or delete unused ones");
+  quota(
+    "groups",
+    model.groups.length,
+    input.quotas.groups,
+    `project ${model.project}'s security group quota`,
+    "delete unused groups or merge groups",
+  );
+  quota(
+    "rules",
+    model.rules.length,
+    input.quotas.rules,
+    `project ${model.project}'s rule quota`,
+    "merge rules (one port range instead of single ports, one CIDR instead of several) or delete unused ones",
+  );
   if (input.quotas.rulesPerGroup !== undefined) {
     const rulesOf = new Map<string, number>();
     for (const r of model.rules) rulesOf.set(r.securityGroupId, (rulesOf.get(r.securityGroupId) ?? 0) + 1);
     for (const g of [...model.groups].sort((x, y) => x.name.localeCompare(y.name))) {
-      quota("rulesPerGroup", rulesOf.get(g.id) ?? 0, input.quotas.rulesPerGroup, `group ${g.name}'s rule quota`, "move rules into another group, or merge rules", g);
+      quota(
+        "rulesPerGroup",
+        rulesOf.get(g.id) ?? 0,
+        input.quotas.rulesPerGroup,
+        `group ${g.name}'s rule quota`,
+        "move rules into another group, or merge rules",
+        g,
+      );
     }
   }
 
   const rank = (s: Severity) => SEVERITIES.indexOf(s);
-  return out.sort((x, y) => rank(x.severity) - rank(y.severity) ||
-    (x.serverName ?? "").localeCompare(y.serverName ?? "") || (x.networkName ?? "").localeCompare(y.networkName ?? "") ||
-    x.code.localeCompare(y.code) || (x.traffic ?? "").localeCompare(y.traffic ?? "") || (x.groupName ?? "").localeCompare(y.groupName ?? ""));
+  return out.sort(
+    (x, y) =>
+      rank(x.severity) - rank(y.severity) ||
+      (x.serverName ?? "").localeCompare(y.serverName ?? "") ||
+      (x.networkName ?? "").localeCompare(y.networkName ?? "") ||
+      x.code.localeCompare(y.code) ||
+      (x.traffic ?? "").localeCompare(y.traffic ?? "") ||
+      (x.groupName ?? "").localeCompare(y.groupName ?? ""),
+  );
 }
 
 /** How a port is reached from the internet: directly (`via` empty) or through the servers named. */
@@ -312,8 +383,14 @@ function chainFindings(accesses: readonly PortAccess[]): Finding[] {
       const traffic = describeTraffic(p);
       const serious = (p.protocols[0] === 0 && p.protocols[1] === 255) || ADMIN_PORTS.some((x) => trafficHolds(p, p.family, x.protocol, x.port));
       out.push({
-        code: "group-chain-to-internet", severity: serious ? "high" : "medium", ...portFields(a), family: p.family, ...ruleFields([p]), traffic,
-        message: `${portLabel(a)} accepts ${traffic} from the members of group ${p.remote.groupName} (${ruleLabel(p)}), among them ${chain.join(", which is reached from ")}, ` +
+        code: "group-chain-to-internet",
+        severity: serious ? "high" : "medium",
+        ...portFields(a),
+        family: p.family,
+        ...ruleFields([p]),
+        traffic,
+        message:
+          `${portLabel(a)} accepts ${traffic} from the members of group ${p.remote.groupName} (${ruleLabel(p)}), among them ${chain.join(", which is reached from ")}, ` +
           `which accepts ${r.entry}: the internet is ${chain.length} compromised server${chain.length > 1 ? "s" : ""} away`,
         fix: `allow only the ports ${a.serverName} serves to group ${p.remote.groupName}, or take ${chain[0]} out of group ${p.remote.groupName}`,
       });
@@ -326,4 +403,3 @@ function chainFindings(accesses: readonly PortAccess[]): Finding[] {
 export function atLeast(severity: Severity, threshold: Severity): boolean {
   return SEVERITIES.indexOf(severity) <= SEVERITIES.indexOf(threshold);
 }
-

@@ -54,9 +54,20 @@ export interface DefaultRuleSpec {
 }
 
 /** A rule to create: canonical fields (null = any) and its duplicate key from the domain core. */
-export type NewRule = Pick<RuleRecord,
-  "securityGroupId" | "direction" | "ethertype" | "protocol" | "portRangeMin" | "portRangeMax" |
-  "remoteIpPrefix" | "remoteGroupId" | "remoteSubnetId" | "description" | "managedBy"> & {
+export type NewRule = Pick<
+  RuleRecord,
+  | "securityGroupId"
+  | "direction"
+  | "ethertype"
+  | "protocol"
+  | "portRangeMin"
+  | "portRangeMax"
+  | "remoteIpPrefix"
+  | "remoteGroupId"
+  | "remoteSubnetId"
+  | "description"
+  | "managedBy"
+> & {
   /** `ruleKey()` of the rule: equal keys are duplicates. */
   key: string;
   /** Idempotency key of this create request (the store keeps it with the object); a retry with it returns the first result. */
@@ -137,7 +148,9 @@ export interface ProjectSetup {
 }
 
 /** A rule of one of the profile's default groups; `remoteMembers`: the remote is the group itself. */
-export type DefaultGroupRule = Pick<RuleRecord,
-  "direction" | "ethertype" | "protocol" | "portRangeMin" | "portRangeMax" | "remoteIpPrefix" | "remoteSubnetId" | "description"> & {
+export type DefaultGroupRule = Pick<
+  RuleRecord,
+  "direction" | "ethertype" | "protocol" | "portRangeMin" | "portRangeMax" | "remoteIpPrefix" | "remoteSubnetId" | "description"
+> & {
   remoteMembers: boolean;
 };

@@ -18,8 +18,17 @@ import type { ExposureModel, ModelGroup, ModelPort, ModelRule, ModelServer } fro
 import { describeTraffic, ruleTraffic } from "./exposure";
 import type { AttachmentPolicy, NewRule } from "./model";
 import {
-  decideAttach, decideDetach, decideLaunch, decideSwap, groupsAfterAttach, groupsAfterDetach, isAttachable,
-  type LaunchDecision, type PolicyGroup, type PolicyNetwork, type PolicyServer,
+  decideAttach,
+  decideDetach,
+  decideLaunch,
+  decideSwap,
+  groupsAfterAttach,
+  groupsAfterDetach,
+  isAttachable,
+  type LaunchDecision,
+  type PolicyGroup,
+  type PolicyNetwork,
+  type PolicyServer,
 } from "./policy";
 import { attachmentPolicy, projectSetup, type Profile } from "./profiles";
 import { UNKNOWN } from "./unknown";
@@ -105,10 +114,13 @@ export function applyPreview(before: ExposureModel, preview: Preview, profile: P
     const deps = (s.dependencies[prop] ?? []).filter((u) => created.has(u));
     const pick = index !== undefined ? deps[index] : deps.length === 1 ? deps[0] : undefined;
     if (pick) return created.get(pick);
-    knownAfterApply.push(`${s.type} ${s.name}: ${prop}${index !== undefined ? `[${index}]` : ""} is known only after apply and names no single resource of this preview`);
+    knownAfterApply.push(
+      `${s.type} ${s.name}: ${prop}${index !== undefined ? `[${index}]` : ""} is known only after apply and names no single resource of this preview`,
+    );
     return undefined;
   };
-  const groupRef = (idOrName: string | undefined) => (idOrName === undefined ? undefined : model.groups.find((g) => g.id === idOrName) ?? model.groups.find((g) => g.name === idOrName));
+  const groupRef = (idOrName: string | undefined) =>
+    idOrName === undefined ? undefined : (model.groups.find((g) => g.id === idOrName) ?? model.groups.find((g) => g.name === idOrName));
   const groupName = (id: string) => model.groups.find((g) => g.id === id)?.name ?? id;
   const serverName = (id: string) => model.servers.find((x) => x.id === id)?.name ?? id;
 
@@ -155,7 +167,7 @@ export function applyPreview(before: ExposureModel, preview: Preview, profile: P
   for (const type of [...order].reverse()) {
     for (const s of preview.steps.filter((x) => x.type === type && x.op !== "delete" && x.op !== "same")) {
       const inputs = s.newInputs;
-      const id = s.op === "update" ? s.oldId ?? `new:${s.name}` : created.get(s.urn)!;
+      const id = s.op === "update" ? (s.oldId ?? `new:${s.name}`) : created.get(s.urn)!;
       let detail = "";
       switch (type) {
         case "Network": {
@@ -217,12 +229,24 @@ export function applyPreview(before: ExposureModel, preview: Preview, profile: P
           }
           const launch = decision.groups.map((g) => g.id);
           const ports: ModelPort[] = nets.map((n, i) => {
-            const ref = resolve(s, "networks", n, nets.filter((x) => x === UNKNOWN).length > 1 ? nets.slice(0, i).filter((x) => x === UNKNOWN).length : undefined);
+            const ref = resolve(
+              s,
+              "networks",
+              n,
+              nets.filter((x) => x === UNKNOWN).length > 1 ? nets.slice(0, i).filter((x) => x === UNKNOWN).length : undefined,
+            );
             const network = model.networks.find((x) => x.id === ref) ?? model.networks.find((x) => x.name === ref);
-            if (ref !== undefined && !network) knownAfterApply.push(`Server ${s.name}: networks[${i}] ${showValue(ref)} is neither in the backend nor made by this preview`);
+            if (ref !== undefined && !network)
+              knownAfterApply.push(`Server ${s.name}: networks[${i}] ${showValue(ref)} is neither in the backend nor made by this preview`);
             const name = network?.name ?? "(known after apply)";
             const attachable = isAttachable(policy, name);
-            return { id: `new:${s.name}:${network?.name ?? i}`, networkId: network?.id ?? `unknown:${i}`, networkName: name, fixedIp: null, securityGroupIds: attachable ? [...launch] : [] };
+            return {
+              id: `new:${s.name}:${network?.name ?? i}`,
+              networkId: network?.id ?? `unknown:${i}`,
+              networkName: name,
+              fixedIp: null,
+              securityGroupIds: attachable ? [...launch] : [],
+            };
           });
           model.servers.push({ id, name: typeof inputs.name === "string" && inputs.name !== UNKNOWN ? inputs.name : s.name, status: "BUILD", ports });
           detail = `on ${ports.map((p) => p.networkName).join(", ")}; groups at launch: ${launch.map(groupName).join(", ") || "none"}; fixed IPs known after apply`;
@@ -255,7 +279,9 @@ export function applyPreview(before: ExposureModel, preview: Preview, profile: P
             break;
           }
           if (inputs.network === UNKNOWN) {
-            knownAfterApply.push(`ServerAttachment ${s.name}: network is known only after apply, so which ports get ${group.name} is too (not evaluated)`);
+            knownAfterApply.push(
+              `ServerAttachment ${s.name}: network is known only after apply, so which ports get ${group.name} is too (not evaluated)`,
+            );
             detail = `${group.name} on ${server.name} (network known after apply)`;
             break;
           }
@@ -282,7 +308,10 @@ export function applyPreview(before: ExposureModel, preview: Preview, profile: P
 const RULE_TRAFFIC_FIELDS = ["direction", "ethertype", "protocol", "portRangeMin", "portRangeMax", "remoteIpPrefix"] as const;
 
 /** A rule from a step's (canonical) inputs or outputs, with its ids already resolved. */
-function ruleOf(id: string, f: Record<string, unknown> & { securityGroupId: string; remoteGroupId: string | null; remoteSubnetId: string | null }): PlannedRule {
+function ruleOf(
+  id: string,
+  f: Record<string, unknown> & { securityGroupId: string; remoteGroupId: string | null; remoteSubnetId: string | null },
+): PlannedRule {
   return {
     id,
     securityGroupId: f.securityGroupId,
@@ -327,16 +356,25 @@ function ensureDefaultGroups(model: ExposureModel, profile: Profile): void {
 /** A rule the cloud makes (defaultRules.ts) as the model holds it, without the store's bookkeeping. */
 function plannedRuleOf(rule: NewRule): Omit<PlannedRule, "id"> {
   return {
-    securityGroupId: rule.securityGroupId, direction: rule.direction, ethertype: rule.ethertype, protocol: rule.protocol,
-    portRangeMin: rule.portRangeMin, portRangeMax: rule.portRangeMax, remoteIpPrefix: rule.remoteIpPrefix,
-    remoteGroupId: rule.remoteGroupId, remoteSubnetId: rule.remoteSubnetId, description: rule.description,
+    securityGroupId: rule.securityGroupId,
+    direction: rule.direction,
+    ethertype: rule.ethertype,
+    protocol: rule.protocol,
+    portRangeMin: rule.portRangeMin,
+    portRangeMax: rule.portRangeMax,
+    remoteIpPrefix: rule.remoteIpPrefix,
+    remoteGroupId: rule.remoteGroupId,
+    remoteSubnetId: rule.remoteSubnetId,
+    description: rule.description,
   };
 }
 
 /** The rules a new group gets under the profile. */
 function newGroupRules(groupId: string, name: string, profile: Profile): PlannedRule[] {
   return newGroupDefaultRules(profile).map((spec) => ({
-    ...plannedRuleOf(defaultRuleOf(groupId, spec)), id: `new:${name}:default-${spec.direction}-${spec.ethertype}`, isDefault: true,
+    ...plannedRuleOf(defaultRuleOf(groupId, spec)),
+    id: `new:${name}:default-${spec.direction}-${spec.ethertype}`,
+    isDefault: true,
   }));
 }
 
@@ -350,14 +388,19 @@ function fallbackOf(model: ExposureModel, policy: AttachmentPolicy): { fallbackI
 function policyServer(server: ModelServer, model: ExposureModel): PolicyServer {
   const group = (id: string): PolicyGroup => model.groups.find((g) => g.id === id) ?? { id, name: id };
   return {
-    id: server.id, name: server.name, status: server.status,
+    id: server.id,
+    name: server.name,
+    status: server.status,
     ports: server.ports.map((p) => ({ id: p.id, networkId: p.networkId, networkName: p.networkName, groups: p.securityGroupIds.map(group) })),
   };
 }
 
 /** The launch of a new server as the cloud decides it: the given groups, or the profile's launch group. */
 function launchGroups(
-  s: PreviewStep, inputs: Record<string, unknown>, policy: AttachmentPolicy, model: ExposureModel,
+  s: PreviewStep,
+  inputs: Record<string, unknown>,
+  policy: AttachmentPolicy,
+  model: ExposureModel,
   resolve: (s: PreviewStep, prop: string, value: unknown, index?: number) => string | undefined,
   groupRef: (v: string | undefined) => ModelGroup | undefined,
 ): LaunchDecision {
@@ -365,7 +408,8 @@ function launchGroups(
   const launchGroup = policy.launchGroup !== undefined ? model.groups.find((g) => g.name === policy.launchGroup) : undefined;
   const list = Array.isArray(inputs.securityGroupIds) ? (inputs.securityGroupIds as unknown[]) : undefined;
   const unknowns = list?.filter((x) => x === UNKNOWN).length ?? 0;
-  const given = (list ?? []).map((v, i) => groupRef(resolve(s, "securityGroupIds", v, unknowns > 1 ? list!.slice(0, i).filter((x) => x === UNKNOWN).length : undefined)))
+  const given = (list ?? [])
+    .map((v, i) => groupRef(resolve(s, "securityGroupIds", v, unknowns > 1 ? list!.slice(0, i).filter((x) => x === UNKNOWN).length : undefined)))
     .filter((g): g is ModelGroup => g !== undefined);
   return decideLaunch(policy, { serverName: name, given, explicit: list !== undefined, value: list ?? [], ...(launchGroup ? { launchGroup } : {}) });
 }
@@ -375,7 +419,13 @@ function launchGroups(
  * decides it (policy.ts, `when: "plan"`); the refusals, when it would not.
  */
 function attach(
-  s: PreviewStep, server: ModelServer, group: ModelGroup, network: string | undefined, policy: AttachmentPolicy, model: ExposureModel, knownAfterApply: string[],
+  s: PreviewStep,
+  server: ModelServer,
+  group: ModelGroup,
+  network: string | undefined,
+  policy: AttachmentPolicy,
+  model: ExposureModel,
+  knownAfterApply: string[],
 ): SecgroupsError[] {
   let named: PolicyNetwork | null = null;
   if (network !== undefined) {
@@ -388,9 +438,18 @@ function attach(
     }
   }
   const fallback = fallbackOf(model, policy);
-  const decision = decideAttach(policy, {
-    server: policyServer(server, model), group, network: named, networkValue: network ?? null, groupValue: group.id, ...fallback,
-  }, "plan");
+  const decision = decideAttach(
+    policy,
+    {
+      server: policyServer(server, model),
+      group,
+      network: named,
+      networkValue: network ?? null,
+      groupValue: group.id,
+      ...fallback,
+    },
+    "plan",
+  );
   if (decision.refusals.length) return decision.refusals;
   for (const port of server.ports.filter((p) => decision.ports.some((d) => d.id === p.id))) {
     port.securityGroupIds = groupsAfterAttach(port.securityGroupIds, group.id, fallback.fallbackId);
@@ -416,16 +475,26 @@ function detach(model: ExposureModel, policy: AttachmentPolicy, groupId: string,
 
 /** `ingress IPv4 tcp 22 from 0.0.0.0/0 in group admin-ssh`. */
 function describeRule(r: ModelRule, groupName: (id: string) => string): string {
-  const remote = r.remoteIpPrefix ?? (r.remoteGroupId !== null ? `group ${groupName(r.remoteGroupId)}` : r.remoteSubnetId !== null ? `subnet ${r.remoteSubnetId}` : "any (no remote)");
+  const remote =
+    r.remoteIpPrefix ??
+    (r.remoteGroupId !== null ? `group ${groupName(r.remoteGroupId)}` : r.remoteSubnetId !== null ? `subnet ${r.remoteSubnetId}` : "any (no remote)");
   return `${r.direction} ${r.ethertype} ${describeTraffic(ruleTraffic(r))} ${r.direction === "ingress" ? "from" : "to"} ${remote} in group ${groupName(r.securityGroupId)}`;
 }
 
 /** What a deleted resource was. */
 function describeOld(s: PreviewStep, groupName: (id: string) => string, serverName: (id: string) => string): string {
   const o = { ...s.oldInputs, ...s.oldOutputs };
-  if (s.type === "ServerAttachment") return `${groupName(String(o.securityGroupId ?? ""))} off ${Array.isArray(o.portIds) ? o.portIds.length : 0} port(s) of server ${serverName(String(o.serverId ?? ""))}`;
-  if (s.type !== "SecurityGroupRule") return typeof o.name === "string" ? o.name : s.oldId ?? "";
+  if (s.type === "ServerAttachment")
+    return `${groupName(String(o.securityGroupId ?? ""))} off ${Array.isArray(o.portIds) ? o.portIds.length : 0} port(s) of server ${serverName(String(o.serverId ?? ""))}`;
+  if (s.type !== "SecurityGroupRule") return typeof o.name === "string" ? o.name : (s.oldId ?? "");
   const str = (v: unknown) => (typeof v === "string" ? v : null);
-  return describeRule(ruleOf(s.oldId ?? "", { ...o, securityGroupId: String(o.securityGroupId ?? ""), remoteGroupId: str(o.remoteGroupId), remoteSubnetId: str(o.remoteSubnetId) }), groupName);
+  return describeRule(
+    ruleOf(s.oldId ?? "", {
+      ...o,
+      securityGroupId: String(o.securityGroupId ?? ""),
+      remoteGroupId: str(o.remoteGroupId),
+      remoteSubnetId: str(o.remoteSubnetId),
+    }),
+    groupName,
+  );
 }
-

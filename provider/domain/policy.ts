@@ -106,33 +106,39 @@ export function decideLaunch(policy: AttachmentPolicy, req: LaunchRequest): Laun
   if (req.given.length && !policy.groupsAtLaunch) {
     return {
       groups: [],
-      refusals: [new SecgroupsError("SG_ATTACH_AT_BOOT", {
-        property,
-        // No value: any group at all is refused, so the property says it all.
-        problem: `profile ${policy.profile} applies security groups only to a server that is ACTIVE, never at launch`,
-        fix: "launch the server without securityGroupIds and attach each group with a ServerAttachment",
-      })],
+      refusals: [
+        new SecgroupsError("SG_ATTACH_AT_BOOT", {
+          property,
+          // No value: any group at all is refused, so the property says it all.
+          problem: `profile ${policy.profile} applies security groups only to a server that is ACTIVE, never at launch`,
+          fix: "launch the server without securityGroupIds and attach each group with a ServerAttachment",
+        }),
+      ],
     };
   }
   const launch = !req.explicit && policy.launchGroup !== undefined && req.launchGroup ? [req.launchGroup] : [];
   const chosen = req.given.length ? [...req.given] : launch;
   const refusals: SecgroupsError[] = [];
   if (chosen.length < policy.minGroupsPerServer) {
-    refusals.push(new SecgroupsError("SG_MIN_GROUPS", {
-      property,
-      problem: `profile ${policy.profile} requires every server to keep at least ${groups(policy.minGroupsPerServer)}`,
-      value: req.value,
-      fix: `name a group, or leave securityGroupIds out to get ${policy.launchGroup ?? "the profile's launch group"}`,
-    }));
+    refusals.push(
+      new SecgroupsError("SG_MIN_GROUPS", {
+        property,
+        problem: `profile ${policy.profile} requires every server to keep at least ${groups(policy.minGroupsPerServer)}`,
+        value: req.value,
+        fix: `name a group, or leave securityGroupIds out to get ${policy.launchGroup ?? "the profile's launch group"}`,
+      }),
+    );
   }
   if (policy.groupsPerPort !== undefined && chosen.length > policy.groupsPerPort) {
-    refusals.push(new SecgroupsError("SG_LIMIT_GROUPS_PER_PORT", {
-      property,
-      problem: `server ${req.serverName} would get ${groups(chosen.length)} on each network at launch (limit of profile ${policy.profile}: ${policy.groupsPerPort})`,
-      value: req.value,
-      allowed: `at most ${policy.groupsPerPort} groups per network per server`,
-      fix: "merge groups, or attach fewer",
-    }));
+    refusals.push(
+      new SecgroupsError("SG_LIMIT_GROUPS_PER_PORT", {
+        property,
+        problem: `server ${req.serverName} would get ${groups(chosen.length)} on each network at launch (limit of profile ${policy.profile}: ${policy.groupsPerPort})`,
+        value: req.value,
+        allowed: `at most ${policy.groupsPerPort} groups per network per server`,
+        fix: "merge groups, or attach fewer",
+      }),
+    );
   }
   const mix = statefulMix(chosen, req.serverName, property);
   if (mix) refusals.push(mix);
@@ -179,12 +185,14 @@ export function decideAttach(policy: AttachmentPolicy, req: AttachRequest, when:
   const refusals: SecgroupsError[] = [];
   const waits = when !== "apply" && server.status === "BUILD";
   if (server.status !== "ACTIVE" && !waits && when !== "check") {
-    refusals.push(new SecgroupsError("SG_SERVER_NOT_ACTIVE", {
-      property: "serverId",
-      problem: `server ${server.name} (${server.id}) is ${server.status}; security groups attach only to an ACTIVE server`,
-      value: server.id,
-      fix: server.status === "ERROR" ? "rebuild or replace the server" : "wait for the server to boot (raise waitForActiveSeconds)",
-    }));
+    refusals.push(
+      new SecgroupsError("SG_SERVER_NOT_ACTIVE", {
+        property: "serverId",
+        problem: `server ${server.name} (${server.id}) is ${server.status}; security groups attach only to an ACTIVE server`,
+        value: server.id,
+        fix: server.status === "ERROR" ? "rebuild or replace the server" : "wait for the server to boot (raise waitForActiveSeconds)",
+      }),
+    );
     return { ports: [], refusals };
   }
   let ports: PolicyPort[];
@@ -194,25 +202,29 @@ export function decideAttach(policy: AttachmentPolicy, req: AttachRequest, when:
     if (closed) return { ports: [], refusals: [closed] };
     ports = server.ports.filter((p) => p.networkId === net.id);
     if (!ports.length && when !== "check") {
-      refusals.push(new SecgroupsError("SG_NETWORK_NOT_FOUND", {
-        property: "network",
-        problem: `server ${server.name} has no port on network ${net.name}`,
-        value: req.networkValue,
-        allowed: server.ports.map((p) => p.networkName).join(", "),
-        fix: "attach on a network the server is on",
-      }));
+      refusals.push(
+        new SecgroupsError("SG_NETWORK_NOT_FOUND", {
+          property: "network",
+          problem: `server ${server.name} has no port on network ${net.name}`,
+          value: req.networkValue,
+          allowed: server.ports.map((p) => p.networkName).join(", "),
+          fix: "attach on a network the server is on",
+        }),
+      );
       return { ports: [], refusals };
     }
   } else {
     ports = server.ports.filter((p) => isAttachable(policy, p.networkName));
     if (!ports.length && when !== "check") {
-      refusals.push(new SecgroupsError("SG_NETWORK_NOT_ATTACHABLE", {
-        property: "network",
-        problem: `server ${server.name} has no port on a network that takes security groups under profile ${policy.profile}`,
-        value: null,
-        allowed: attachableNames(policy),
-        fix: "launch the server on one of those networks",
-      }));
+      refusals.push(
+        new SecgroupsError("SG_NETWORK_NOT_ATTACHABLE", {
+          property: "network",
+          problem: `server ${server.name} has no port on a network that takes security groups under profile ${policy.profile}`,
+          value: null,
+          allowed: attachableNames(policy),
+          fix: "launch the server on one of those networks",
+        }),
+      );
       return { ports: [], refusals };
     }
   }
@@ -220,25 +232,29 @@ export function decideAttach(policy: AttachmentPolicy, req: AttachRequest, when:
     const current = port.groups.filter((g) => g.id !== req.fallbackId);
     const onPort = current.some((g) => g.id === group.id);
     if (onPort && when !== "check") {
-      refusals.push(new SecgroupsError("SG_ALREADY_ATTACHED", {
-        property: "securityGroupId",
-        problem: `group ${group.name} is already on server ${server.name}'s port on network ${port.networkName}`,
-        value: group.id,
-        fix: "remove the duplicate attachment from the program",
-      }));
+      refusals.push(
+        new SecgroupsError("SG_ALREADY_ATTACHED", {
+          property: "securityGroupId",
+          problem: `group ${group.name} is already on server ${server.name}'s port on network ${port.networkName}`,
+          value: group.id,
+          fix: "remove the duplicate attachment from the program",
+        }),
+      );
       continue;
     }
     if (policy.groupsPerPort !== undefined) {
       const total = new Set([...current.map((g) => g.id), ...(req.planned?.(port.id) ?? []), group.id]).size;
       if (total > policy.groupsPerPort) {
         const already = current.length;
-        refusals.push(new SecgroupsError("SG_LIMIT_GROUPS_PER_PORT", {
-          property: "securityGroupId",
-          problem: `server ${server.name} ${already >= policy.groupsPerPort ? `already has ${groups(already)}` : `would get ${groups(total)} (${already} now, the rest planned in this update)`} on network ${port.networkName} (limit of profile ${policy.profile}: ${policy.groupsPerPort})`,
-          value: req.groupValue,
-          allowed: `at most ${policy.groupsPerPort} groups per network per server`,
-          fix: "detach one first or attach fewer",
-        }));
+        refusals.push(
+          new SecgroupsError("SG_LIMIT_GROUPS_PER_PORT", {
+            property: "securityGroupId",
+            problem: `server ${server.name} ${already >= policy.groupsPerPort ? `already has ${groups(already)}` : `would get ${groups(total)} (${already} now, the rest planned in this update)`} on network ${port.networkName} (limit of profile ${policy.profile}: ${policy.groupsPerPort})`,
+            value: req.groupValue,
+            allowed: `at most ${policy.groupsPerPort} groups per network per server`,
+            fix: "detach one first or attach fewer",
+          }),
+        );
         continue;
       }
     }
@@ -257,7 +273,10 @@ export function decideAttach(policy: AttachmentPolicy, req: AttachRequest, when:
  * in; SG_LIMIT_GROUPS_PER_PORT when `name`'s place is beyond the limit. `network` null: every
  * attachable network.
  */
-export function decidePlannedPlace(policy: AttachmentPolicy, req: { names: readonly string[]; name: string; network: string | null }): SecgroupsError | undefined {
+export function decidePlannedPlace(
+  policy: AttachmentPolicy,
+  req: { names: readonly string[]; name: string; network: string | null },
+): SecgroupsError | undefined {
   if (policy.groupsPerPort === undefined) return undefined;
   const names = [...req.names].sort();
   if (names.indexOf(req.name) < policy.groupsPerPort) return undefined;
@@ -265,7 +284,8 @@ export function decidePlannedPlace(policy: AttachmentPolicy, req: { names: reado
   // The message names the places; the check reports it on securityGroupId.
   return new SecgroupsError("SG_LIMIT_GROUPS_PER_PORT", {
     property: "",
-    problem: `the server this program creates would get ${groups(names.length)} on ${where}; ` +
+    problem:
+      `the server this program creates would get ${groups(names.length)} on ${where}; ` +
       `the program's attachments take its ${policy.groupsPerPort} places by name (${names.slice(0, policy.groupsPerPort).join(", ")}) and this one, ${req.name}, comes after them ` +
       `(limit of profile ${policy.profile}: ${policy.groupsPerPort})`,
     fix: "attach fewer groups to it, or merge groups",
@@ -289,12 +309,14 @@ export function decideSwap(req: SwapRequest): SecgroupsError[] {
   for (const port of req.server.ports.filter((p) => req.portIds.includes(p.id))) {
     const others = port.groups.filter((g) => g.id !== req.fallbackId && g.id !== req.oldGroupId);
     if (others.some((g) => g.id === req.group.id)) {
-      refusals.push(new SecgroupsError("SG_ALREADY_ATTACHED", {
-        property: "securityGroupId",
-        problem: `group ${req.group.name} is already on server ${req.server.name}'s port on network ${port.networkName}`,
-        value: req.group.id,
-        fix: "remove the duplicate attachment from the program",
-      }));
+      refusals.push(
+        new SecgroupsError("SG_ALREADY_ATTACHED", {
+          property: "securityGroupId",
+          problem: `group ${req.group.name} is already on server ${req.server.name}'s port on network ${port.networkName}`,
+          value: req.group.id,
+          fix: "remove the duplicate attachment from the program",
+        }),
+      );
       continue;
     }
     const mix = statefulMix([...others, req.group], req.server.name, "securityGroupId");
@@ -328,15 +350,18 @@ export function decideDetach(policy: AttachmentPolicy, req: DetachRequest): Deta
   if (remaining < policy.minGroupsPerServer) {
     return {
       restoreFallbackOn: [],
-      refusals: [new SecgroupsError("SG_MIN_GROUPS", {
-        property: "securityGroupId",
-        problem: `detaching would leave server ${req.server.name} with ${groups(remaining)}; profile ${policy.profile} requires every server to keep at least ${groups(policy.minGroupsPerServer)}`,
-        value: req.groupId,
-        fix: "attach another group to the server before detaching this one",
-      })],
+      refusals: [
+        new SecgroupsError("SG_MIN_GROUPS", {
+          property: "securityGroupId",
+          problem: `detaching would leave server ${req.server.name} with ${groups(remaining)}; profile ${policy.profile} requires every server to keep at least ${groups(policy.minGroupsPerServer)}`,
+          value: req.groupId,
+          fix: "attach another group to the server before detaching this one",
+        }),
+      ],
     };
   }
-  const restoreFallbackOn = req.fallbackId === undefined ? [] : after.filter((p) => req.portIds.includes(p.id) && !p.groupIds.length).map((p) => p.id);
+  const restoreFallbackOn =
+    req.fallbackId === undefined ? [] : after.filter((p) => req.portIds.includes(p.id) && !p.groupIds.length).map((p) => p.id);
   return { restoreFallbackOn, refusals: [] };
 }
 

@@ -2,9 +2,30 @@
 
 /** Protocol name → IANA number. `ip` and `hopopt` are both 0, as in neutron-lib. */
 export const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {
-  ah: 51, dccp: 33, egp: 8, esp: 50, gre: 47, hopopt: 0, icmp: 1, igmp: 2, ip: 0, ipip: 4,
-  "ipv6-encap": 41, "ipv6-frag": 44, "ipv6-icmp": 58, "ipv6-nonxt": 59, "ipv6-opts": 60,
-  "ipv6-route": 43, ospf: 89, pgm: 113, rsvp: 46, sctp: 132, tcp: 6, udp: 17, udplite: 136, vrrp: 112,
+  ah: 51,
+  dccp: 33,
+  egp: 8,
+  esp: 50,
+  gre: 47,
+  hopopt: 0,
+  icmp: 1,
+  igmp: 2,
+  ip: 0,
+  ipip: 4,
+  "ipv6-encap": 41,
+  "ipv6-frag": 44,
+  "ipv6-icmp": 58,
+  "ipv6-nonxt": 59,
+  "ipv6-opts": 60,
+  "ipv6-route": 43,
+  ospf: 89,
+  pgm: 113,
+  rsvp: 46,
+  sctp: 132,
+  tcp: 6,
+  udp: 17,
+  udplite: 136,
+  vrrp: 112,
 };
 
 /** Names accepted as another name: Neutron's legacy `icmpv6`. */

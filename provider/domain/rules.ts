@@ -32,9 +32,7 @@ export interface RuleInput {
 export type CanonicalRule = Omit<SecurityGroupRuleOutputs, "project" | "createdAt" | "updatedAt" | "managedBy">;
 
 /** The outcome of canonicalising: the rule (possibly holding UNKNOWN values), or every failure. */
-export type RuleCheck =
-  | { kind: "ok"; rule: Record<string, unknown> }
-  | { kind: "invalid"; failures: CheckFailure[] };
+export type RuleCheck = { kind: "ok"; rule: Record<string, unknown> } | { kind: "invalid"; failures: CheckFailure[] };
 
 const REMOTE_KINDS = [
   { property: "remoteIpPrefix", kind: "cidr" },
@@ -118,13 +116,27 @@ export function checkRule(input: RuleInput, profile: Profile): RuleCheck {
   // one of a kind the profile lacks), so those checks run at preview; its value is checked at apply.
   const given = REMOTE_KINDS.filter((r) => input[r.property] !== undefined);
   for (const extra of given.slice(1)) {
-    failures.push(fail(extra.property, `cannot be combined with ${given[0]!.property}`, input[extra.property],
-      "at most one of remoteIpPrefix, remoteGroupId, remoteSubnetId", `keep one remote and put the other in a rule of its own`));
+    failures.push(
+      fail(
+        extra.property,
+        `cannot be combined with ${given[0]!.property}`,
+        input[extra.property],
+        "at most one of remoteIpPrefix, remoteGroupId, remoteSubnetId",
+        `keep one remote and put the other in a rule of its own`,
+      ),
+    );
   }
   for (const r of given) {
     if (!profile.remotes.includes(r.kind)) {
-      failures.push(fail(r.property, `is not supported by profile ${profile.name}`, input[r.property],
-        `remotes of kind ${profile.remotes.join(", ")}`, r.kind === "group" ? "allow the group's addresses by CIDR instead" : undefined));
+      failures.push(
+        fail(
+          r.property,
+          `is not supported by profile ${profile.name}`,
+          input[r.property],
+          `remotes of kind ${profile.remotes.join(", ")}`,
+          r.kind === "group" ? "allow the group's addresses by CIDR instead" : undefined,
+        ),
+      );
     }
   }
   let cidrFamily: Family | undefined;
@@ -132,9 +144,15 @@ export function checkRule(input: RuleInput, profile: Profile): RuleCheck {
   if (typeof prefix === "string" && !isUnknown(prefix)) {
     const parsed = parseCidr(prefix);
     if (parsed.kind === "invalid") {
-      failures.push(fail("remoteIpPrefix", parsed.problem, prefix,
-        "an IPv4 or IPv6 network in CIDR notation, or a single address",
-        parsed.suggestion ? `did you mean ${parsed.suggestion}?` : "write it like 10.0.0.0/24 or 2001:db8::/32"));
+      failures.push(
+        fail(
+          "remoteIpPrefix",
+          parsed.problem,
+          prefix,
+          "an IPv4 or IPv6 network in CIDR notation, or a single address",
+          parsed.suggestion ? `did you mean ${parsed.suggestion}?` : "write it like 10.0.0.0/24 or 2001:db8::/32",
+        ),
+      );
     } else {
       cidrFamily = parsed.family;
       out.remoteIpPrefix = parsed.cidr;
@@ -148,10 +166,17 @@ export function checkRule(input: RuleInput, profile: Profile): RuleCheck {
   // Ethertype: given, or the CIDR's family, or IPv4; a mismatch with the CIDR is refused.
   let ethertype: unknown = input.ethertype;
   if (ethertype === undefined) {
-    ethertype = isUnknown(prefix) ? UNKNOWN : cidrFamily ?? "IPv4";
+    ethertype = isUnknown(prefix) ? UNKNOWN : (cidrFamily ?? "IPv4");
   } else if (!isUnknown(ethertype) && cidrFamily && ethertype !== cidrFamily) {
-    failures.push(fail("ethertype", `does not match remoteIpPrefix ${String(out.remoteIpPrefix)}, an ${cidrFamily} network`, ethertype,
-      cidrFamily, `set ethertype to ${cidrFamily} or leave it out`));
+    failures.push(
+      fail(
+        "ethertype",
+        `does not match remoteIpPrefix ${String(out.remoteIpPrefix)}, an ${cidrFamily} network`,
+        ethertype,
+        cidrFamily,
+        `set ethertype to ${cidrFamily} or leave it out`,
+      ),
+    );
   }
   out.ethertype = ethertype;
 
@@ -168,7 +193,7 @@ export function checkRule(input: RuleInput, profile: Profile): RuleCheck {
       protocol = forFamily;
     }
   }
-  out.protocol = proto.kind === "unknown" ? UNKNOWN : protocol ?? input.protocol;
+  out.protocol = proto.kind === "unknown" ? UNKNOWN : (protocol ?? input.protocol);
 
   // Ports: only for the profile's port protocols (1-65535, both ends, min <= max; 1-65535 = all),
   // or ICMP type/code where the profile allows it (0-255; a code needs a type). A port unknown at
@@ -187,13 +212,24 @@ export function checkRule(input: RuleInput, profile: Profile): RuleCheck {
       let ok = true;
       if (min === undefined || max === undefined) {
         const missing = min === undefined ? "portRangeMin" : "portRangeMax";
-        failures.push(fail(missing, "is required when a port range is given", undefined, "both portRangeMin and portRangeMax, 1-65535",
-          `set ${missing} (for a single port, set both to it)`));
+        failures.push(
+          fail(
+            missing,
+            "is required when a port range is given",
+            undefined,
+            "both portRangeMin and portRangeMax, 1-65535",
+            `set ${missing} (for a single port, set both to it)`,
+          ),
+        );
         ok = false;
       } else {
-        for (const [prop, v] of [["portRangeMin", min], ["portRangeMax", max]] as const) {
+        for (const [prop, v] of [
+          ["portRangeMin", min],
+          ["portRangeMax", max],
+        ] as const) {
           if (known(v) && (v < 1 || v > 65535)) {
-            failures.push(fail(prop, "is outside 1-65535", v, "1-65535")); ok = false;
+            failures.push(fail(prop, "is outside 1-65535", v, "1-65535"));
+            ok = false;
           }
         }
         if (ok && known(min) && known(max) && min > max) {
@@ -206,21 +242,38 @@ export function checkRule(input: RuleInput, profile: Profile): RuleCheck {
         out.portRangeMax = max;
       }
     } else if (ICMP_PROTOCOLS.has(protocol) && profile.icmpTypeCode) {
-      for (const [prop, v] of [["portRangeMin", min], ["portRangeMax", max]] as const) {
-        if (known(v) && (v < 0 || v > 255)) failures.push(fail(prop, `is outside 0-255 (the ICMP ${prop === "portRangeMin" ? "type" : "code"})`, v, "0-255"));
+      for (const [prop, v] of [
+        ["portRangeMin", min],
+        ["portRangeMax", max],
+      ] as const) {
+        if (known(v) && (v < 0 || v > 255))
+          failures.push(fail(prop, `is outside 0-255 (the ICMP ${prop === "portRangeMin" ? "type" : "code"})`, v, "0-255"));
       }
       if (min === undefined) {
-        failures.push(fail("portRangeMax", "is an ICMP code without a type", max, "an ICMP code only together with a type in portRangeMin",
-          "set portRangeMin to the ICMP type"));
+        failures.push(
+          fail(
+            "portRangeMax",
+            "is an ICMP code without a type",
+            max,
+            "an ICMP code only together with a type in portRangeMin",
+            "set portRangeMin to the ICMP type",
+          ),
+        );
       }
       if (min !== undefined) out.portRangeMin = min;
       if (max !== undefined) out.portRangeMax = max;
     } else {
       const takes = profile.portProtocols.join(", ") + (profile.icmpTypeCode ? " (ports), icmp (type and code)" : "");
       const prop = min !== undefined ? "portRangeMin" : "portRangeMax";
-      failures.push(fail(prop, `cannot be set for protocol ${protocol} under profile ${profile.name}`, min !== undefined ? min : max,
-        `port ranges only for ${takes}; on another protocol only 1-65535, which means every port (dropped, as Neutron does)`,
-        "remove portRangeMin and portRangeMax, or use a protocol that takes ports"));
+      failures.push(
+        fail(
+          prop,
+          `cannot be set for protocol ${protocol} under profile ${profile.name}`,
+          min !== undefined ? min : max,
+          `port ranges only for ${takes}; on another protocol only 1-65535, which means every port (dropped, as Neutron does)`,
+          "remove portRangeMin and portRangeMax, or use a protocol that takes ports",
+        ),
+      );
     }
   } else if (portsGiven && (protocol === undefined || !fullRange)) {
     // The protocol is unknown (or invalid), or ends unknown at preview may be 1-65535: pass the given values through.

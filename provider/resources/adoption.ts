@@ -63,7 +63,11 @@ export function adoptionFailure(problem: AdoptionProblem): CheckFailure {
 }
 
 /** Looks the object up and compares it with the checked inputs, property by property. */
-export async function compareForAdoption<Inputs extends object>(impl: Adoptable<Inputs>, importId: string, inputs: Inputs): Promise<Adoption | AdoptionProblem> {
+export async function compareForAdoption<Inputs extends object>(
+  impl: Adoptable<Inputs>,
+  importId: string,
+  inputs: Inputs,
+): Promise<Adoption | AdoptionProblem> {
   const target = await impl.resolveImport(importId, inputs);
   const read = target ? await impl.read(target.id, { ...target.props, project: target.project }) : undefined;
   if (!target || !read || !read.id) {
@@ -80,13 +84,15 @@ export async function compareForAdoption<Inputs extends object>(impl: Adoptable<
     if (NOT_COMPARED.has(key) || wanted === UNKNOWN || !(key in existing)) continue;
     const actual = existing[key];
     if (JSON.stringify(actual) === JSON.stringify(wanted)) continue;
-    problems.push(importMismatch({
-      property: key,
-      problem: `${target.label} differs from the program in ${key}`,
-      value: wanted,
-      allowed: `${showValue(actual)}, its value in the backend`,
-      fix: `set ${key} to ${showValue(actual)} to adopt it as it is, then change it in a later update`,
-    }));
+    problems.push(
+      importMismatch({
+        property: key,
+        problem: `${target.label} differs from the program in ${key}`,
+        value: wanted,
+        allowed: `${showValue(actual)}, its value in the backend`,
+        fix: `set ${key} to ${showValue(actual)} to adopt it as it is, then change it in a later update`,
+      }),
+    );
   }
   return { target, read, problems };
 }

@@ -29,10 +29,16 @@ export const networkProvider: ResourceImpl<NetworkInputs, schema.NetworkOutputs>
       subnets.forEach((cidr, i) => {
         const parsed = parseCidr(String(cidr));
         if (parsed.kind === "invalid") {
-          failures.push(checkFailure("SG_INVALID_INPUT", {
-            property: `subnets[${i}]`, subject: true, problem: parsed.problem, value: cidr, allowed: "a network in CIDR notation",
-            fix: parsed.suggestion ? `did you mean ${parsed.suggestion}?` : "write it like 10.0.0.0/24",
-          }));
+          failures.push(
+            checkFailure("SG_INVALID_INPUT", {
+              property: `subnets[${i}]`,
+              subject: true,
+              problem: parsed.problem,
+              value: cidr,
+              allowed: "a network in CIDR notation",
+              fix: parsed.suggestion ? `did you mean ${parsed.suggestion}?` : "write it like 10.0.0.0/24",
+            }),
+          );
         } else canonical.push(parsed.cidr);
       });
     }

@@ -30,16 +30,25 @@ export function checkSecurityGroup(
   const failures = validateInputs("SecurityGroupInputs", given);
   failures.push(...checkDefaultProject(defaultProject, given.project));
   if (typeof given.name === "string" && reservedNames.includes(given.name)) {
-    failures.push(checkFailure("SG_NAME_TAKEN", {
-      property: "name",
-      problem: `${showValue(given.name)} is the name of a default group every project of this profile has`,
-      value: given.name,
-      allowed: "any other name",
-      fix: "choose another name (default groups are managed by the cloud)",
-    }));
+    failures.push(
+      checkFailure("SG_NAME_TAKEN", {
+        property: "name",
+        problem: `${showValue(given.name)} is the name of a default group every project of this profile has`,
+        value: given.name,
+        allowed: "any other name",
+        fix: "choose another name (default groups are managed by the cloud)",
+      }),
+    );
   }
   if (given.name === undefined) {
-    failures.push(checkFailure("SG_INVALID_INPUT", { property: "name", subject: true, problem: "is required", fix: "set name (the SDK's SecurityGroup defaults it to the resource name)" }));
+    failures.push(
+      checkFailure("SG_INVALID_INPUT", {
+        property: "name",
+        subject: true,
+        problem: "is required",
+        fix: "set name (the SDK's SecurityGroup defaults it to the resource name)",
+      }),
+    );
   }
   if (failures.length) return { inputs: given, failures };
   // The schema accepted every property (unknown ones aside), and name is there.
@@ -50,7 +59,7 @@ export function checkSecurityGroup(
     description: valid.description ?? "",
     stateful: valid.stateful ?? true,
     // A list holding a value unknown at preview is passed through as it is: its order means nothing yet.
-    tags: Array.isArray(tags) && !containsUnknown(tags) ? [...tags].sort() : tags ?? [],
+    tags: Array.isArray(tags) && !containsUnknown(tags) ? [...tags].sort() : (tags ?? []),
     deleteDefaultRules: valid.deleteDefaultRules ?? false,
     project: valid.project ?? defaultProject,
   };
@@ -125,7 +134,11 @@ function inputsOf(o: SecurityGroupOutputs): SecurityGroupInputs {
 /** The provider implementation of SecurityGroup (the lifecycle wraps it: provider/lifecycle.ts). */
 export const securityGroupProvider: ResourceImpl<SecurityGroupInputs, SecurityGroupOutputs> = {
   async check(_olds, news) {
-    return checkSecurityGroup(news, getSettings().project, getProfile().defaultGroups.map((g) => g.name));
+    return checkSecurityGroup(
+      news,
+      getSettings().project,
+      getProfile().defaultGroups.map((g) => g.name),
+    );
   },
 
   async diff(_id, olds, news) {
@@ -145,7 +158,10 @@ export const securityGroupProvider: ResourceImpl<SecurityGroupInputs, SecurityGr
       ...(token ? { clientToken: token } : {}),
     });
     // A new group has only its default rules; a retried create may find rules added since.
-    return { id: state.group.id, outs: outputsOf(state, inputs.deleteDefaultRules, token ? await unmanagedRules(backend, state.group, managedBy) : []) };
+    return {
+      id: state.group.id,
+      outs: outputsOf(state, inputs.deleteDefaultRules, token ? await unmanagedRules(backend, state.group, managedBy) : []),
+    };
   },
 
   async read(id, props) {
@@ -153,9 +169,7 @@ export const securityGroupProvider: ResourceImpl<SecurityGroupInputs, SecurityGr
     const state = await backend.getGroup(props.project ?? settings.project, id);
     if (!state) return { id: "", props: {} };
     // With a profile that gives new groups rules, "no default rules left" is what deleteDefaultRules means.
-    const deleteDefaultRules = profile.newGroupRules.length > 0
-      ? state.defaultRuleIds.length === 0
-      : props.deleteDefaultRules ?? false;
+    const deleteDefaultRules = profile.newGroupRules.length > 0 ? state.defaultRuleIds.length === 0 : (props.deleteDefaultRules ?? false);
     const outs = outputsOf(state, deleteDefaultRules, await unmanagedRules(backend, state.group, props.managedBy));
     return { id, props: outs, inputs: inputsOf(outs) };
   },
@@ -183,7 +197,7 @@ export const securityGroupProvider: ResourceImpl<SecurityGroupInputs, SecurityGr
   async resolveImport(importId, inputs) {
     const { backend } = getContext();
     const project = String(inputs.project);
-    const group = (await backend.getGroup(project, importId))?.group ?? await backend.findGroupByName(project, importId);
+    const group = (await backend.getGroup(project, importId))?.group ?? (await backend.findGroupByName(project, importId));
     return group && { project, id: group.id, label: `security group ${group.name} (${group.id}) of project ${project}` };
   },
 };

@@ -12,8 +12,16 @@ import { maskRefused, mergeFailures, validateInputs } from "../schema";
 
 /** Every field of a rule that is an input; all but `description` replace the rule. */
 const RULE_FIELDS = [
-  "securityGroupId", "direction", "ethertype", "protocol", "portRangeMin", "portRangeMax",
-  "remoteIpPrefix", "remoteGroupId", "remoteSubnetId", "description",
+  "securityGroupId",
+  "direction",
+  "ethertype",
+  "protocol",
+  "portRangeMin",
+  "portRangeMax",
+  "remoteIpPrefix",
+  "remoteGroupId",
+  "remoteSubnetId",
+  "description",
 ] as const;
 
 /** Outputs recorded in the stack: the canonical inputs plus project and timestamps. */
@@ -44,8 +52,8 @@ export function diffSecurityGroupRule(olds: Fields<keyof SecurityGroupRuleOutput
   const replaces = changed.filter((f) => f !== "description");
   // Create-before-delete, unless the new rule is a duplicate of the old one in Neutron's sense
   // (e.g. remote 0.0.0.0/0 → no remote, protocol ip → 0): then the old one must go first.
-  const sameKey = replaces.length > 0 && !containsUnknown(news) &&
-    ruleKey(olds as unknown as CanonicalRule) === ruleKey(news as unknown as CanonicalRule);
+  const sameKey =
+    replaces.length > 0 && !containsUnknown(news) && ruleKey(olds as unknown as CanonicalRule) === ruleKey(news as unknown as CanonicalRule);
   return { changes: changed.length > 0, replaces, deleteBeforeReplace: sameKey };
 }
 
@@ -61,11 +69,14 @@ export const securityGroupRuleProvider: ResourceImpl<CanonicalRule, SecurityGrou
 
   async create(inputs, token, managedBy) {
     const { backend, profile } = getContext();
-    const record = await backend.createRule({ ...newRuleOf(inputs), ...(token ? { clientToken: token } : {}), ...(managedBy ? { managedBy } : {}) }, {
-      profile: profile.name,
-      ...(profile.quotas.rules !== undefined ? { rulesPerProject: profile.quotas.rules } : {}),
-      ...(profile.quotas.rulesPerGroup !== undefined ? { rulesPerGroup: profile.quotas.rulesPerGroup } : {}),
-    });
+    const record = await backend.createRule(
+      { ...newRuleOf(inputs), ...(token ? { clientToken: token } : {}), ...(managedBy ? { managedBy } : {}) },
+      {
+        profile: profile.name,
+        ...(profile.quotas.rules !== undefined ? { rulesPerProject: profile.quotas.rules } : {}),
+        ...(profile.quotas.rulesPerGroup !== undefined ? { rulesPerGroup: profile.quotas.rulesPerGroup } : {}),
+      },
+    );
     return { id: record.id, outs: outputsOf(record) };
   },
 
@@ -96,12 +107,14 @@ export const securityGroupRuleProvider: ResourceImpl<CanonicalRule, SecurityGrou
     if (!rule) return undefined;
     const target: ImportTarget = { project, id: rule.id, label: `rule ${rule.id} of group ${rule.securityGroupId}` };
     if (rule.isDefault) {
-      target.problems = [importMismatch({
-        property: "import",
-        problem: `rule ${rule.id} is a default rule of group ${rule.securityGroupId}, which the group manages`,
-        value: importId,
-        fix: "leave default rules to the group (deleteDefaultRules: true removes them), and declare your own rule instead",
-      })];
+      target.problems = [
+        importMismatch({
+          property: "import",
+          problem: `rule ${rule.id} is a default rule of group ${rule.securityGroupId}, which the group manages`,
+          value: importId,
+          fix: "leave default rules to the group (deleteDefaultRules: true removes them), and declare your own rule instead",
+        }),
+      ];
     }
     return target;
   },

@@ -85,23 +85,31 @@ export const serverProvider: ResourceImpl<ServerInputs, schema.ServerOutputs> = 
   async create(inputs, token) {
     const { backend, profile } = getContext();
     await backend.ensureProject(inputs.project, projectSetup(profile));
-    let server = await backend.createServer({
-      project: inputs.project,
-      name: inputs.name,
-      networks: inputs.networks,
-      securityGroupIds: inputs.securityGroupIds ?? [],
-      bootSeconds: inputs.bootSeconds,
-      ...(token ? { clientToken: token } : {}),
-    }, launchPolicy(profile, inputs.securityGroupIds));
+    let server = await backend.createServer(
+      {
+        project: inputs.project,
+        name: inputs.name,
+        networks: inputs.networks,
+        securityGroupIds: inputs.securityGroupIds ?? [],
+        bootSeconds: inputs.bootSeconds,
+        ...(token ? { clientToken: token } : {}),
+      },
+      launchPolicy(profile, inputs.securityGroupIds),
+    );
     if (inputs.waitForActive) {
       while (server.status === "BUILD") {
         await sleep(Math.min(250, Math.max(10, Date.parse(server.activeAt) - Date.now())));
         server = (await backend.getServer(inputs.project, server.id))!;
       }
       if (server.status === "ERROR") {
-        throw Object.assign(new SecgroupsError("SG_SERVER_NOT_ACTIVE", {
-          property: "", problem: `server ${server.name} (${server.id}) went to ERROR while booting`, fix: "replace the server",
-        }), { id: server.id, properties: outputsOf(server, inputs) });
+        throw Object.assign(
+          new SecgroupsError("SG_SERVER_NOT_ACTIVE", {
+            property: "",
+            problem: `server ${server.name} (${server.id}) went to ERROR while booting`,
+            fix: "replace the server",
+          }),
+          { id: server.id, properties: outputsOf(server, inputs) },
+        );
       }
     }
     return { id: server.id, outs: outputsOf(server, inputs) };

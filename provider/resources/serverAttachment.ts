@@ -18,7 +18,8 @@ import type { Previewed, ResourceImpl } from "../lifecycle";
 import { showValue } from "../text";
 
 /** Checked inputs: everything present but network (absent = every attachable network of the server). */
-export type AttachmentInputs = Omit<schema.ServerAttachmentInputs, "waitForActiveSeconds"> & Required<Pick<schema.ServerAttachmentInputs, "waitForActiveSeconds">>;
+export type AttachmentInputs = Omit<schema.ServerAttachmentInputs, "waitForActiveSeconds"> &
+  Required<Pick<schema.ServerAttachmentInputs, "waitForActiveSeconds">>;
 
 /**
  * Groups planned onto each port by the attachments checked in this process: port id → attachment
@@ -46,7 +47,12 @@ function plannedNames(plannedAttachments: unknown, network: unknown): string[] {
  * planned in this process would overfill; for a server the program creates, the program's
  * attachments to it by name.
  */
-async function previewFailures(news: Record<string, unknown>, olds: Record<string, unknown>, urn?: string, plannedAttachments?: unknown): Promise<CheckFailure[]> {
+async function previewFailures(
+  news: Record<string, unknown>,
+  olds: Record<string, unknown>,
+  urn?: string,
+  plannedAttachments?: unknown,
+): Promise<CheckFailure[]> {
   const { backend, profile, settings } = getContext();
   const policy = attachmentPolicy(profile);
   const network = news.network as string | undefined;
@@ -61,7 +67,11 @@ async function previewFailures(news: Record<string, unknown>, olds: Record<strin
   const groupId = news.securityGroupId;
   if (serverId === UNKNOWN) {
     if (urn === undefined || network === UNKNOWN || !Array.isArray(plannedAttachments)) return [];
-    const full = decidePlannedPlace(policy, { names: plannedNames(plannedAttachments, news.network ?? null), name: nameOf(urn), network: network ?? null });
+    const full = decidePlannedPlace(policy, {
+      names: plannedNames(plannedAttachments, news.network ?? null),
+      name: nameOf(urn),
+      network: network ?? null,
+    });
     return full ? [failureOf(full, "securityGroupId")] : [];
   }
   if (policy.groupsPerPort === undefined || typeof serverId !== "string" || containsUnknown(news.network)) return [];
@@ -73,12 +83,21 @@ async function previewFailures(news: Record<string, unknown>, olds: Record<strin
   if (!server) return [];
   const fallback = policy.fallbackGroup ? (await backend.findGroupByName(project, policy.fallbackGroup))?.id : undefined;
   // A group named by name counts as the group it names.
-  const byName = typeof groupId === "string" && groupId !== UNKNOWN && !(await backend.getGroup(project, groupId))
-    ? (await backend.findGroupByName(project, groupId))?.id : undefined;
-  const group = typeof groupId === "string" && groupId !== UNKNOWN ? byName ?? groupId : `unknown group of ${urn ?? Math.random()}`;
+  const byName =
+    typeof groupId === "string" && groupId !== UNKNOWN && !(await backend.getGroup(project, groupId))
+      ? (await backend.findGroupByName(project, groupId))?.id
+      : undefined;
+  const group = typeof groupId === "string" && groupId !== UNKNOWN ? (byName ?? groupId) : `unknown group of ${urn ?? Math.random()}`;
   const state: PolicyServer = {
-    id: server.id, name: server.name, status: server.status,
-    ports: server.ports.map((p) => ({ id: p.id, networkId: p.networkId, networkName: p.networkName, groups: p.securityGroupIds.map((id) => ({ id, name: id })) })),
+    id: server.id,
+    name: server.name,
+    status: server.status,
+    ports: server.ports.map((p) => ({
+      id: p.id,
+      networkId: p.networkId,
+      networkName: p.networkName,
+      groups: p.securityGroupIds.map((id) => ({ id, name: id })),
+    })),
   };
   // This attachment's group joins the plan of every port it would land on, before it is judged.
   for (const port of state.ports) {
@@ -87,11 +106,19 @@ async function previewFailures(news: Record<string, unknown>, olds: Record<strin
     planned.set(port.id, plan);
     plan.set(urn ?? `attachment ${Math.random()}`, group);
   }
-  const decision = decideAttach(policy, {
-    server: state, group: { id: group, name: group }, network: named, networkValue: network ?? null, groupValue: groupId,
-    ...(fallback ? { fallbackId: fallback } : {}),
-    planned: (portId) => [...(planned.get(portId)?.values() ?? [])],
-  }, "check");
+  const decision = decideAttach(
+    policy,
+    {
+      server: state,
+      group: { id: group, name: group },
+      network: named,
+      networkValue: network ?? null,
+      groupValue: groupId,
+      ...(fallback ? { fallbackId: fallback } : {}),
+      planned: (portId) => [...(planned.get(portId)?.values() ?? [])],
+    },
+    "check",
+  );
   return decision.refusals.map((r) => failureOf(r));
 }
 
@@ -132,7 +159,14 @@ export const serverAttachmentProvider: ResourceImpl<AttachmentInputs, schema.Ser
       if (!server || server.status !== "BUILD" || Date.now() >= deadline) break;
       await sleep(Math.min(250, Math.max(10, Math.min(deadline, Date.parse(server.activeAt)) - Date.now())));
     }
-    const a = await backend.createAttachment(project, inputs.serverId, inputs.securityGroupId, inputs.network ?? null, attachmentPolicy(profile), token);
+    const a = await backend.createAttachment(
+      project,
+      inputs.serverId,
+      inputs.securityGroupId,
+      inputs.network ?? null,
+      attachmentPolicy(profile),
+      token,
+    );
     const outs: schema.ServerAttachmentOutputs = { ...inputs, project, portIds: a.portIds };
     return { id: a.id, outs };
   },
@@ -143,8 +177,8 @@ export const serverAttachmentProvider: ResourceImpl<AttachmentInputs, schema.Ser
     if (!a) return { id: "", props: {} };
     // A group the program named by name (a profile's default group) stays named so, as long as it is that group.
     const given = props.securityGroupId;
-    const sameGroup = typeof given === "string" && given !== a.securityGroupId &&
-      (await backend.getGroup(a.project, a.securityGroupId))?.group.name === given;
+    const sameGroup =
+      typeof given === "string" && given !== a.securityGroupId && (await backend.getGroup(a.project, a.securityGroupId))?.group.name === given;
     const inputs = {
       serverId: a.serverId,
       securityGroupId: sameGroup ? given : a.securityGroupId,
@@ -177,27 +211,33 @@ export const serverAttachmentProvider: ResourceImpl<AttachmentInputs, schema.Ser
     const serverId = typeof inputs.serverId === "string" ? inputs.serverId : importId.split("/")[0]!;
     const project = (await backend.serverProject(serverId)) ?? settings.project;
     const [server, group] = importId.split("/");
-    const a = await backend.getAttachment(project, importId) ??
+    const a =
+      (await backend.getAttachment(project, importId)) ??
       (group !== undefined ? (await backend.listAttachments(project)).find((x) => x.serverId === server && x.securityGroupId === group) : undefined);
     if (!a) return undefined;
     const target: ImportTarget = {
-      project, id: a.id, label: `attachment ${a.id} of group ${a.securityGroupId} to server ${a.serverId}`,
+      project,
+      id: a.id,
+      label: `attachment ${a.id} of group ${a.securityGroupId} to server ${a.serverId}`,
       props: {
-        securityGroupId: inputs.securityGroupId, waitForActiveSeconds: inputs.waitForActiveSeconds,
+        securityGroupId: inputs.securityGroupId,
+        waitForActiveSeconds: inputs.waitForActiveSeconds,
         ...(inputs.network !== undefined ? { network: inputs.network } : {}),
       },
     };
     const wanted = inputs.network;
     if (wanted !== UNKNOWN) {
-      const wantedId = typeof wanted === "string" ? (await backend.getNetwork(project, wanted))?.id ?? wanted : null;
+      const wantedId = typeof wanted === "string" ? ((await backend.getNetwork(project, wanted))?.id ?? wanted) : null;
       if (wantedId !== a.networkId) {
         const actual = a.networkId === null ? "every attachable network (network absent)" : `network ${a.networkId}`;
-        target.problems = [importMismatch({
-          property: "network",
-          problem: `${target.label} is made for ${actual}`,
-          value: wanted ?? null,
-          fix: `${a.networkId === null ? "leave network out" : `set network to ${showValue(a.networkId)}`} to adopt it as it is`,
-        })];
+        target.problems = [
+          importMismatch({
+            property: "network",
+            problem: `${target.label} is made for ${actual}`,
+            value: wanted ?? null,
+            fix: `${a.networkId === null ? "leave network out" : `set network to ${showValue(a.networkId)}`} to adopt it as it is`,
+          }),
+        ];
       }
     }
     return target;

@@ -15,9 +15,7 @@ const CHILD = path.join(__dirname, "fixtures", "backendChild.js");
 const HANG_MS = 120_000;
 
 /** What one call in a child gave: its result, or the error's code, property and message. */
-export type Outcome =
-  | { ok: true; value: unknown }
-  | { ok: false; name?: string; code?: string; property?: string; message: string };
+export type Outcome = { ok: true; value: unknown } | { ok: false; name?: string; code?: string; property?: string; message: string };
 
 /** One backend call a child makes. */
 export interface Call {
@@ -47,10 +45,14 @@ export function compiledProvider(): string {
   if (build) return build;
   fs.mkdirSync(path.join(REPO, "test-output"), { recursive: true });
   const dir = fs.mkdtempSync(path.join(REPO, "test-output", "contract-build-"));
-  const tsc = spawnSync(process.execPath, [path.join(REPO, "node_modules/typescript/bin/tsc"), "-p", path.join(REPO, "tsconfig.json"), "--outDir", dir], {
-    cwd: REPO,
-    encoding: "utf8",
-  });
+  const tsc = spawnSync(
+    process.execPath,
+    [path.join(REPO, "node_modules/typescript/bin/tsc"), "-p", path.join(REPO, "tsconfig.json"), "--outDir", dir],
+    {
+      cwd: REPO,
+      encoding: "utf8",
+    },
+  );
   // Type errors elsewhere (sources being edited) still emit JavaScript; only a missing module is fatal.
   for (const module of ["index", "sqlite", "postgres"]) {
     const file = path.join(dir, "provider/backends", `${module}.js`);

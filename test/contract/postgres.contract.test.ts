@@ -72,7 +72,9 @@ backendContract("postgres", {
         await c.connect();
         try {
           const versions = (await c.query("SELECT version FROM schema_migrations ORDER BY version")).rows.map((r: { version: number }) => r.version);
-          const tables = (await c.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations'")).rows
+          const tables = (
+            await c.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'schema_migrations'")
+          ).rows
             .map((r: { table_name: string }) => r.table_name)
             .sort();
           return { migrations: versions, tables };
@@ -157,12 +159,27 @@ describe("PostgreSQL only", () => {
     const c = client(database);
     await c.connect();
     try {
-      const rows = (await c.query("SELECT version, applied_at FROM schema_migrations ORDER BY version")).rows as Array<{ version: number; applied_at: string }>;
+      const rows = (await c.query("SELECT version, applied_at FROM schema_migrations ORDER BY version")).rows as Array<{
+        version: number;
+        applied_at: string;
+      }>;
       expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
       for (const r of rows) expect(r.applied_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
-      const tables = (await c.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name")).rows
-        .map((r: { table_name: string }) => r.table_name);
-      expect(tables).toEqual(["attachments", "networks", "port_groups", "ports", "project_rule_counts", "projects", "schema_migrations", "security_group_rules", "security_groups", "servers"]);
+      const tables = (await c.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name")).rows.map(
+        (r: { table_name: string }) => r.table_name,
+      );
+      expect(tables).toEqual([
+        "attachments",
+        "networks",
+        "port_groups",
+        "ports",
+        "project_rule_counts",
+        "projects",
+        "schema_migrations",
+        "security_group_rules",
+        "security_groups",
+        "servers",
+      ]);
     } finally {
       await c.end();
     }
@@ -175,10 +192,15 @@ describe("PostgreSQL only", () => {
   });
 
   it("lets a process that never closes the backend exit on its own: the idle pool holds no socket or timer", async () => {
-    const [report] = await runChildren({ url: urlOf(database), password: PASSWORD }, [{
-      batches: [[{ method: "listGroups", args: ["p"] }], [{ method: "createGroup", args: [{ project: "p", name: "web", description: "", stateful: true, tags: [], defaultRules: [] }] }]],
-      close: false,
-    }]);
+    const [report] = await runChildren({ url: urlOf(database), password: PASSWORD }, [
+      {
+        batches: [
+          [{ method: "listGroups", args: ["p"] }],
+          [{ method: "createGroup", args: [{ project: "p", name: "web", description: "", stateful: true, tags: [], defaultRules: [] }] }],
+        ],
+        close: false,
+      },
+    ]);
     expect(report!.results.map((o) => o.ok)).toEqual([true, true]);
     // Only the stdout pipe the report goes out on; a pool without allowExitOnIdle adds TCPSocketWrap and Timeout.
     expect(report!.keepingAlive.filter((r) => r !== "PipeWrap")).toEqual([]);

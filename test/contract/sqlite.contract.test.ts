@@ -113,7 +113,17 @@ describe("SQLite only", () => {
     try {
       expect((db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version).toBe(MIGRATIONS.length);
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[];
-      expect(tables.map((t) => t.name)).toEqual(["attachments", "networks", "port_groups", "ports", "project_rule_counts", "projects", "security_group_rules", "security_groups", "servers"]);
+      expect(tables.map((t) => t.name)).toEqual([
+        "attachments",
+        "networks",
+        "port_groups",
+        "ports",
+        "project_rule_counts",
+        "projects",
+        "security_group_rules",
+        "security_groups",
+        "servers",
+      ]);
     } finally {
       db.close();
     }
@@ -136,16 +146,32 @@ describe("SQLite only", () => {
     const b2 = open();
     const { group } = await b2.createGroup(newGroup({ name: "app" }));
     const rule = {
-      securityGroupId: group.id, direction: "ingress" as const, ethertype: "IPv4" as const, protocol: "tcp", portRangeMin: 22, portRangeMax: 22,
-      remoteIpPrefix: null, remoteGroupId: null, remoteSubnetId: null, description: "", key: `${group.id}|ingress|IPv4|6|22|22|`,
+      securityGroupId: group.id,
+      direction: "ingress" as const,
+      ethertype: "IPv4" as const,
+      protocol: "tcp",
+      portRangeMin: 22,
+      portRangeMax: 22,
+      remoteIpPrefix: null,
+      remoteGroupId: null,
+      remoteSubnetId: null,
+      description: "",
+      key: `${group.id}|ingress|IPv4|6|22|22|`,
     };
     expect((await rejection(b2.createRule(rule, { profile: "openstack", rulesPerProject: 4 }))).code).toBe("SG_QUOTA_EXCEEDED");
     await b2.createRule(rule, { profile: "openstack", rulesPerProject: 5 });
     expect(await b2.checkIntegrity()).toEqual([]);
     const counts = raw(file);
     try {
-      expect(counts.prepare("SELECT project, rules FROM project_rule_counts ORDER BY project").all().map((r) => ({ ...r })))
-        .toEqual([{ project: "other", rules: 2 }, { project: "proj", rules: 5 }]);
+      expect(
+        counts
+          .prepare("SELECT project, rules FROM project_rule_counts ORDER BY project")
+          .all()
+          .map((r) => ({ ...r })),
+      ).toEqual([
+        { project: "other", rules: 2 },
+        { project: "proj", rules: 5 },
+      ]);
     } finally {
       counts.close();
     }

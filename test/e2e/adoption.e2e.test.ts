@@ -28,13 +28,26 @@ interface Legacy {
 async function makeLegacy(b: StateBackend): Promise<Legacy> {
   await b.ensureProject(PROJECT, projectSetup(OPENSTACK));
   const group = await b.createGroup({
-    project: PROJECT, name: "legacy-web", description: "made by hand", stateful: true, tags: [],
+    project: PROJECT,
+    name: "legacy-web",
+    description: "made by hand",
+    stateful: true,
+    tags: [],
     defaultRules: OPENSTACK.newGroupRules,
   });
-  const rule = await b.createRule(newRuleOf({
-    securityGroupId: group.group.id, direction: "ingress", ethertype: "IPv4", protocol: "tcp",
-    portRangeMin: 443, portRangeMax: 443, remoteIpPrefix: "0.0.0.0/0", description: "https",
-  }), { profile: "openstack" });
+  const rule = await b.createRule(
+    newRuleOf({
+      securityGroupId: group.group.id,
+      direction: "ingress",
+      ethertype: "IPv4",
+      protocol: "tcp",
+      portRangeMin: 443,
+      portRangeMax: 443,
+      remoteIpPrefix: "0.0.0.0/0",
+      description: "https",
+    }),
+    { profile: "openstack" },
+  );
   const policy = attachmentPolicy(OPENSTACK);
   const server = await b.createServer({ project: PROJECT, name: "legacy-vm", networks: ["public"], securityGroupIds: [], bootSeconds: 0 }, policy);
   const attachment = await b.createAttachment(PROJECT, server.id, group.group.id, null, policy);
@@ -78,7 +91,8 @@ describe("adopting existing objects with the import option (real engine, SQLite)
       "adopt:attachmentId": legacy.attachmentId,
       "adopt:description": "made by hand",
       "adopt:ruleDescription": "https",
-    })) await stack.setConfig(k, v);
+    }))
+      await stack.setConfig(k, v);
   });
 
   afterAll(async () => {
@@ -92,7 +106,9 @@ describe("adopting existing objects with the import option (real engine, SQLite)
       const r = await stack.preview(["--diff"]);
       const out = r.stdout + r.stderr;
       expect(r.code).not.toBe(0);
-      expect(out).toContain(`SG_IMPORT_MISMATCH: security group legacy-web (${legacy.groupId}) of project default differs from the program in description (property description, got "web tier"); allowed: "made by hand", its value in the backend; fix: set description to "made by hand" to adopt it as it is, then change it in a later update`);
+      expect(out).toContain(
+        `SG_IMPORT_MISMATCH: security group legacy-web (${legacy.groupId}) of project default differs from the program in description (property description, got "web tier"); allowed: "made by hand", its value in the backend; fix: set description to "made by hand" to adopt it as it is, then change it in a later update`,
+      );
       expect(hasStackTrace(out)).toBe(false);
       // `up` refuses the same way.
       const up = await stack.up();
@@ -103,7 +119,9 @@ describe("adopting existing objects with the import option (real engine, SQLite)
       await stack.setConfig("adopt:ruleDescription", "TLS");
       const rule = await stack.preview(["--diff"]);
       expect(rule.code).not.toBe(0);
-      expect(rule.stdout + rule.stderr).toContain(`SG_IMPORT_MISMATCH: rule ${legacy.ruleId} of group ${legacy.groupId} differs from the program in description (property description, got "TLS"); allowed: "https", its value in the backend`);
+      expect(rule.stdout + rule.stderr).toContain(
+        `SG_IMPORT_MISMATCH: rule ${legacy.ruleId} of group ${legacy.groupId} differs from the program in description (property description, got "TLS"); allowed: "https", its value in the backend`,
+      );
       // Nothing was written: not the group the failed up may have adopted, nor anything else.
       expect(await snapshot(backend)).toEqual(before);
     } finally {
@@ -117,7 +135,9 @@ describe("adopting existing objects with the import option (real engine, SQLite)
     try {
       const r = await stack.preview();
       expect(r.code).not.toBe(0);
-      expect(r.stdout + r.stderr).toContain(`SG_NOT_FOUND: there is no ServerAttachment "no-such-attachment" to import (property import, got "no-such-attachment")`);
+      expect(r.stdout + r.stderr).toContain(
+        `SG_NOT_FOUND: there is no ServerAttachment "no-such-attachment" to import (property import, got "no-such-attachment")`,
+      );
     } finally {
       await stack.setConfig("adopt:attachmentId", legacy.attachmentId);
     }
@@ -131,13 +151,17 @@ describe("adopting existing objects with the import option (real engine, SQLite)
       // One at a time: the engine stops the preview at the first resource that fails its check.
       const r = await stack.preview();
       expect(r.code).not.toBe(0);
-      expect(r.stdout + r.stderr).toContain(`SG_IMPORT_MISMATCH: attachment ${legacy.attachmentId} of group ${legacy.groupId} to server ${legacy.serverId} is made for every attachable network (network absent) (property network, got "public"); fix: leave network out to adopt it as it is`);
+      expect(r.stdout + r.stderr).toContain(
+        `SG_IMPORT_MISMATCH: attachment ${legacy.attachmentId} of group ${legacy.groupId} to server ${legacy.serverId} is made for every attachable network (network absent) (property network, got "public"); fix: leave network out to adopt it as it is`,
+      );
       await stack.removeConfig("adopt:network");
       await stack.setConfig("adopt:ruleId", defaultRule.id);
       const rule = await stack.preview();
       const out = rule.stdout + rule.stderr;
       expect(rule.code).not.toBe(0);
-      expect(out).toContain(`SG_IMPORT_MISMATCH: rule ${defaultRule.id} is a default rule of group ${legacy.groupId}, which the group manages (property import, got "${defaultRule.id}"); fix: leave default rules to the group`);
+      expect(out).toContain(
+        `SG_IMPORT_MISMATCH: rule ${defaultRule.id} is a default rule of group ${legacy.groupId}, which the group manages (property import, got "${defaultRule.id}"); fix: leave default rules to the group`,
+      );
       expect(hasStackTrace(out)).toBe(false);
       expect(await snapshot(backend)).toEqual(before);
     } finally {
@@ -158,10 +182,18 @@ describe("adopting existing objects with the import option (real engine, SQLite)
     expect(out.groupDescription).toBe("made by hand");
     // The group was adopted before its rule (the rule needs the group's id), so its outputs still
     // list the rule as unmanaged; a refresh reads the group again and finds it managed.
-    expect(out.unmanagedRules).toEqual([{
-      id: legacy.ruleId, direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 443, portRangeMax: 443,
-      remoteIpPrefix: "0.0.0.0/0", description: "https",
-    }]);
+    expect(out.unmanagedRules).toEqual([
+      {
+        id: legacy.ruleId,
+        direction: "ingress",
+        ethertype: "IPv4",
+        protocol: "tcp",
+        portRangeMin: 443,
+        portRangeMax: 443,
+        remoteIpPrefix: "0.0.0.0/0",
+        description: "https",
+      },
+    ]);
     // Nothing was created, changed or deleted in the backend.
     expect(await snapshot(backend)).toEqual(before);
     const again = await stack.preview(["--expect-no-changes", "--diff"]);
@@ -185,21 +217,40 @@ describe("adopting existing objects with the import option (real engine, SQLite)
   });
 
   it("shows a rule added outside the program in preview --refresh, as the rule it is", async () => {
-    const added = await backend.createRule(newRuleOf({
-      securityGroupId: legacy.groupId, direction: "ingress", ethertype: "IPv4", protocol: "tcp",
-      portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "0.0.0.0/0", description: "added by hand",
-    }), { profile: "openstack" });
+    const added = await backend.createRule(
+      newRuleOf({
+        securityGroupId: legacy.groupId,
+        direction: "ingress",
+        ethertype: "IPv4",
+        protocol: "tcp",
+        portRangeMin: 22,
+        portRangeMax: 22,
+        remoteIpPrefix: "0.0.0.0/0",
+        description: "added by hand",
+      }),
+      { profile: "openstack" },
+    );
     const r = await stack.preview(["--refresh", "--diff"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const text = r.stdout.replace(/\s+/g, " ");
-    expect(text).toContain("~ unmanagedRules : [ + [0]: { + description : \"added by hand\" + direction : \"ingress\" + ethertype : \"IPv4\" " +
-      `+ id : "${added.id}" + portRangeMax : 22 + portRangeMin : 22 + protocol : "tcp" + remoteIpPrefix: "0.0.0.0/0" } ]`);
+    expect(text).toContain(
+      '~ unmanagedRules : [ + [0]: { + description : "added by hand" + direction : "ingress" + ethertype : "IPv4" ' +
+        `+ id : "${added.id}" + portRangeMax : 22 + portRangeMin : 22 + protocol : "tcp" + remoteIpPrefix: "0.0.0.0/0" } ]`,
+    );
     const refresh = await stack.refresh();
     expect(refresh.code, refresh.stdout + refresh.stderr).toBe(0);
-    expect(await recordedUnmanagedRules(stack)).toEqual([{
-      id: added.id, direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22, portRangeMax: 22,
-      remoteIpPrefix: "0.0.0.0/0", description: "added by hand",
-    }]);
+    expect(await recordedUnmanagedRules(stack)).toEqual([
+      {
+        id: added.id,
+        direction: "ingress",
+        ethertype: "IPv4",
+        protocol: "tcp",
+        portRangeMin: 22,
+        portRangeMax: 22,
+        remoteIpPrefix: "0.0.0.0/0",
+        description: "added by hand",
+      },
+    ]);
     // Removed outside the program again: the next refresh shows it gone.
     expect(await backend.deleteRule(PROJECT, added.id)).toBe(true);
     const gone = await stack.preview(["--refresh", "--diff"]);
@@ -222,7 +273,10 @@ describe("adopting existing objects with the import option (real engine, SQLite)
     expect(text).toContain('- description : "https" - direction : "ingress"');
     const json = await stack.run(["preview", "--refresh", "--json", "--config-file", stack.configFile]);
     const steps = (JSON.parse(json.stdout).steps as Array<{ op: string; urn: string }>).filter((x) => x.op !== "same" && x.op !== "refresh");
-    expect(steps.map((x) => `${x.op} ${x.urn.split("::").pop()}`), json.stdout).toEqual(["create https"]);
+    expect(
+      steps.map((x) => `${x.op} ${x.urn.split("::").pop()}`),
+      json.stdout,
+    ).toEqual(["create https"]);
     const up = await stack.run(["up", "--yes", "--refresh", "--skip-preview", "--config-file", stack.configFile]);
     expect(up.code, up.stdout + up.stderr).toBe(0);
     const ruleId = (await stack.outputs()).httpsRuleId as string;

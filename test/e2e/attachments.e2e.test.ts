@@ -38,7 +38,9 @@ describe("rackspace: at most five groups per network per server", () => {
     const r = await stack.preview();
     const text = r.stdout + r.stderr;
     expect(r.code, text).not.toBe(0);
-    expect(text).toContain("SG_LIMIT_GROUPS_PER_PORT: server web-1 would get 6 security groups (0 now, the rest planned in this update) on network PublicNet (limit of profile rackspace: 5)");
+    expect(text).toContain(
+      "SG_LIMIT_GROUPS_PER_PORT: server web-1 would get 6 security groups (0 now, the rest planned in this update) on network PublicNet (limit of profile rackspace: 5)",
+    );
     expect(hasStackTrace(text)).toBe(false);
     expect(await groupsOnPort(backend, serverId, "PublicNet")).toEqual([]);
   });
@@ -53,7 +55,9 @@ describe("rackspace: at most five groups per network per server", () => {
     const r = await stack.preview();
     const text = r.stdout + r.stderr;
     expect(r.code, text).not.toBe(0);
-    expect(text).toContain("SG_LIMIT_GROUPS_PER_PORT: server web-1 already has 5 security groups on network PublicNet (limit of profile rackspace: 5)");
+    expect(text).toContain(
+      "SG_LIMIT_GROUPS_PER_PORT: server web-1 already has 5 security groups on network PublicNet (limit of profile rackspace: 5)",
+    );
     expect(await groupsOnPort(backend, serverId, "PublicNet")).toHaveLength(5);
   });
 
@@ -77,7 +81,10 @@ describe("rackspace: at most five groups per network per server", () => {
 /** A rackspace stack whose program creates a server and six groups, and attaches all six on PublicNet. */
 async function sixAttachmentsToANewServer(name: string): Promise<TestStack> {
   const stack = await TestStack.create("attach", name, {
-    "secgroups:profile": "rackspace", "test:groups": "6", "test:attach": "6", "test:attachNetwork": "PublicNet",
+    "secgroups:profile": "rackspace",
+    "test:groups": "6",
+    "test:attach": "6",
+    "test:attachNetwork": "PublicNet",
   });
   await stack.setConfig("secgroups:backend", sqliteUrl(stack.dir));
   return stack;
@@ -131,19 +138,27 @@ describe("rackspace: groups only after boot, only on PublicNet and ServiceNet", 
     const r = await stack.preview();
     const text = r.stdout + r.stderr;
     expect(r.code, text).not.toBe(0);
-    expect(text).toContain("SG_ATTACH_AT_BOOT: profile rackspace applies security groups only to a server that is ACTIVE, never at launch (property securityGroupIds)");
+    expect(text).toContain(
+      "SG_ATTACH_AT_BOOT: profile rackspace applies security groups only to a server that is ACTIVE, never at launch (property securityGroupIds)",
+    );
   });
 
   it("attaching to a private network fails with SG_NETWORK_NOT_ATTACHABLE", async () => {
     const stack = await TestStack.create("attach", "private", {
-      "secgroups:profile": "rackspace", "test:groups": "1", "test:attach": "1", "test:privateNetwork": "true",
-      "test:networks": JSON.stringify(["PublicNet", "private"]), "test:attachNetwork": "private",
+      "secgroups:profile": "rackspace",
+      "test:groups": "1",
+      "test:attach": "1",
+      "test:privateNetwork": "true",
+      "test:networks": JSON.stringify(["PublicNet", "private"]),
+      "test:attachNetwork": "private",
     });
     await stack.setConfig("secgroups:backend", sqliteUrl(stack.dir));
     const r = await stack.up();
     const text = r.stdout + r.stderr;
     expect(r.code, text).not.toBe(0);
-    expect(text).toContain("SG_NETWORK_NOT_ATTACHABLE: profile rackspace applies security groups only to ports on PublicNet, ServiceNet, not on private");
+    expect(text).toContain(
+      "SG_NETWORK_NOT_ATTACHABLE: profile rackspace applies security groups only to ports on PublicNet, ServiceNet, not on private",
+    );
     expect((await stack.export()).deployment.resources?.filter((x) => x.type === ATTACH)).toHaveLength(0);
   });
 });
@@ -151,7 +166,11 @@ describe("rackspace: groups only after boot, only on PublicNet and ServiceNet", 
 describe("attachments wait for the server to boot", () => {
   it("a server with bootSeconds 3 and waitForActive false gets an attachment that waits and succeeds", async () => {
     const stack = await TestStack.create("attach", "boot", {
-      "test:groups": "1", "test:attach": "1", "test:bootSeconds": "3", "test:waitForActive": "false", "test:networks": JSON.stringify(["public"]),
+      "test:groups": "1",
+      "test:attach": "1",
+      "test:bootSeconds": "3",
+      "test:waitForActive": "false",
+      "test:networks": JSON.stringify(["public"]),
     });
     await stack.setConfig("secgroups:backend", sqliteUrl(stack.dir));
     const started = Date.now();
@@ -173,7 +192,10 @@ describe("attachments wait for the server to boot", () => {
 
   it("a server forced into ERROR gets SG_SERVER_NOT_ACTIVE", async () => {
     const stack = await TestStack.create("attach", "error", {
-      "test:groups": "1", "test:bootSeconds": "600", "test:waitForActive": "false", "test:networks": JSON.stringify(["public"]),
+      "test:groups": "1",
+      "test:bootSeconds": "600",
+      "test:waitForActive": "false",
+      "test:networks": JSON.stringify(["public"]),
     });
     await stack.setConfig("secgroups:backend", sqliteUrl(stack.dir));
     const r1 = await stack.up();
@@ -202,7 +224,11 @@ describe("a group held by another stack's attachment", () => {
     expect(up1.code, up1.stdout + up1.stderr).toBe(0);
     const groupId = (await owner.outputs()).groupIds[0];
 
-    const user = await TestStack.create("attach", "user", { "test:attach": "1", "test:externalGroupId": groupId, "test:networks": JSON.stringify(["public"]) });
+    const user = await TestStack.create("attach", "user", {
+      "test:attach": "1",
+      "test:externalGroupId": groupId,
+      "test:networks": JSON.stringify(["public"]),
+    });
     await user.setConfig("secgroups:backend", sqliteUrl(owner.dir));
     const up2 = await user.up();
     expect(up2.code, up2.stdout + up2.stderr).toBe(0);
@@ -227,7 +253,9 @@ describe("a group held by another stack's attachment", () => {
 describe("evroc: default-allow-egress while a port has no custom group", () => {
   it("is joined at launch, dropped when a group is attached, restored when the last one goes", async () => {
     const stack = await TestStack.create("attach", "evroc", {
-      "secgroups:profile": "evroc", "test:groups": "1", "test:networks": JSON.stringify(["public"]),
+      "secgroups:profile": "evroc",
+      "test:groups": "1",
+      "test:networks": JSON.stringify(["public"]),
     });
     await stack.setConfig("secgroups:backend", sqliteUrl(stack.dir));
     const backend = new SqliteBackend(path.join(stack.dir, "cloud.db"));
@@ -236,7 +264,12 @@ describe("evroc: default-allow-egress while a port has no custom group", () => {
       expect(up1.code, up1.stdout + up1.stderr).toBe(0);
       const out = await stack.outputs();
       const egress = (await backend.findGroupByName("default", "default-allow-egress"))!;
-      expect((await backend.listGroups("default")).map((g) => g.name)).toEqual(["default-allow-egress", "default-allow-ssh", "default-allow-web-protocols", "g0"]);
+      expect((await backend.listGroups("default")).map((g) => g.name)).toEqual([
+        "default-allow-egress",
+        "default-allow-ssh",
+        "default-allow-web-protocols",
+        "g0",
+      ]);
       expect(await groupsOnPort(backend, out.serverIdOut, "public")).toEqual([egress.id]);
 
       await stack.setConfig("test:attach", "1");
@@ -257,13 +290,18 @@ describe("evroc: default-allow-egress while a port has no custom group", () => {
 describe("meshcloud: a server keeps at least one group", () => {
   it("refuses a launch with no group at preview; a server launched with default keeps it through attach and detach", async () => {
     const stack = await TestStack.create("attach", "meshcloud", {
-      "secgroups:profile": "meshcloud", "test:groups": "1", "test:networks": JSON.stringify(["public"]), "test:launchGroups": "[]",
+      "secgroups:profile": "meshcloud",
+      "test:groups": "1",
+      "test:networks": JSON.stringify(["public"]),
+      "test:launchGroups": "[]",
     });
     await stack.setConfig("secgroups:backend", sqliteUrl(stack.dir));
     const refused = await stack.preview();
     const text = refused.stdout + refused.stderr;
     expect(refused.code, text).not.toBe(0);
-    expect(text).toContain("SG_MIN_GROUPS: profile meshcloud requires every server to keep at least 1 security group (property securityGroupIds, got [])");
+    expect(text).toContain(
+      "SG_MIN_GROUPS: profile meshcloud requires every server to keep at least 1 security group (property securityGroupIds, got [])",
+    );
 
     await stack.removeConfig("test:launchGroups");
     await stack.setConfig("test:attach", "1");

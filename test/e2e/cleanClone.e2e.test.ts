@@ -14,7 +14,6 @@ import { runProcess } from "./harness";
 const root = path.join(__dirname, "..", "..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secgroups-clone-"));
 
-
 afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -27,13 +26,20 @@ describe("a fresh clone", () => {
     const { PULUMI_CONFIG_PASSPHRASE: _passphrase, ...env } = process.env;
     const quickstart = await runProcess("bash", ["scripts/quickstart.sh"], { cwd: clone, env });
     expect(quickstart.status, quickstart.stdout + quickstart.stderr).toBe(0);
-    expect(JSON.parse(quickstart.stdout.slice(quickstart.stdout.indexOf("Stack outputs:") + "Stack outputs:".length, quickstart.stdout.indexOf("\nIn the backend"))).name).toBe("allow-ssh-from-anywhere");
+    expect(
+      JSON.parse(
+        quickstart.stdout.slice(quickstart.stdout.indexOf("Stack outputs:") + "Stack outputs:".length, quickstart.stdout.indexOf("\nIn the backend")),
+      ).name,
+    ).toBe("allow-ssh-from-anywhere");
     const status = execFileSync("git", ["status", "--porcelain"], { cwd: clone, encoding: "utf8" });
     expect(status).toBe("");
     // examples/quickstart/README.md's steps by hand work on the stack the script made: same passphrase, the stack selected, nothing to change.
     const example = path.join(clone, "examples", "quickstart");
     const byHand = { ...process.env, PULUMI_BACKEND_URL: `file://${example}/.secgroups/pulumi-state`, PULUMI_CONFIG_PASSPHRASE: "dev" };
-    for (const args of [["stack", "select", "--create", "dev"], ["preview", "--expect-no-changes", "--non-interactive"]]) {
+    for (const args of [
+      ["stack", "select", "--create", "dev"],
+      ["preview", "--expect-no-changes", "--non-interactive"],
+    ]) {
       const r = await runProcess("pulumi", args, { cwd: example, env: byHand });
       expect(r.status, `pulumi ${args.join(" ")}\n${r.stdout}${r.stderr}`).toBe(0);
     }

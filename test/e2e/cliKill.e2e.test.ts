@@ -35,7 +35,10 @@ it("the pulumi CLI killed during up: the documented steps recover exactly the pr
     expect(ended(), "the up ended before the kill").toBe(false);
     const started = descendants(up.pid);
     const names = started.map(cmdline);
-    expect(names.some((c) => c.includes("pulumi-language-nodejs")), names.join("\n")).toBe(true);
+    expect(
+      names.some((c) => c.includes("pulumi-language-nodejs")),
+      names.join("\n"),
+    ).toBe(true);
     process.kill(up.pid, "SIGKILL");
     await up.result;
 

@@ -12,7 +12,13 @@ import { fleetConfig, fleetMismatches, openTestBackend, roomyProfile, type Fleet
 import { TestStack, tempDir } from "./harness";
 
 const STACKS = 4;
-const shapes: FleetShape[] = Array.from({ length: STACKS }, (_, n) => ({ prefix: `c${n}`, groups: 1, rulesPerGroup: 100, servers: 0, attachPerServer: 0 }));
+const shapes: FleetShape[] = Array.from({ length: STACKS }, (_, n) => ({
+  prefix: `c${n}`,
+  groups: 1,
+  rulesPerGroup: 100,
+  servers: 0,
+  attachPerServer: 0,
+}));
 
 let pg: PostgresServer;
 
@@ -37,8 +43,16 @@ describe.each([
   it("every stack succeeds, 400 of 400 rules are stored once each, integrity checks pass", async () => {
     const url = backendUrl();
     const profile = roomyProfile(fs.mkdtempSync(path.join(tempDir("concurrency-profile"), "p-")));
-    const stacks = await Promise.all(shapes.map((shape, n) =>
-      TestStack.create("fleet", `c${n}`, { ...fleetConfig(shape), "secgroups:backend": url, "secgroups:profile": profile, "secgroups:project": "shared" })));
+    const stacks = await Promise.all(
+      shapes.map((shape, n) =>
+        TestStack.create("fleet", `c${n}`, {
+          ...fleetConfig(shape),
+          "secgroups:backend": url,
+          "secgroups:profile": profile,
+          "secgroups:project": "shared",
+        }),
+      ),
+    );
     const results = await Promise.all(stacks.map((s) => s.up()));
     for (const r of results) expect(r.code, r.stdout + r.stderr).toBe(0);
 

@@ -15,5 +15,9 @@ afterAll(() => {
 });
 
 describe("crash safety on PostgreSQL", () => {
-  crashRuns("PostgreSQL", () => pg.url, () => openTestBackend(pg.url));
+  crashRuns(
+    "PostgreSQL",
+    () => pg.url,
+    () => openTestBackend(pg.url),
+  );
 });

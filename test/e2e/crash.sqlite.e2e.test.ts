@@ -8,5 +8,9 @@ import { tempDir } from "./harness";
 const file = path.join(tempDir("crash-sqlite"), "cloud.db");
 
 describe("crash safety on SQLite", () => {
-  crashRuns("SQLite", () => `sqlite:${file}`, () => openTestBackend(`sqlite:${file}`));
+  crashRuns(
+    "SQLite",
+    () => `sqlite:${file}`,
+    () => openTestBackend(`sqlite:${file}`),
+  );
 });

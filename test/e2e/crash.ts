@@ -15,7 +15,15 @@ import { TestStack, type CliResult } from "./harness";
 const SHAPE = { groups: 5, rulesPerGroup: 7, servers: 3, attachPerServer: 2 };
 
 /** Waits until the fleet has `target` objects (or the up ends), then kills the dynamic provider. */
-async function killProviderAt(backend: StateBackend, project: string, prefix: string, pid: number, target: number, delayMs: number, done: () => boolean): Promise<{ killed: boolean; seen: number }> {
+async function killProviderAt(
+  backend: StateBackend,
+  project: string,
+  prefix: string,
+  pid: number,
+  target: number,
+  delayMs: number,
+  done: () => boolean,
+): Promise<{ killed: boolean; seen: number }> {
   let seen = 0;
   while (!done()) {
     seen = await fleetObjects(backend, project, prefix).catch(() => seen);
@@ -59,7 +67,9 @@ export function crashRuns(kind: string, url: () => string, open: () => StateBack
         const kill = await killProviderAt(backend, project, shape.prefix, up.pid, target, delayMs, () => ended);
         await up.result;
         const note = `target ${target} delay ${delayMs}ms, killed=${kill.killed} at ${kill.seen} objects\n${first?.stdout}\n${first?.stderr}`;
-        console.log(`${kind} run ${run + 1}: kill after ${target} objects + ${delayMs} ms; killed=${kill.killed} at ${kill.seen}; first up exit ${first?.code}`);
+        console.log(
+          `${kind} run ${run + 1}: kill after ${target} objects + ${delayMs} ms; killed=${kill.killed} at ${kill.seen}; first up exit ${first?.code}`,
+        );
         expect(kill.killed, note).toBe(true);
         // The kill lands mid-run (the up fails), unless the up had already finished its last step.
         if (kill.killed && first!.code === 0) expect(await fleetObjects(backend, project, shape.prefix), note).toBe(50);

@@ -31,9 +31,16 @@ interface Block {
 
 /** The documents, in a stable order: README, docs, then the examples. */
 function documents(): string[] {
-  const docs = fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).sort().map((f) => `docs/${f}`);
-  const examples = fs.readdirSync(path.join(ROOT, "examples")).sort()
-    .map((d) => `examples/${d}/README.md`).filter((f) => fs.existsSync(path.join(ROOT, f)));
+  const docs = fs
+    .readdirSync(path.join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .sort()
+    .map((f) => `docs/${f}`);
+  const examples = fs
+    .readdirSync(path.join(ROOT, "examples"))
+    .sort()
+    .map((d) => `examples/${d}/README.md`)
+    .filter((f) => fs.existsSync(path.join(ROOT, f)));
   return ["README.md", ...docs, ...examples];
 }
 
@@ -55,7 +62,6 @@ function blocksOf(file: string): Block[] {
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secgroups-docs-"));
 
-
 afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -73,7 +79,10 @@ describe("docs that work as written", () => {
     for (const k of ["SECGROUPS_BACKEND", "SECGROUPS_PROFILE", "SECGROUPS_PROJECT", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"]) delete env[k];
     for (const b of runnable) {
       const r = await runProcess("bash", ["-e", "-o", "pipefail", "-c", b.text], { cwd: clone, env });
-      expect(r.status, `${b.file}:${b.line} failed (exit ${r.status})\n${b.text}\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-4000)}`).toBe(0);
+      expect(
+        r.status,
+        `${b.file}:${b.line} failed (exit ${r.status})\n${b.text}\n--- stdout\n${r.stdout.slice(-4000)}\n--- stderr\n${r.stderr.slice(-4000)}`,
+      ).toBe(0);
     }
   }, 1_800_000);
 });

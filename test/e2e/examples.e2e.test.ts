@@ -41,23 +41,48 @@ async function snapshot(backendUrl: string): Promise<Snapshot> {
     const name = new Map<string, string>([...groups, ...servers, ...networks].map((x) => [x.id, x.name]));
     const rule = (r: (typeof rules)[number]) => {
       const ports = r.portRangeMin === null ? "any" : `${r.portRangeMin}-${r.portRangeMax}`;
-      const remote = r.remoteIpPrefix ?? (r.remoteGroupId !== null ? `group:${name.get(r.remoteGroupId)}` : r.remoteSubnetId !== null ? `subnet:${name.get(r.remoteSubnetId) ?? r.remoteSubnetId}` : "any");
+      const remote =
+        r.remoteIpPrefix ??
+        (r.remoteGroupId !== null
+          ? `group:${name.get(r.remoteGroupId)}`
+          : r.remoteSubnetId !== null
+            ? `subnet:${name.get(r.remoteSubnetId) ?? r.remoteSubnetId}`
+            : "any");
       return `${r.direction} ${r.ethertype} ${r.protocol ?? "any"} ${ports} ${remote}`;
     };
     const attachments = await backend.listAttachments(project);
     return {
-      groups: Object.fromEntries(groups.map((g) => [g.name, {
-        description: g.description,
-        revision: g.revisionNumber,
-        rules: rules.filter((r) => r.securityGroupId === g.id).map(rule).sort(),
-      }])),
-      servers: Object.fromEntries(servers.map((s) => [s.name, {
-        status: s.status,
-        ports: Object.fromEntries(s.ports.map((p) => [p.networkName, { fixedIp: p.fixedIp, groups: p.securityGroupIds.map((id) => name.get(id)!).sort() }])),
-      }])),
+      groups: Object.fromEntries(
+        groups.map((g) => [
+          g.name,
+          {
+            description: g.description,
+            revision: g.revisionNumber,
+            rules: rules
+              .filter((r) => r.securityGroupId === g.id)
+              .map(rule)
+              .sort(),
+          },
+        ]),
+      ),
+      servers: Object.fromEntries(
+        servers.map((s) => [
+          s.name,
+          {
+            status: s.status,
+            ports: Object.fromEntries(
+              s.ports.map((p) => [p.networkName, { fixedIp: p.fixedIp, groups: p.securityGroupIds.map((id) => name.get(id)!).sort() }]),
+            ),
+          },
+        ]),
+      ),
       networks: Object.fromEntries(networks.filter((n) => !n.builtin).map((n) => [n.name, n.subnets])),
-      attachments: attachments.map((a) =>
-        `${name.get(a.serverId)} <- ${name.get(a.securityGroupId)} on ${a.networkId === null ? "*" : name.get(a.networkId)} (${a.portIds.length} ports)`).sort(),
+      attachments: attachments
+        .map(
+          (a) =>
+            `${name.get(a.serverId)} <- ${name.get(a.securityGroupId)} on ${a.networkId === null ? "*" : name.get(a.networkId)} (${a.portIds.length} ports)`,
+        )
+        .sort(),
       ids: Object.fromEntries([...name].map(([id, n]) => [n, id])),
     };
   } finally {
@@ -141,7 +166,11 @@ function previewCleanThenDestroy(ex: Example, profile: string, defaults: Snapsho
     const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd, env: ex.stack.env, encoding: "utf8", timeout: 120_000 });
     const json = run(["exposure", "--format", "json"]);
     expect(json.status, json.stderr).toBe(0);
-    expect(JSON.parse(json.stdout)).toMatchObject({ profile, project: "default", settingsFrom: expect.stringMatching(/^(profile, backend|backend) from stack dev's config$/) });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      profile,
+      project: "default",
+      settingsFrom: expect.stringMatching(/^(profile, backend|backend) from stack dev's config$/),
+    });
     const verbose = run(["group", "list", "--verbose", "--format", "json"]);
     expect(verbose.status, verbose.stderr).toBe(0);
     expect(verbose.stderr).toContain(`secgroups: backend ${ex.backendUrl} (stack dev's config)`);
@@ -241,15 +270,18 @@ describe("examples/rackspace (seed 002)", () => {
         },
       },
     });
-    expect(ex.after.attachments).toEqual([
-      ...FIVE.map((g) => `web-1 <- ${g} on PublicNet (1 ports)`),
-      "web-1 <- servicenet-internal on ServiceNet (1 ports)",
-    ].sort());
+    expect(ex.after.attachments).toEqual(
+      [...FIVE.map((g) => `web-1 <- ${g} on PublicNet (1 ports)`), "web-1 <- servicenet-internal on ServiceNet (1 ports)"].sort(),
+    );
   });
 
   it("a sixth group on PublicNet (config sixthGroup) fails at preview with SG_LIMIT_GROUPS_PER_PORT", async () => {
-    await previewFailsWith(ex, "sixthGroup", "true",
-      "SG_LIMIT_GROUPS_PER_PORT: server web-1 already has 5 security groups on network PublicNet (limit of profile rackspace: 5)");
+    await previewFailsWith(
+      ex,
+      "sixthGroup",
+      "true",
+      "SG_LIMIT_GROUPS_PER_PORT: server web-1 already has 5 security groups on network PublicNet (limit of profile rackspace: 5)",
+    );
   });
 
   previewCleanThenDestroy(ex, "rackspace", {});
@@ -281,8 +313,12 @@ describe("examples/meshcloud (seed 003)", () => {
   });
 
   it("an instance launched without any group (config launchWithoutGroups) fails at preview with SG_MIN_GROUPS", async () => {
-    await previewFailsWith(ex, "launchWithoutGroups", "true",
-      "SG_MIN_GROUPS: profile meshcloud requires every server to keep at least 1 security group (property securityGroupIds, got [])");
+    await previewFailsWith(
+      ex,
+      "launchWithoutGroups",
+      "true",
+      "SG_MIN_GROUPS: profile meshcloud requires every server to keep at least 1 security group (property securityGroupIds, got [])",
+    );
   });
 
   previewCleanThenDestroy(ex, "meshcloud", { default: OPENSTACK_DEFAULT });
@@ -326,7 +362,10 @@ describe("examples/evroc (seed 004)", () => {
           "backend-subnet": { fixedIp: expect.stringMatching(/^10\.20\.0\.[23]$/), groups: ["app-tier-sg"] },
         },
       },
-      "vm-2": { status: "ACTIVE", ports: { "backend-subnet": { fixedIp: expect.stringMatching(/^10\.20\.0\.[23]$/), groups: ["default-allow-egress"] } } },
+      "vm-2": {
+        status: "ACTIVE",
+        ports: { "backend-subnet": { fixedIp: expect.stringMatching(/^10\.20\.0\.[23]$/), groups: ["default-allow-egress"] } },
+      },
     });
     expect(ex.after.servers["vm-1"]!.ports["backend-subnet"]!.fixedIp).not.toBe(ex.after.servers["vm-2"]!.ports["backend-subnet"]!.fixedIp);
     expect(ex.after.attachments).toEqual(["vm-1 <- app-tier-sg on * (2 ports)", "vm-1 <- default-allow-ssh on public (1 ports)"]);
@@ -380,15 +419,24 @@ describe("examples/three-tier (openstack)", () => {
     expect(Object.keys(s).sort()).toEqual(["app-1", "db-1", "web-1"]);
     expect(s["web-1"]).toEqual({
       status: "ACTIVE",
-      ports: { public: { fixedIp: "203.0.113.2", groups: on("web") }, "app-net": { fixedIp: expect.stringMatching(/^10\.10\.0\.[234]$/), groups: on("web") } },
+      ports: {
+        public: { fixedIp: "203.0.113.2", groups: on("web") },
+        "app-net": { fixedIp: expect.stringMatching(/^10\.10\.0\.[234]$/), groups: on("web") },
+      },
     });
-    expect(s["app-1"]).toEqual({ status: "ACTIVE", ports: { "app-net": { fixedIp: expect.stringMatching(/^10\.10\.0\.[234]$/), groups: on("app") } } });
+    expect(s["app-1"]).toEqual({
+      status: "ACTIVE",
+      ports: { "app-net": { fixedIp: expect.stringMatching(/^10\.10\.0\.[234]$/), groups: on("app") } },
+    });
     expect(s["db-1"]).toEqual({ status: "ACTIVE", ports: { "app-net": { fixedIp: expect.stringMatching(/^10\.10\.0\.[234]$/), groups: on("db") } } });
     expect(new Set(Object.values(s).map((x) => x.ports["app-net"]!.fixedIp)).size).toBe(3);
     expect(ex.after.attachments).toEqual([
-      "app-1 <- admin-ssh on * (1 ports)", "app-1 <- app on * (1 ports)",
-      "db-1 <- admin-ssh on * (1 ports)", "db-1 <- db on * (1 ports)",
-      "web-1 <- admin-ssh on * (2 ports)", "web-1 <- web on * (2 ports)",
+      "app-1 <- admin-ssh on * (1 ports)",
+      "app-1 <- app on * (1 ports)",
+      "db-1 <- admin-ssh on * (1 ports)",
+      "db-1 <- db on * (1 ports)",
+      "web-1 <- admin-ssh on * (2 ports)",
+      "web-1 <- web on * (2 ports)",
     ]);
   });
 

@@ -24,7 +24,10 @@ interface Run {
 /** The built CLI against the stack's backend. */
 function secgroups(stack: TestStack, backendUrl: string, args: string[]): Run {
   const r = spawnSync(process.execPath, [CLI, ...args, "--backend", backendUrl], {
-    cwd: path.join(stack.dir, "program"), env: { PATH: process.env.PATH ?? "" }, encoding: "utf8", timeout: 60_000,
+    cwd: path.join(stack.dir, "program"),
+    env: { PATH: process.env.PATH ?? "" },
+    encoding: "utf8",
+    timeout: 60_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -53,12 +56,19 @@ describe("exposure of examples/three-tier (real engine, SQLite backend)", () => 
     const r = await stack.up();
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const { deployment } = await stack.export();
-    ids.rules = Object.fromEntries((deployment.resources ?? [])
-      .filter((x) => String(x.type).endsWith(":SecurityGroupRule"))
-      .map((x) => [String(x.urn).split("::").pop(), String(x.id)]));
-    const rules = JSON.parse(secgroups(stack, url, ["rule", "list", "--group", "default", "--format", "json"]).stdout) as Array<Record<string, unknown>>;
+    ids.rules = Object.fromEntries(
+      (deployment.resources ?? [])
+        .filter((x) => String(x.type).endsWith(":SecurityGroupRule"))
+        .map((x) => [String(x.urn).split("::").pop(), String(x.id)]),
+    );
+    const rules = JSON.parse(secgroups(stack, url, ["rule", "list", "--group", "default", "--format", "json"]).stdout) as Array<
+      Record<string, unknown>
+    >;
     ids.defaultIngressV4 = String(rules.find((x) => x.direction === "ingress" && x.ethertype === "IPv4")!.id);
-    const servers = JSON.parse(secgroups(stack, url, ["server", "list", "--format", "json"]).stdout) as Array<{ name: string; ports: Array<{ networkName: string; fixedIp: string }> }>;
+    const servers = JSON.parse(secgroups(stack, url, ["server", "list", "--format", "json"]).stdout) as Array<{
+      name: string;
+      ports: Array<{ networkName: string; fixedIp: string }>;
+    }>;
     ids.ips = Object.fromEntries(servers.flatMap((s) => s.ports.map((p) => [`${s.name}/${p.networkName}`, p.fixedIp])));
   });
 
@@ -69,22 +79,46 @@ describe("exposure of examples/three-tier (real engine, SQLite backend)", () => 
 
   /** can-reach as JSON: the verdict, the exit code, and per destination port the rules of the request's ingress hop (or its closest misses). */
   function reach(from: string, to: string, protocol: string, port?: number) {
-    const r = secgroups(stack, url, ["can-reach", "--from", from, "--to", to, "--protocol", protocol, ...(port !== undefined ? ["--port", String(port)] : []), "--format", "json"]);
+    const r = secgroups(stack, url, [
+      "can-reach",
+      "--from",
+      from,
+      "--to",
+      to,
+      "--protocol",
+      protocol,
+      ...(port !== undefined ? ["--port", String(port)] : []),
+      "--format",
+      "json",
+    ]);
     expect(r.stderr).toBe("");
-    const json = JSON.parse(r.stdout) as { verdict: string; ports: Array<{ network: string; verdict: string; hops: Array<{ leg: string; direction: string; allowed: boolean; rules: Array<{ rule: string }>; closest?: Array<{ rule: string }> }> }> };
+    const json = JSON.parse(r.stdout) as {
+      verdict: string;
+      ports: Array<{
+        network: string;
+        verdict: string;
+        hops: Array<{ leg: string; direction: string; allowed: boolean; rules: Array<{ rule: string }>; closest?: Array<{ rule: string }> }>;
+      }>;
+    };
     return {
       status: r.status,
       verdict: json.verdict,
-      ports: Object.fromEntries(json.ports.map((p) => {
-        const ingress = p.hops.find((h) => h.leg === "request" && h.direction === "ingress")!;
-        return [p.network, { verdict: p.verdict, rules: ingress.rules.map((x) => x.rule).sort(), closest: (ingress.closest ?? []).map((x) => x.rule).sort() }];
-      })),
+      ports: Object.fromEntries(
+        json.ports.map((p) => {
+          const ingress = p.hops.find((h) => h.leg === "request" && h.direction === "ingress")!;
+          return [
+            p.network,
+            { verdict: p.verdict, rules: ingress.rules.map((x) => x.rule).sort(), closest: (ingress.closest ?? []).map((x) => x.rule).sort() },
+          ];
+        }),
+      ),
     };
   }
 
   it("can-reach: the internet reaches web-1 on 443 by rule web-https, on both its ports; exit 0", () => {
     expect(reach("203.0.113.50", "web-1", "tcp", 443)).toEqual({
-      status: 0, verdict: "allowed",
+      status: 0,
+      verdict: "allowed",
       ports: {
         public: { verdict: "allowed", rules: [ids.rules["web-https"]], closest: [] },
         "app-net": { verdict: "allowed", rules: [ids.rules["web-https"]], closest: [] },
@@ -95,13 +129,26 @@ describe("exposure of examples/three-tier (real engine, SQLite backend)", () => 
   it("can-reach: SSH from outside the admin network is blocked, naming admin-ssh-22 as the rule that allows it only from 192.0.2.0/24; exit 1", () => {
     const r = reach("198.51.100.7", "web-1", "tcp", 22);
     expect(r).toEqual({
-      status: 1, verdict: "blocked",
+      status: 1,
+      verdict: "blocked",
       ports: {
         public: { verdict: "blocked", rules: [], closest: [ids.rules["admin-ssh-22"], ids.defaultIngressV4].sort() },
         "app-net": { verdict: "blocked", rules: [], closest: [ids.rules["admin-ssh-22"], ids.defaultIngressV4].sort() },
       },
     });
-    const text = secgroups(stack, url, ["can-reach", "--from", "198.51.100.7", "--to", "web-1", "--protocol", "tcp", "--port", "22", "--network", "public"]);
+    const text = secgroups(stack, url, [
+      "can-reach",
+      "--from",
+      "198.51.100.7",
+      "--to",
+      "web-1",
+      "--protocol",
+      "tcp",
+      "--port",
+      "22",
+      "--network",
+      "public",
+    ]);
     expect(text.status).toBe(1);
     expect(text.stdout.split("\n")[0]).toBe("blocked: tcp 22 from 198.51.100.7 to web-1");
     expect(text.stdout).toContain(`closest: rule ${ids.rules["admin-ssh-22"]} of group admin-ssh allows it only from 192.0.2.0/24`);
@@ -111,38 +158,54 @@ describe("exposure of examples/three-tier (real engine, SQLite backend)", () => 
 
   it("can-reach: SSH from the admin network reaches db-1 by admin-ssh-22", () => {
     expect(reach("192.0.2.10", "db-1", "tcp", 22)).toEqual({
-      status: 0, verdict: "allowed", ports: { "app-net": { verdict: "allowed", rules: [ids.rules["admin-ssh-22"]], closest: [] } },
+      status: 0,
+      verdict: "allowed",
+      ports: { "app-net": { verdict: "allowed", rules: [ids.rules["admin-ssh-22"]], closest: [] } },
     });
   });
 
   it("can-reach: app-1 reaches db-1 on 5432 by db-5432-from-app (and the default group's members rule); the internet does not", () => {
     expect(reach(ids.ips["app-1/app-net"]!, "db-1", "tcp", 5432)).toEqual({
-      status: 0, verdict: "allowed", ports: { "app-net": { verdict: "allowed", rules: [ids.rules["db-5432-from-app"], ids.defaultIngressV4].sort(), closest: [] } },
+      status: 0,
+      verdict: "allowed",
+      ports: { "app-net": { verdict: "allowed", rules: [ids.rules["db-5432-from-app"], ids.defaultIngressV4].sort(), closest: [] } },
     });
     expect(reach("198.51.100.7", "db-1", "tcp", 5432)).toEqual({
-      status: 1, verdict: "blocked", ports: { "app-net": { verdict: "blocked", rules: [], closest: [ids.rules["db-5432-from-app"], ids.defaultIngressV4].sort() } },
+      status: 1,
+      verdict: "blocked",
+      ports: { "app-net": { verdict: "blocked", rules: [], closest: [ids.rules["db-5432-from-app"], ids.defaultIngressV4].sort() } },
     });
   });
 
   it("can-reach: web-1 reaches app-1 on 8080 by app-8080-from-web; the internet does not", () => {
     expect(reach(ids.ips["web-1/app-net"]!, "app-1", "tcp", 8080)).toEqual({
-      status: 0, verdict: "allowed", ports: { "app-net": { verdict: "allowed", rules: [ids.rules["app-8080-from-web"], ids.defaultIngressV4].sort(), closest: [] } },
+      status: 0,
+      verdict: "allowed",
+      ports: { "app-net": { verdict: "allowed", rules: [ids.rules["app-8080-from-web"], ids.defaultIngressV4].sort(), closest: [] } },
     });
     expect(reach("203.0.113.50", "app-1", "tcp", 8080).verdict).toBe("blocked");
   });
 
   it("can-reach: web-1 reaches db-1 on udp 53 only through the default group's members rule", () => {
     expect(reach(ids.ips["web-1/app-net"]!, "db-1", "udp", 53)).toEqual({
-      status: 0, verdict: "allowed", ports: { "app-net": { verdict: "allowed", rules: [ids.defaultIngressV4], closest: [] } },
+      status: 0,
+      verdict: "allowed",
+      ports: { "app-net": { verdict: "allowed", rules: [ids.defaultIngressV4], closest: [] } },
     });
   });
 
   it("exposure: the chains through remote groups to web-1, the internet-facing server", () => {
     const r = secgroups(stack, url, ["exposure", "--format", "json"]);
     expect(r.status).toBe(0);
-    const json = JSON.parse(r.stdout) as { ports: Array<{ server: string; network: string; groups: string[] }>; findings: Array<{ code: string; severity: string; serverName?: string; groupName?: string; traffic?: string }> };
+    const json = JSON.parse(r.stdout) as {
+      ports: Array<{ server: string; network: string; groups: string[] }>;
+      findings: Array<{ code: string; severity: string; serverName?: string; groupName?: string; traffic?: string }>;
+    };
     expect(json.ports.map((p) => `${p.server}/${p.network}: ${p.groups.join(",")}`)).toEqual([
-      "app-1/app-net: admin-ssh,app,default", "db-1/app-net: admin-ssh,db,default", "web-1/app-net: admin-ssh,default,web", "web-1/public: admin-ssh,default,web",
+      "app-1/app-net: admin-ssh,app,default",
+      "db-1/app-net: admin-ssh,db,default",
+      "web-1/app-net: admin-ssh,default,web",
+      "web-1/public: admin-ssh,default,web",
     ]);
     expect(json.findings.map((f) => `${f.severity} ${f.code} ${f.serverName} ${f.groupName} ${f.traffic}`)).toEqual([
       "high group-chain-to-internet app-1 default any protocol",
@@ -153,7 +216,9 @@ describe("exposure of examples/three-tier (real engine, SQLite backend)", () => 
     const one = secgroups(stack, url, ["exposure", "--server", "web-1", "--format", "md"]);
     expect(one.status).toBe(0);
     expect(one.stdout.split("\n").slice(0, 3)).toEqual(["## Exposure of project default (profile openstack)", "", "Findings: none."]);
-    expect(one.stdout).toContain(`| web-1 | public | ${ids.ips["web-1/public"]} | ingress | IPv4 tcp 443 | 0.0.0.0/0 | web | ${ids.rules["web-https"]} |`);
+    expect(one.stdout).toContain(
+      `| web-1 | public | ${ids.ips["web-1/public"]} | ingress | IPv4 tcp 443 | 0.0.0.0/0 | web | ${ids.rules["web-https"]} |`,
+    );
   });
 
   it("exposure --format html renders in headless Chromium: the servers × traffic matrix with the expected cells, findings, a screenshot", () => {
@@ -170,8 +235,16 @@ describe("exposure of examples/three-tier (real engine, SQLite backend)", () => 
       return new RegExp(`<td class="reach-(\\w+)" data-reach="\\w+" data-traffic="${traffic}"[^>]*data-rect="(\\d+),(\\d+),(\\d+),(\\d+)"`).exec(row);
     };
     const cell = (server: string, network: string, traffic: string) => cellTag(server, network, traffic)?.[1];
-    expect([cell("web-1", "public", "tcp 443"), cell("web-1", "public", "tcp 80"), cell("web-1", "app-net", "tcp 80")]).toEqual(["internet", "internet", "internet"]);
-    expect([cell("db-1", "app-net", "tcp 5432"), cell("app-1", "app-net", "tcp 8080"), cell("db-1", "app-net", "any protocol")]).toEqual(["members", "members", "members"]);
+    expect([cell("web-1", "public", "tcp 443"), cell("web-1", "public", "tcp 80"), cell("web-1", "app-net", "tcp 80")]).toEqual([
+      "internet",
+      "internet",
+      "internet",
+    ]);
+    expect([cell("db-1", "app-net", "tcp 5432"), cell("app-1", "app-net", "tcp 8080"), cell("db-1", "app-net", "any protocol")]).toEqual([
+      "members",
+      "members",
+      "members",
+    ]);
     expect([cell("app-1", "app-net", "tcp 22"), cell("web-1", "public", "tcp 22")]).toEqual(["networks", "networks"]);
     expect((page.dom.match(/<li class="finding severity-/g) ?? []).length).toBe(4);
     const png = readPng(page.screenshot);
@@ -189,7 +262,10 @@ describe("exposure of examples/three-tier (real engine, SQLite backend)", () => 
   it("preview-report on a real preview that adds tcp 22 from 0.0.0.0/0: the newly exposed ports, high findings, --fail-on high exits 1", async () => {
     const program = path.join(stack.dir, "program", "index.ts");
     const original = fs.readFileSync(program, "utf8");
-    const added = original.replace(/^adminSsh\.allowIngress\("admin-ssh-22".*$/m, (line) => `${line}\nadminSsh.allowIngress("ssh-anywhere", Peer.anyIpv4(), Port.SSH);`);
+    const added = original.replace(
+      /^adminSsh\.allowIngress\("admin-ssh-22".*$/m,
+      (line) => `${line}\nadminSsh.allowIngress("ssh-anywhere", Peer.anyIpv4(), Port.SSH);`,
+    );
     expect(added).not.toBe(original);
     fs.writeFileSync(program, added);
     try {
@@ -202,7 +278,9 @@ describe("exposure of examples/three-tier (real engine, SQLite backend)", () => 
       fs.writeFileSync(path.join(out, "add-ssh.report.md"), failing.stdout);
       const md = failing.stdout.split("\n");
       expect(md[0]).toBe("## Security groups: what this change opens and closes");
-      expect(md[2]).toBe("1 change to security groups, rules, servers and attachments; new findings: 6 high; resolved: none. **--fail-on high: fails** (6 new findings at high or worse).");
+      expect(md[2]).toBe(
+        "1 change to security groups, rules, servers and attachments; new findings: 6 high; resolved: none. **--fail-on high: fails** (6 new findings at high or worse).",
+      );
       expect(md).toContain("| + create | SecurityGroupRule | ssh-anywhere | ingress IPv4 tcp 22 from 0.0.0.0/0 in group admin-ssh |");
       // Opened: 22 from everywhere but the admin network and the addresses the default group already let in.
       const others = Object.values(ids.ips);
@@ -210,13 +288,23 @@ describe("exposure of examples/three-tier (real engine, SQLite backend)", () => 
       for (const port of ["app-1 (app-net", "db-1 (app-net", "web-1 (app-net", "web-1 (public"]) {
         const at = md.findIndex((l) => l.startsWith(`**${port}`));
         expect(at, port).toBeGreaterThan(0);
-        expect(md[at + 2]).toMatch(/^- \*\*opens\*\* ingress IPv4 tcp 22 from 0\.0\.0\.0\/0 except .*192\.0\.2\.0\/24.* \(rule new:ssh-anywhere of group admin-ssh\)$/);
+        expect(md[at + 2]).toMatch(
+          /^- \*\*opens\*\* ingress IPv4 tcp 22 from 0\.0\.0\.0\/0 except .*192\.0\.2\.0\/24.* \(rule new:ssh-anywhere of group admin-ssh\)$/,
+        );
         expect(md[at + 3]).toBe("");
       }
-      const json = JSON.parse(secgroups(stack, url, ["preview-report", file, "--format", "json"]).stdout) as { newFindings: Array<{ code: string; serverName: string; networkName: string; ruleId: string }>; ports: unknown[] };
+      const json = JSON.parse(secgroups(stack, url, ["preview-report", file, "--format", "json"]).stdout) as {
+        newFindings: Array<{ code: string; serverName: string; networkName: string; ruleId: string }>;
+        ports: unknown[];
+      };
       expect(json.ports).toHaveLength(4);
-      expect(json.newFindings.filter((f) => f.code === "admin-port-from-internet").map((f) => `${f.serverName}/${f.networkName} ${f.ruleId}`)).toEqual([
-        "app-1/app-net new:ssh-anywhere", "db-1/app-net new:ssh-anywhere", "web-1/app-net new:ssh-anywhere", "web-1/public new:ssh-anywhere",
+      expect(
+        json.newFindings.filter((f) => f.code === "admin-port-from-internet").map((f) => `${f.serverName}/${f.networkName} ${f.ruleId}`),
+      ).toEqual([
+        "app-1/app-net new:ssh-anywhere",
+        "db-1/app-net new:ssh-anywhere",
+        "web-1/app-net new:ssh-anywhere",
+        "web-1/public new:ssh-anywhere",
       ]);
       const passing = secgroups(stack, url, ["preview-report", file, "--fail-on", "critical"]);
       expect(passing.status).toBe(0);
@@ -268,7 +356,9 @@ describe("preview-report on the first preview of examples/three-tier (every id a
     expect(r.stderr).toBe("");
     expect(r.status).toBe(1);
     const md = r.stdout.split("\n");
-    expect(md[2]).toBe("19 changes to security groups, rules, servers and attachments; new findings: 3 high, 1 medium; resolved: none. **--fail-on high: fails** (3 new findings at high or worse).");
+    expect(md[2]).toBe(
+      "19 changes to security groups, rules, servers and attachments; new findings: 3 high, 1 medium; resolved: none. **--fail-on high: fails** (3 new findings at high or worse).",
+    );
     expect(md).toContain("| + create | ServerAttachment | app-1-app | app on app-1 (every attachable network) |");
     expect(md).toContain("| + create | SecurityGroupRule | db-5432-from-app | ingress IPv4 tcp 5432 from group app in group db |");
     const app = md.indexOf("**app-1 (app-net address known after apply)** (new port)");
@@ -278,7 +368,12 @@ describe("preview-report on the first preview of examples/three-tier (every id a
       "- **opens** ingress IPv4 tcp 8080 from the members of group web whose addresses are known after apply (web-1 app-net, web-1 public) (rule new:app-8080-from-web of group app)",
     ]);
     const web = md.indexOf("**web-1 (public address known after apply)** (new port)");
-    expect(md.slice(web + 2).filter((l) => l.startsWith("- **opens** ingress IPv4 tcp")).slice(0, 3)).toEqual([
+    expect(
+      md
+        .slice(web + 2)
+        .filter((l) => l.startsWith("- **opens** ingress IPv4 tcp"))
+        .slice(0, 3),
+    ).toEqual([
       "- **opens** ingress IPv4 tcp 22 from 192.0.2.0/24 (rule new:admin-ssh-22 of group admin-ssh)",
       "- **opens** ingress IPv4 tcp 80 from 0.0.0.0/0 (rule new:web-http of group web)",
       "- **opens** ingress IPv4 tcp 443 from 0.0.0.0/0 (rule new:web-https of group web)",

@@ -64,29 +64,50 @@ export async function fleetMismatches(backend: StateBackend, project: string, s:
     if (JSON.stringify(a) !== JSON.stringify(e)) problems.push(`${what}: expected ${JSON.stringify(e)}, found ${JSON.stringify(a)}`);
   };
   const groups = (await backend.listGroups(project)).filter((g) => g.name.startsWith(`${s.prefix}-`));
-  same("groups", groups.map((g) => g.name), Array.from({ length: s.groups }, (_, i) => `${s.prefix}-g${i}`));
+  same(
+    "groups",
+    groups.map((g) => g.name),
+    Array.from({ length: s.groups }, (_, i) => `${s.prefix}-g${i}`),
+  );
   const byName = new Map(groups.map((g) => [g.name, g]));
   for (let i = 0; i < s.groups; i++) {
     const g = byName.get(`${s.prefix}-g${i}`);
     if (!g) continue;
     const rules = await backend.listRules(project, g.id);
-    same(`default rules of ${g.name}`, rules.filter((r) => r.isDefault).map((r) => `${r.direction} ${r.ethertype}`), ["egress IPv4", "egress IPv6"]);
-    same(`rules of ${g.name}`, rules.filter((r) => !r.isDefault).map((r) => `${r.protocol} ${r.portRangeMin}-${r.portRangeMax} ${r.remoteIpPrefix}`),
-      Array.from({ length: s.rulesPerGroup }, (_, j) => `tcp ${1000 + j}-${1000 + j} 10.${i}.0.0/16`));
+    same(
+      `default rules of ${g.name}`,
+      rules.filter((r) => r.isDefault).map((r) => `${r.direction} ${r.ethertype}`),
+      ["egress IPv4", "egress IPv6"],
+    );
+    same(
+      `rules of ${g.name}`,
+      rules.filter((r) => !r.isDefault).map((r) => `${r.protocol} ${r.portRangeMin}-${r.portRangeMax} ${r.remoteIpPrefix}`),
+      Array.from({ length: s.rulesPerGroup }, (_, j) => `tcp ${1000 + j}-${1000 + j} 10.${i}.0.0/16`),
+    );
   }
   const servers = (await backend.listServers(project)).filter((x) => x.name.startsWith(`${s.prefix}-`));
-  same("servers", servers.map((x) => x.name), Array.from({ length: s.servers }, (_, k) => `${s.prefix}-s${k}`));
+  same(
+    "servers",
+    servers.map((x) => x.name),
+    Array.from({ length: s.servers }, (_, k) => `${s.prefix}-s${k}`),
+  );
   const net = await backend.getNetwork(project, `${s.prefix}-net`);
   same("networks", net ? [net.name] : [], s.servers > 0 ? [`${s.prefix}-net`] : []);
   const serverName = new Map(servers.map((x) => [x.id, x.name]));
   const groupName = new Map(groups.map((g) => [g.id, g.name]));
   const attachments = (await backend.listAttachments(project)).filter((a) => serverName.has(a.serverId));
-  same("attachments", attachments.map((a) => `${serverName.get(a.serverId)} <- ${groupName.get(a.securityGroupId) ?? a.securityGroupId}`),
-    Array.from({ length: s.servers }, (_, k) => Array.from({ length: s.attachPerServer }, (_, a) => `${s.prefix}-s${k} <- ${s.prefix}-g${a}`)).flat());
+  same(
+    "attachments",
+    attachments.map((a) => `${serverName.get(a.serverId)} <- ${groupName.get(a.securityGroupId) ?? a.securityGroupId}`),
+    Array.from({ length: s.servers }, (_, k) => Array.from({ length: s.attachPerServer }, (_, a) => `${s.prefix}-s${k} <- ${s.prefix}-g${a}`)).flat(),
+  );
   for (const x of servers) {
     for (const p of x.ports) {
-      same(`groups on ${x.name}'s port`, p.securityGroupIds.map((id) => groupName.get(id) ?? "(not of the fleet)"),
-        ["(not of the fleet)", ...Array.from({ length: s.attachPerServer }, (_, a) => `${s.prefix}-g${a}`)]);
+      same(
+        `groups on ${x.name}'s port`,
+        p.securityGroupIds.map((id) => groupName.get(id) ?? "(not of the fleet)"),
+        ["(not of the fleet)", ...Array.from({ length: s.attachPerServer }, (_, a) => `${s.prefix}-g${a}`)],
+      );
     }
   }
   problems.push(...(await backend.checkIntegrity()).map((p) => `integrity: ${p}`));
@@ -140,7 +161,11 @@ export function cmdline(pid: number): string {
  * objects in `backend`, or the up ended first. The up goes on; `ended` says whether it already had.
  */
 export async function upUntilObjects(
-  stack: TestStack, backend: StateBackend, project: string, prefix: string, target: number,
+  stack: TestStack,
+  backend: StateBackend,
+  project: string,
+  prefix: string,
+  target: number,
 ): Promise<{ up: { pid: number; result: Promise<CliResult> }; ended: () => boolean }> {
   const up = stack.start(["up", "--yes", "--skip-preview", "--config-file", stack.configFile]);
   let done = false;

@@ -28,7 +28,11 @@ function spawnPulumi(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv
  * Runs `file args…` and resolves with its exit code and output; never rejects. Asynchronous, so a
  * long child (a clone's bootstrap, a documented procedure) does not stall vitest's worker RPC.
  */
-export function runProcess(file: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ status: number; stdout: string; stderr: string }> {
+export function runProcess(
+  file: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv },
+): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(file, args, { ...opts, encoding: "utf8", timeout: 600_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
@@ -65,7 +69,12 @@ export class TestStack {
   readonly configFile: string;
   readonly env: NodeJS.ProcessEnv;
 
-  private constructor(readonly program: string, readonly stack: string, dir: string, stateDir: string) {
+  private constructor(
+    readonly program: string,
+    readonly stack: string,
+    dir: string,
+    stateDir: string,
+  ) {
     this.dir = dir;
     this.configFile = path.join(dir, `Pulumi.${stack}.yaml`);
     this.env = {
@@ -86,7 +95,11 @@ export class TestStack {
    * `program` (test/e2e/programs/<program>); pass `exampleSource(name)` to run an example.
    */
   static async create(
-    program: string, stack: string, config: Record<string, string>, stateDir?: string, source = programSource(program),
+    program: string,
+    stack: string,
+    config: Record<string, string>,
+    stateDir?: string,
+    source = programSource(program),
   ): Promise<TestStack> {
     const dir = tempDir(`${program}-${stack}`);
     // A copy of the program per stack: `pulumi stack init` writes Pulumi.<stack>.yaml beside it.
@@ -145,7 +158,10 @@ export class TestStack {
   }
 
   /** `pulumi preview --json`, parsed: the steps and the change summary. */
-  async previewJson(): Promise<{ steps: Array<{ op: string; urn: string; diffReasons?: string[]; replaceReasons?: string[] }>; changeSummary: Record<string, number> }> {
+  async previewJson(): Promise<{
+    steps: Array<{ op: string; urn: string; diffReasons?: string[]; replaceReasons?: string[] }>;
+    changeSummary: Record<string, number>;
+  }> {
     const r = await this.must(["preview", "--json", "--config-file", this.configFile]);
     return JSON.parse(r.stdout);
   }

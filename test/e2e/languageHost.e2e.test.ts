@@ -36,15 +36,18 @@ export const seen = {
 `;
 
 /** The same program in plain JavaScript. */
-const PROGRAM_JS = PROGRAM_TS
-  .replace(`import * as pulumi from "@pulumi/pulumi";\nimport { SecurityGroup } from "pulumi-secgroups";`,
-    `const pulumi = require("@pulumi/pulumi");\nconst { SecurityGroup } = require("pulumi-secgroups");`)
+const PROGRAM_JS = PROGRAM_TS.replace(
+  `import * as pulumi from "@pulumi/pulumi";\nimport { SecurityGroup } from "pulumi-secgroups";`,
+  `const pulumi = require("@pulumi/pulumi");\nconst { SecurityGroup } = require("pulumi-secgroups");`,
+)
   .replace("const description: string =", "const description =")
   .replace("const all: Record<string, string> =", "const all =")
   .replace("export const groupDescription =", "exports.groupDescription =")
   .replace("export const seen =", "exports.seen =");
 
-const TSCONFIG = JSON.stringify({ compilerOptions: { strict: true, target: "ES2022", module: "commonjs", moduleResolution: "node10", esModuleInterop: true, skipLibCheck: true } });
+const TSCONFIG = JSON.stringify({
+  compilerOptions: { strict: true, target: "ES2022", module: "commonjs", moduleResolution: "node10", esModuleInterop: true, skipLibCheck: true },
+});
 
 /** One case: the files of the program (Pulumi.yaml without its name and runtime lines) and how it is run. */
 interface HostCase {
@@ -68,31 +71,51 @@ const CASES: HostCase[] = [
     name: "a stack without any config, TypeScript without tsconfig.json",
     runtime: "nodejs",
     files: { "index.ts": PROGRAM_TS, "package.json": `{"name":"host","private":true,"main":"index.ts"}` },
-    config: {}, secrets: {}, upArgs: [], programSubdir: "",
+    config: {},
+    secrets: {},
+    upArgs: [],
+    programSubdir: "",
     expect: { typescript: "true", tsconfig: null, parallel: ENGINE_DEFAULT, execArgv: [] },
   },
   {
     name: "config and a secret, TypeScript with tsconfig.json, --parallel 3",
     runtime: "nodejs",
     files: { "index.ts": PROGRAM_TS, "tsconfig.json": TSCONFIG, "package.json": `{"name":"host","private":true,"main":"index.ts"}` },
-    config: { "host:description": "from config", "other:setting": "x y" }, secrets: { "host:token": "s3cret" },
-    upArgs: ["--parallel", "3"], programSubdir: "",
+    config: { "host:description": "from config", "other:setting": "x y" },
+    secrets: { "host:token": "s3cret" },
+    upArgs: ["--parallel", "3"],
+    programSubdir: "",
     expect: { typescript: "true", tsconfig: null, parallel: "3", execArgv: [] },
   },
   {
     name: "main: a subdirectory, runtime.options.tsconfig and nodeargs",
-    runtime: "\n  name: nodejs\n  options:\n    tsconfig: tsconfig.build.json\n    nodeargs: \"--max-old-space-size=300 --no-deprecation\"",
+    runtime: '\n  name: nodejs\n  options:\n    tsconfig: tsconfig.build.json\n    nodeargs: "--max-old-space-size=300 --no-deprecation"',
     extraYaml: "main: src/",
-    files: { "src/index.ts": PROGRAM_TS, "src/tsconfig.build.json": TSCONFIG, "src/package.json": `{"name":"host","private":true,"main":"index.ts"}` },
-    config: { "host:description": "in src" }, secrets: {}, upArgs: [], programSubdir: "src",
-    expect: { typescript: "true", tsconfig: "tsconfig.build.json", parallel: ENGINE_DEFAULT, execArgv: ["--max-old-space-size=300", "--no-deprecation"] },
+    files: {
+      "src/index.ts": PROGRAM_TS,
+      "src/tsconfig.build.json": TSCONFIG,
+      "src/package.json": `{"name":"host","private":true,"main":"index.ts"}`,
+    },
+    config: { "host:description": "in src" },
+    secrets: {},
+    upArgs: [],
+    programSubdir: "src",
+    expect: {
+      typescript: "true",
+      tsconfig: "tsconfig.build.json",
+      parallel: ENGINE_DEFAULT,
+      execArgv: ["--max-old-space-size=300", "--no-deprecation"],
+    },
   },
   {
     name: "plain JavaScript (typescript: false) with main: index.js",
     runtime: "\n  name: nodejs\n  options:\n    typescript: false",
     extraYaml: "main: index.js",
     files: { "index.js": PROGRAM_JS, "package.json": `{"name":"host","private":true,"main":"index.js"}` },
-    config: {}, secrets: { "host:description": "secret description" }, upArgs: [], programSubdir: "",
+    config: {},
+    secrets: { "host:description": "secret description" },
+    upArgs: [],
+    programSubdir: "",
     expect: { typescript: null, tsconfig: null, parallel: ENGINE_DEFAULT, execArgv: [] },
   },
 ];
@@ -112,33 +135,37 @@ function writeProgram(c: HostCase): string {
 
 describe("the Node.js language host passes the program what the engine sent", () => {
   for (const c of CASES) {
-    it(c.name, async () => {
-      const stack = await TestStack.create("host", "dev", c.config, undefined, writeProgram(c));
-      for (const [k, v] of Object.entries(c.secrets)) {
-        await stack.must(["config", "set", "--secret", "--config-file", stack.configFile, k, v]);
-      }
-      const up = await stack.run(["up", "--yes", "--skip-preview", "--config-file", stack.configFile, ...c.upArgs]);
-      expect(up.code, up.stdout + up.stderr).toBe(0);
-      const out = await stack.outputs();
-      const given = { ...c.config, ...c.secrets };
-      // The SDK shows config keys in the `<namespace>:<name>` form, whatever the host passed.
-      const description = given["host:description"] ?? "default";
-      const projectDir = path.join(stack.dir, "program");
-      expect(out.groupDescription).toBe(description);
-      expect(out.seen).toStrictEqual({
-        description,
-        config: given,
-        secretKeys: Object.keys(c.secrets).sort(),
-        cwd: path.join(projectDir, c.programSubdir),
-        stack: "dev",
-        project: "host",
-        rootDirectory: projectDir,
-        ...c.expect,
-      });
-      // The default backend is the program directory's .secgroups/cloud.db.
-      expect(fs.existsSync(path.join(projectDir, c.programSubdir, ".secgroups", "cloud.db"))).toBe(true);
-      const destroy = await stack.destroy();
-      expect(destroy.code, destroy.stdout + destroy.stderr).toBe(0);
-    }, 240_000);
+    it(
+      c.name,
+      async () => {
+        const stack = await TestStack.create("host", "dev", c.config, undefined, writeProgram(c));
+        for (const [k, v] of Object.entries(c.secrets)) {
+          await stack.must(["config", "set", "--secret", "--config-file", stack.configFile, k, v]);
+        }
+        const up = await stack.run(["up", "--yes", "--skip-preview", "--config-file", stack.configFile, ...c.upArgs]);
+        expect(up.code, up.stdout + up.stderr).toBe(0);
+        const out = await stack.outputs();
+        const given = { ...c.config, ...c.secrets };
+        // The SDK shows config keys in the `<namespace>:<name>` form, whatever the host passed.
+        const description = given["host:description"] ?? "default";
+        const projectDir = path.join(stack.dir, "program");
+        expect(out.groupDescription).toBe(description);
+        expect(out.seen).toStrictEqual({
+          description,
+          config: given,
+          secretKeys: Object.keys(c.secrets).sort(),
+          cwd: path.join(projectDir, c.programSubdir),
+          stack: "dev",
+          project: "host",
+          rootDirectory: projectDir,
+          ...c.expect,
+        });
+        // The default backend is the program directory's .secgroups/cloud.db.
+        expect(fs.existsSync(path.join(projectDir, c.programSubdir, ".secgroups", "cloud.db"))).toBe(true);
+        const destroy = await stack.destroy();
+        expect(destroy.code, destroy.stdout + destroy.stderr).toBe(0);
+      },
+      240_000,
+    );
   }
 });

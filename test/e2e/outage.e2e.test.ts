@@ -25,12 +25,17 @@ afterAll(() => {
   pg?.stop();
 });
 
-
 /** The diagnostics the engine printed for resources: each `error:` line after "Diagnostics:". */
 function diagnosticErrors(r: CliResult): string[] {
   const text = r.stdout + r.stderr;
   const at = text.indexOf("Diagnostics:");
-  return at < 0 ? [] : text.slice(at).split("\n").filter((l) => /^\s+error: /.test(l)).map((l) => l.trim());
+  return at < 0
+    ? []
+    : text
+        .slice(at)
+        .split("\n")
+        .filter((l) => /^\s+error: /.test(l))
+        .map((l) => l.trim());
 }
 
 const SHAPE: FleetShape = { prefix: "o", groups: 6, rulesPerGroup: 10, servers: 0, attachPerServer: 0 };
@@ -54,12 +59,19 @@ async function outage(url: string, stackName: string, fault: () => void, mend: (
     expect(first.code, output).not.toBe(0);
     expect(hasStackTrace(output), output).toBe(false);
     // The driver's own words appear only inside our coded message, never as a bare `Error:` line.
-    expect(output.split("\n").filter((l) => /Connection terminated|ECONN|EPIPE|disk is full|SQLITE|^\s*Error: /.test(l) && !l.includes("SG_BACKEND_UNAVAILABLE")), output).toStrictEqual([]);
+    expect(
+      output
+        .split("\n")
+        .filter((l) => /Connection terminated|ECONN|EPIPE|disk is full|SQLITE|^\s*Error: /.test(l) && !l.includes("SG_BACKEND_UNAVAILABLE")),
+      output,
+    ).toStrictEqual([]);
     const errors = diagnosticErrors(first);
     // Each failing resource says what happened with our code; the engine's own summary lines say how many failed.
     expect(errors.filter((l) => l.includes("SG_BACKEND_UNAVAILABLE")).length, output).toBeGreaterThan(0);
     for (const line of errors) {
-      expect(line.includes("SG_BACKEND_UNAVAILABLE") || /^error: update failed$|^error: \d+ errors? occurred/.test(line), `${line}\n${output}`).toBe(true);
+      expect(line.includes("SG_BACKEND_UNAVAILABLE") || /^error: update failed$|^error: \d+ errors? occurred/.test(line), `${line}\n${output}`).toBe(
+        true,
+      );
     }
     // Whatever the fault interrupted was committed whole or not at all.
     expect(await backend.checkIntegrity()).toStrictEqual([]);
@@ -93,7 +105,12 @@ function fillDisk(file: string): void {
 
 describe("backend faults during up", () => {
   it("PostgreSQL stopped hard: every message carries a code and no stack frame; refresh + up after the restart leave exactly the program", async () => {
-    await outage(pg.url, "outage-pg", () => pg.halt(), () => pg.resume());
+    await outage(
+      pg.url,
+      "outage-pg",
+      () => pg.halt(),
+      () => pg.resume(),
+    );
   }, 600_000);
 
   it("the disk under the SQLite file full: SG_BACKEND_UNAVAILABLE, nothing half-written; refresh + up once there is space leave exactly the program", async () => {
@@ -103,7 +120,12 @@ describe("backend faults during up", () => {
     execFileSync("mount", ["-t", "tmpfs", "-o", "size=16m,mode=0755", "tmpfs", mount]);
     try {
       const filler = path.join(mount, "filler");
-      await outage(`sqlite:${path.join(mount, "db", "cloud.db")}`, "outage-sqlite", () => fillDisk(filler), () => fs.rmSync(filler));
+      await outage(
+        `sqlite:${path.join(mount, "db", "cloud.db")}`,
+        "outage-sqlite",
+        () => fillDisk(filler),
+        () => fs.rmSync(filler),
+      );
     } finally {
       execFileSync("umount", ["-l", mount]);
       fs.rmSync(mount, { recursive: true, force: true });

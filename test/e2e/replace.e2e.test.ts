@@ -13,7 +13,11 @@ import { TestStack, sqliteUrl } from "./harness";
 describe("pulumi up --replace of unchanged resources, after a preview", () => {
   it("a server gets a new server and the old one is deleted; a group (unique name) fails with SG_NAME_TAKEN and stays", async () => {
     const stack = await TestStack.create("fleet", "replace", {
-      "fleet:prefix": "r", "fleet:groups": "1", "fleet:rulesPerGroup": "1", "fleet:servers": "1", "fleet:attachPerServer": "0",
+      "fleet:prefix": "r",
+      "fleet:groups": "1",
+      "fleet:rulesPerGroup": "1",
+      "fleet:servers": "1",
+      "fleet:attachPerServer": "0",
     });
     await stack.setConfig("secgroups:backend", sqliteUrl(stack.dir));
     const up = await stack.up();
@@ -31,7 +35,9 @@ describe("pulumi up --replace of unchanged resources, after a preview", () => {
 
     const group = await stack.run(["up", "--yes", "--skip-preview", "--replace", urnOf("SecurityGroup"), "--config-file", stack.configFile]);
     expect(group.code).not.toBe(0);
-    expect(group.stdout + group.stderr).toContain(`SG_NAME_TAKEN: project default already has a security group named "r-g0" (id ${before.groupIds[0]})`);
+    expect(group.stdout + group.stderr).toContain(
+      `SG_NAME_TAKEN: project default already has a security group named "r-g0" (id ${before.groupIds[0]})`,
+    );
 
     const backend = new SqliteBackend(path.join(stack.dir, "cloud.db"));
     try {

@@ -31,8 +31,9 @@ describe("SecurityGroupRule (real engine, SQLite)", () => {
     backend = new SqliteBackend(path.join(stack.dir, "cloud.db"));
     const rules = await backend.listRules("default", out.groupId);
     expect(rules).toHaveLength(3);
-    expect(rules.filter((x) => !x.isDefault).map((x) => [x.direction, x.ethertype, x.protocol, x.portRangeMin, x.portRangeMax, x.remoteIpPrefix]))
-      .toEqual([["ingress", "IPv4", "tcp", 22, 22, "0.0.0.0/0"]]);
+    expect(
+      rules.filter((x) => !x.isDefault).map((x) => [x.direction, x.ethertype, x.protocol, x.portRangeMin, x.portRangeMax, x.remoteIpPrefix]),
+    ).toEqual([["ingress", "IPv4", "tcp", 22, 22, "0.0.0.0/0"]]);
     expect((await backend.getGroup("default", out.groupId))?.group.revisionNumber).toBe(3);
 
     // The group's recorded revision catches up on refresh (which reads state, not the program).
@@ -110,7 +111,9 @@ describe("invalid rules fail at preview, never reaching up", () => {
       profile: "rackspace",
       rule: {},
       webRemote: true,
-      expected: ["SG_INVALID_INPUT: remoteGroupId is not supported by profile rackspace (got a value known only after apply); allowed: remotes of kind cidr"],
+      expected: [
+        "SG_INVALID_INPUT: remoteGroupId is not supported by profile rackspace (got a value known only after apply); allowed: remotes of kind cidr",
+      ],
     },
     {
       name: "a schema mistake and two domain mistakes, named in one preview",
@@ -167,7 +170,13 @@ describe("invalid rules fail at preview, never reaching up", () => {
     {
       name: "three mistakes at once",
       profile: "openstack",
-      rule: { protocol: "tcp", portRangeMin: 90, portRangeMax: 80, remoteIpPrefix: "10.0.0.1/24", remoteGroupId: "0f2c6a8e-0000-4000-8000-000000000001" },
+      rule: {
+        protocol: "tcp",
+        portRangeMin: 90,
+        portRangeMax: 80,
+        remoteIpPrefix: "10.0.0.1/24",
+        remoteGroupId: "0f2c6a8e-0000-4000-8000-000000000001",
+      },
       expected: [
         "SG_INVALID_INPUT: remoteIpPrefix has host bits set",
         "SG_INVALID_INPUT: remoteGroupId cannot be combined with remoteIpPrefix",

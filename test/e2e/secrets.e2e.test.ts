@@ -29,7 +29,8 @@ afterAll(() => {
 
 /** Every regular file below `dir`. */
 function filesBelow(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true, recursive: true })
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile())
     .map((e) => path.join(e.parentPath, e.name));
 }
@@ -59,13 +60,22 @@ describe("the backend password", () => {
     const program = path.join(stack.dir, "program");
     fs.copyFileSync(stack.configFile, path.join(program, "Pulumi.secret.yaml"));
     const cli = (env: NodeJS.ProcessEnv): CliResult => {
-      const r = spawnSync(process.execPath, [CLI, "group", "list", "--format", "json", "--verbose"], { cwd: program, env, encoding: "utf8", timeout: 120_000 });
+      const r = spawnSync(process.execPath, [CLI, "group", "list", "--format", "json", "--verbose"], {
+        cwd: program,
+        env,
+        encoding: "utf8",
+        timeout: 120_000,
+      });
       return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
     };
     const listed = cli(stack.env);
     outputs.push(listed);
     expect(listed.code, listed.stderr).toBe(0);
-    expect(JSON.parse(listed.stdout).map((g: { name: string }) => g.name).sort()).toStrictEqual(["default", "s-g0", "s-g1"]);
+    expect(
+      JSON.parse(listed.stdout)
+        .map((g: { name: string }) => g.name)
+        .sort(),
+    ).toStrictEqual(["default", "s-g0", "s-g1"]);
     expect(listed.stderr).toContain(`secgroups: backend ${pg.url} (stack secret's config)`);
     // Without the passphrase the secret stays encrypted: the error says what is missing and what to set.
     const { PULUMI_CONFIG_PASSPHRASE: _passphrase, ...withoutPassphrase } = stack.env;
@@ -106,8 +116,10 @@ describe("the backend password", () => {
     expect(destroy.code, destroy.stdout + destroy.stderr).toBe(0);
 
     // The lines that hold it (shown with the password replaced, to say where it leaked).
-    const leaks = outputs.flatMap((o) => (o.stdout + "\n" + o.stderr).split("\n"))
-      .filter((line) => line.includes(PASSWORD)).map((line) => line.split(PASSWORD).join("<PASSWORD>").slice(0, 400));
+    const leaks = outputs
+      .flatMap((o) => (o.stdout + "\n" + o.stderr).split("\n"))
+      .filter((line) => line.includes(PASSWORD))
+      .map((line) => line.split(PASSWORD).join("<PASSWORD>").slice(0, 400));
     expect(leaks).toStrictEqual([]);
     // Everything the run wrote: Pulumi state (incl. history and backups), config, program copy.
     const files = filesBelow(stack.dir);

@@ -177,7 +177,7 @@ describe("SecurityGroup input errors", () => {
     const r = await stack.preview();
     const text = r.stdout + r.stderr;
     expect(r.code).not.toBe(0);
-    expect(text).toContain("SG_INVALID_INPUT: project got \"bad project!\"");
+    expect(text).toContain('SG_INVALID_INPUT: project got "bad project!"');
     expect(hasStackTrace(text)).toBe(false);
     expect(fs.existsSync(path.join(stack.dir, "cloud.db"))).toBe(false);
   });

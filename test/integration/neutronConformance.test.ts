@@ -36,7 +36,15 @@ type Input = Record<string, unknown>;
 /** What Neutron answered for one body. */
 interface NeutronResult {
   ok: boolean;
-  rule?: { direction: string; ethertype: string; protocol: string | null; port_range_min: number | null; port_range_max: number | null; remote_ip_prefix: string | null; remote_group_id: string | null };
+  rule?: {
+    direction: string;
+    ethertype: string;
+    protocol: string | null;
+    port_range_min: number | null;
+    port_range_max: number | null;
+    remote_ip_prefix: string | null;
+    remote_group_id: string | null;
+  };
   key?: string;
   normalized_cidr?: string | null;
   protocol_number?: number | null;
@@ -47,8 +55,14 @@ interface NeutronResult {
 /** Our input as a Neutron POST body (snake_case; an absent input is an absent key). */
 function neutronBody(input: Input): Record<string, unknown> {
   const names: Record<string, string> = {
-    direction: "direction", ethertype: "ethertype", protocol: "protocol", portRangeMin: "port_range_min", portRangeMax: "port_range_max",
-    remoteIpPrefix: "remote_ip_prefix", remoteGroupId: "remote_group_id", description: "description",
+    direction: "direction",
+    ethertype: "ethertype",
+    protocol: "protocol",
+    portRangeMin: "port_range_min",
+    portRangeMax: "port_range_max",
+    remoteIpPrefix: "remote_ip_prefix",
+    remoteGroupId: "remote_group_id",
+    description: "description",
   };
   const body: Record<string, unknown> = { security_group_id: SG };
   for (const [k, v] of Object.entries(input)) if (v !== undefined && names[k]) body[names[k]!] = v;
@@ -61,24 +75,116 @@ function neutronBody(input: Input): Record<string, unknown> {
 // The corpus
 
 const PROTOCOLS: unknown[] = [
-  undefined, "tcp", "TCP", "Tcp", "udp", "UDP", "icmp", "ICMP", "icmpv6", "ipv6-icmp", "IPV6-ICMP", "ipv6-encap", "ipv6-frag", "ipv6-nonxt",
-  "ipv6-opts", "ipv6-route", "gre", "ah", "esp", "sctp", "dccp", "udplite", "vrrp", "ip", "hopopt", "any", "all", "ANY",
-  0, 1, 6, 17, 41, 43, 58, 132, 200, 255, 256, -1, "0", "1", "6", "06", "41", "58", "200", "255", "256", "foo", "",
+  undefined,
+  "tcp",
+  "TCP",
+  "Tcp",
+  "udp",
+  "UDP",
+  "icmp",
+  "ICMP",
+  "icmpv6",
+  "ipv6-icmp",
+  "IPV6-ICMP",
+  "ipv6-encap",
+  "ipv6-frag",
+  "ipv6-nonxt",
+  "ipv6-opts",
+  "ipv6-route",
+  "gre",
+  "ah",
+  "esp",
+  "sctp",
+  "dccp",
+  "udplite",
+  "vrrp",
+  "ip",
+  "hopopt",
+  "any",
+  "all",
+  "ANY",
+  0,
+  1,
+  6,
+  17,
+  41,
+  43,
+  58,
+  132,
+  200,
+  255,
+  256,
+  -1,
+  "0",
+  "1",
+  "6",
+  "06",
+  "41",
+  "58",
+  "200",
+  "255",
+  "256",
+  "foo",
+  "",
 ];
 const ETHERTYPES: unknown[] = [undefined, "IPv4", "IPv6", "ipv4", "IPV6", "ipv5"];
 const PORTS: Array<[unknown, unknown]> = [
-  [undefined, undefined], [0, 0], [1, 1], [22, 22], [1, 65535], [0, 65535], [1, 65534], [65535, 65535], [65536, 65536], [65535, 65536],
-  [80, 22], [22, undefined], [undefined, 22], [8, 0], [8, undefined], [undefined, 0], [255, 255], [256, 0], [0, 256], [3, 16],
+  [undefined, undefined],
+  [0, 0],
+  [1, 1],
+  [22, 22],
+  [1, 65535],
+  [0, 65535],
+  [1, 65534],
+  [65535, 65535],
+  [65536, 65536],
+  [65535, 65536],
+  [80, 22],
+  [22, undefined],
+  [undefined, 22],
+  [8, 0],
+  [8, undefined],
+  [undefined, 0],
+  [255, 255],
+  [256, 0],
+  [0, 256],
+  [3, 16],
 ];
 const REMOTES: Input[] = [
-  {}, { remoteIpPrefix: "0.0.0.0/0" }, { remoteIpPrefix: "::/0" }, { remoteIpPrefix: "10.0.0.0/8" }, { remoteIpPrefix: "10.0.0.1/24" },
-  { remoteIpPrefix: "10.0.0.1" }, { remoteIpPrefix: "10.0.0.1/32" }, { remoteIpPrefix: "192.0.2.0/255.255.255.0" }, { remoteIpPrefix: "2001:db8::/32" },
-  { remoteIpPrefix: "2001:DB8::1" }, { remoteIpPrefix: "2001:db8:0:0::1/128" }, { remoteIpPrefix: "2001:db8::1/64" }, { remoteIpPrefix: "::1.2.3.4" },
-  { remoteIpPrefix: "::ffff:1.2.3.4" }, { remoteIpPrefix: "::ffff:1.2.3.4/128" }, { remoteIpPrefix: "::ffff:0.0.0.0/96" }, { remoteIpPrefix: "64:ff9b::1.2.3.4/128" },
-  { remoteIpPrefix: "1:2:3:4:5:6:1.2.3.4" }, { remoteIpPrefix: "010.0.0.1" }, { remoteIpPrefix: "10.0.0.1/033" }, { remoteIpPrefix: "10.0.0.1/33" },
-  { remoteIpPrefix: "::/129" }, { remoteIpPrefix: " 10.0.0.0/8" }, { remoteIpPrefix: "10.0.0.0/8 " }, { remoteIpPrefix: "0xa.0.0.1" }, { remoteIpPrefix: "10.1" },
-  { remoteIpPrefix: "fe80::1%eth0" }, { remoteIpPrefix: "::" }, { remoteIpPrefix: "0.0.0.0" }, { remoteIpPrefix: "" }, { remoteIpPrefix: "not-an-ip" },
-  { remoteGroupId: REMOTE_GROUP }, { remoteIpPrefix: "10.0.0.0/8", remoteGroupId: REMOTE_GROUP }, { remoteIpPrefix: "0.0.0.0/0", remoteGroupId: REMOTE_GROUP },
+  {},
+  { remoteIpPrefix: "0.0.0.0/0" },
+  { remoteIpPrefix: "::/0" },
+  { remoteIpPrefix: "10.0.0.0/8" },
+  { remoteIpPrefix: "10.0.0.1/24" },
+  { remoteIpPrefix: "10.0.0.1" },
+  { remoteIpPrefix: "10.0.0.1/32" },
+  { remoteIpPrefix: "192.0.2.0/255.255.255.0" },
+  { remoteIpPrefix: "2001:db8::/32" },
+  { remoteIpPrefix: "2001:DB8::1" },
+  { remoteIpPrefix: "2001:db8:0:0::1/128" },
+  { remoteIpPrefix: "2001:db8::1/64" },
+  { remoteIpPrefix: "::1.2.3.4" },
+  { remoteIpPrefix: "::ffff:1.2.3.4" },
+  { remoteIpPrefix: "::ffff:1.2.3.4/128" },
+  { remoteIpPrefix: "::ffff:0.0.0.0/96" },
+  { remoteIpPrefix: "64:ff9b::1.2.3.4/128" },
+  { remoteIpPrefix: "1:2:3:4:5:6:1.2.3.4" },
+  { remoteIpPrefix: "010.0.0.1" },
+  { remoteIpPrefix: "10.0.0.1/033" },
+  { remoteIpPrefix: "10.0.0.1/33" },
+  { remoteIpPrefix: "::/129" },
+  { remoteIpPrefix: " 10.0.0.0/8" },
+  { remoteIpPrefix: "10.0.0.0/8 " },
+  { remoteIpPrefix: "0xa.0.0.1" },
+  { remoteIpPrefix: "10.1" },
+  { remoteIpPrefix: "fe80::1%eth0" },
+  { remoteIpPrefix: "::" },
+  { remoteIpPrefix: "0.0.0.0" },
+  { remoteIpPrefix: "" },
+  { remoteIpPrefix: "not-an-ip" },
+  { remoteGroupId: REMOTE_GROUP },
+  { remoteIpPrefix: "10.0.0.0/8", remoteGroupId: REMOTE_GROUP },
+  { remoteIpPrefix: "0.0.0.0/0", remoteGroupId: REMOTE_GROUP },
 ];
 const DIRECTIONS: unknown[] = [undefined, "ingress", "egress", "sideways", "INGRESS"];
 
@@ -105,9 +211,16 @@ function corpus(): Input[] {
   // Protocol × ethertype × ports.
   for (const p of PROTOCOLS) for (const e of ETHERTYPES) for (const ports of PORTS) out.push(rule(p, e, ports, {}, "ingress"));
   // Remote × ethertype × a few protocols and ports.
-  for (const r of REMOTES) for (const e of ETHERTYPES) for (const p of [undefined, "tcp", "icmp", 58]) for (const ports of [[undefined, undefined], [22, 22], [8, 0]] as Array<[unknown, unknown]>) {
-    out.push(rule(p, e, ports, r, "egress"));
-  }
+  for (const r of REMOTES)
+    for (const e of ETHERTYPES)
+      for (const p of [undefined, "tcp", "icmp", 58])
+        for (const ports of [
+          [undefined, undefined],
+          [22, 22],
+          [8, 0],
+        ] as Array<[unknown, unknown]>) {
+          out.push(rule(p, e, ports, r, "egress"));
+        }
   // Direction × protocol.
   for (const d of DIRECTIONS) for (const p of PROTOCOLS) out.push(rule(p, undefined, [undefined, undefined], {}, d));
   // Seeded random combinations of everything.
@@ -133,7 +246,8 @@ function oracle(bodies: Array<Record<string, unknown>>): Promise<NeutronResult[]
     child.on("error", reject);
     child.on("close", (code) => {
       const lines = stdout.trimEnd().split("\n");
-      if (code !== 0 || lines.length !== bodies.length) reject(new Error(`oracle exited ${code} with ${lines.length} of ${bodies.length} answers\n${stderr.slice(-3000)}`));
+      if (code !== 0 || lines.length !== bodies.length)
+        reject(new Error(`oracle exited ${code} with ${lines.length} of ${bodies.length} answers\n${stderr.slice(-3000)}`));
       else resolve(lines.map((l) => JSON.parse(l) as NeutronResult));
     });
     child.stdin.end(bodies.map((b) => JSON.stringify(b)).join("\n") + "\n");
@@ -146,8 +260,12 @@ function oracle(bodies: Array<Record<string, unknown>>): Promise<NeutronResult[]
 /** What a rule means, as comparable text: direction, ethertype, protocol number, ports, remote. */
 function ourMeaning(r: CanonicalRule): string {
   const number = protocolNumber(r.protocol);
-  const remote = r.remoteGroupId !== undefined ? `group ${r.remoteGroupId}`
-    : r.remoteIpPrefix === undefined || isAnyNetwork(r.remoteIpPrefix) ? "any" : `cidr ${r.remoteIpPrefix}`;
+  const remote =
+    r.remoteGroupId !== undefined
+      ? `group ${r.remoteGroupId}`
+      : r.remoteIpPrefix === undefined || isAnyNetwork(r.remoteIpPrefix)
+        ? "any"
+        : `cidr ${r.remoteIpPrefix}`;
   return JSON.stringify([r.direction, r.ethertype, number ?? "any", r.portRangeMin ?? null, r.portRangeMax ?? null, remote]);
 }
 
@@ -166,8 +284,13 @@ function neutronMeaning(n: NeutronResult): string {
 /** Our canonical rule as a Neutron body (the round trip). */
 function canonicalBody(r: CanonicalRule): Record<string, unknown> {
   return neutronBody({
-    direction: r.direction, ethertype: r.ethertype, protocol: r.protocol === "any" ? undefined : r.protocol,
-    portRangeMin: r.portRangeMin, portRangeMax: r.portRangeMax, remoteIpPrefix: r.remoteIpPrefix, remoteGroupId: r.remoteGroupId,
+    direction: r.direction,
+    ethertype: r.ethertype,
+    protocol: r.protocol === "any" ? undefined : r.protocol,
+    portRangeMin: r.portRangeMin,
+    portRangeMax: r.portRangeMax,
+    remoteIpPrefix: r.remoteIpPrefix,
+    remoteGroupId: r.remoteGroupId,
   });
 }
 
@@ -199,7 +322,8 @@ const DEVIATIONS: Array<{ id: string; ourReason?: RegExp; weAccept?: (c: Case) =
   // No ethertype and an IPv6 remote: Neutron defaults ethertype to IPv4 and refuses the conflict; we take the CIDR's family.
   {
     id: "ethertype-from-cidr",
-    weAccept: (c) => c.input.ethertype === undefined && c.ours.ok && c.ours.rule.ethertype === "IPv6" && c.neutron.error === "SecurityGroupRuleParameterConflict",
+    weAccept: (c) =>
+      c.input.ethertype === undefined && c.ours.ok && c.ours.rule.ethertype === "IPv6" && c.neutron.error === "SecurityGroupRuleParameterConflict",
   },
 ];
 
@@ -230,13 +354,19 @@ let cases: Case[] = [];
 
 beforeAll(async () => {
   // Installs neutron into the cache outside the repository when missing (about a minute); never skipped.
-  python = execFileSync("bash", [path.join(ROOT, "scripts/neutron-venv.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], timeout: 600_000 }).trim();
+  python = execFileSync("bash", [path.join(ROOT, "scripts/neutron-venv.sh")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    timeout: 600_000,
+  }).trim();
   configure({ "secgroups:profile": "openstack" });
   const inputs = corpus();
   const answers = await oracle(inputs.map(neutronBody));
   cases = inputs.map((input, i) => {
     const r = checkSecurityGroupRule(input);
-    const ours = r.failures?.length ? { ok: false as const, reasons: r.failures.map((f) => f.reason) } : { ok: true as const, rule: r.inputs as CanonicalRule };
+    const ours = r.failures?.length
+      ? { ok: false as const, reasons: r.failures.map((f) => f.reason) }
+      : { ok: true as const, rule: r.inputs as CanonicalRule };
     return { input, ours, neutron: answers[i]! };
   });
 }, 900_000);
@@ -266,9 +396,14 @@ describe("our check against Neutron's own code (openstack profile)", () => {
       const ids = deviationsOf(c);
       for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
       if (ids.length) deviating++;
-      else undocumented.push(`${JSON.stringify(c.input)}: ours ${c.ours.ok ? "accepts" : `refuses (${c.ours.reasons.join(" | ")})`}, neutron ${c.neutron.ok ? "accepts" : `refuses (${c.neutron.error}: ${c.neutron.message})`}`);
+      else
+        undocumented.push(
+          `${JSON.stringify(c.input)}: ours ${c.ours.ok ? "accepts" : `refuses (${c.ours.reasons.join(" | ")})`}, neutron ${c.neutron.ok ? "accepts" : `refuses (${c.neutron.error}: ${c.neutron.message})`}`,
+        );
     }
-    console.log(`neutron conformance: ${cases.length} cases, ${agree} agree, ${deviating} documented deviations (${[...counts].map(([k, v]) => `${k} ${v}`).join(", ")}), ${undocumented.length} undocumented, ${silent.length} silent meaning changes`);
+    console.log(
+      `neutron conformance: ${cases.length} cases, ${agree} agree, ${deviating} documented deviations (${[...counts].map(([k, v]) => `${k} ${v}`).join(", ")}), ${undocumented.length} undocumented, ${silent.length} silent meaning changes`,
+    );
     if (process.env.CONFORMANCE_DUMP) fs.writeFileSync(process.env.CONFORMANCE_DUMP, [...silent, ...undocumented].join("\n") + "\n");
     expect(silent.slice(0, 20)).toStrictEqual([]);
     expect(undocumented.slice(0, 20)).toStrictEqual([]);
@@ -280,7 +415,11 @@ describe("our check against Neutron's own code (openstack profile)", () => {
     const listed = [...doc.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1]).sort();
     expect(listed).toStrictEqual([...DEVIATIONS.map((d) => d.id), ...KEY_DEVIATIONS, ...Object.keys(PROFILE_DEVIATIONS)].sort());
     // Each one is seen in the corpus (no stale entry).
-    for (const d of DEVIATIONS) expect(cases.some((c) => deviationsOf(c).includes(d.id)), d.id).toBe(true);
+    for (const d of DEVIATIONS)
+      expect(
+        cases.some((c) => deviationsOf(c).includes(d.id)),
+        d.id,
+      ).toBe(true);
   });
 
   it("for the rules both accept, our duplicate relation is Neutron's", () => {
@@ -299,7 +438,9 @@ describe("our check against Neutron's own code (openstack profile)", () => {
     const merged = [...neutronToOurs].filter(([, s]) => s.size > 1).map(([k, s]) => `neutron ${k} ↔ ours ${[...s].join(" / ")}`);
     // The one documented difference: Neutron keys hopopt apart from ip and 0 (see docs/neutron-conformance.md, `protocol-zero`).
     const undocumented = [...split, ...merged].filter((line) => !/hopopt/.test(line));
-    console.log(`neutron conformance: ${accepted.length} rules both accept, ${oursToNeutron.size} duplicate classes; differing classes: ${split.length + merged.length} (protocol-zero)`);
+    console.log(
+      `neutron conformance: ${accepted.length} rules both accept, ${oursToNeutron.size} duplicate classes; differing classes: ${split.length + merged.length} (protocol-zero)`,
+    );
     expect(undocumented.slice(0, 10)).toStrictEqual([]);
   });
 
@@ -326,7 +467,8 @@ describe("our check against Neutron's own code (openstack profile)", () => {
         const r = checkSecurityGroupRule(c.input);
         if (r.failures?.length) continue;
         accepted++;
-        const documented = deviationsOf(c).some((id) => id === "any-upper-case" || id === "ethertype-from-cidr") ||
+        const documented =
+          deviationsOf(c).some((id) => id === "any-upper-case" || id === "ethertype-from-cidr") ||
           (profile === "evroc" && PROFILE_DEVIATIONS["evroc-all"]!(c));
         if (!c.neutron.ok && !documented) leaks.push(`${profile}: ${JSON.stringify(c.input)} (neutron: ${c.neutron.error}: ${c.neutron.message})`);
       }

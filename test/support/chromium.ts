@@ -103,7 +103,7 @@ export function readPng(file: string): { width: number; height: number; pixel(x:
   let sawHeader = false;
   let sawEnd = false;
   const idat: Buffer[] = [];
-  for (let pos = 8; pos < buf.length && !sawEnd; ) {
+  for (let pos = 8; pos < buf.length && !sawEnd;) {
     if (pos + 12 > buf.length) throw new Error(`${file}: truncated PNG chunk at byte ${pos}`);
     const len = buf.readUInt32BE(pos);
     const type = buf.toString("latin1", pos + 4, pos + 8);
@@ -117,7 +117,9 @@ export function readPng(file: string): { width: number; height: number; pixel(x:
       height = data.readUInt32BE(4);
       const [depth, colorType, compression, filter, interlace] = [data[8], data[9], data[10], data[11], data[12]];
       if (depth !== 8 || (colorType !== 2 && colorType !== 6)) {
-        throw new Error(`${file}: unsupported PNG format (bit depth ${depth}, color type ${colorType}); only 8-bit RGB (2) and RGBA (6) are supported`);
+        throw new Error(
+          `${file}: unsupported PNG format (bit depth ${depth}, color type ${colorType}); only 8-bit RGB (2) and RGBA (6) are supported`,
+        );
       }
       if (interlace !== 0) throw new Error(`${file}: unsupported PNG format: interlaced (Adam7) images are not supported`);
       if (compression !== 0 || filter !== 0) throw new Error(`${file}: unsupported PNG compression ${compression} or filter method ${filter}`);
@@ -150,12 +152,23 @@ export function readPng(file: string): { width: number; height: number; pixel(x:
       const c = y > 0 && i >= channels ? pixels[prev + i - channels] : 0;
       let v: number;
       switch (filterType) {
-        case 0: v = x; break;
-        case 1: v = x + a; break;
-        case 2: v = x + b; break;
-        case 3: v = x + ((a + b) >> 1); break;
-        case 4: v = x + paeth(a, b, c); break;
-        default: throw new Error(`${file}: unknown PNG filter type ${filterType} on row ${y}`);
+        case 0:
+          v = x;
+          break;
+        case 1:
+          v = x + a;
+          break;
+        case 2:
+          v = x + b;
+          break;
+        case 3:
+          v = x + ((a + b) >> 1);
+          break;
+        case 4:
+          v = x + paeth(a, b, c);
+          break;
+        default:
+          throw new Error(`${file}: unknown PNG filter type ${filterType} on row ${y}`);
       }
       pixels[row + i] = v & 0xff;
     }

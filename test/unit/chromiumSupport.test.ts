@@ -75,8 +75,13 @@ describe("headless Chromium test support", () => {
           const b = img(x, y - 1, ch);
           const c = img(x - 1, y - 1, ch);
           const p = a + b - c;
-          const pred = [0, a, b, (a + b) >> 1,
-            Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c][filter];
+          const pred = [
+            0,
+            a,
+            b,
+            (a + b) >> 1,
+            Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c) ? a : Math.abs(p - b) <= Math.abs(p - c) ? b : c,
+          ][filter];
           raw.push((cur - pred + 256) & 0xff);
         }
       }

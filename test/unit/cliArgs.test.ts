@@ -20,7 +20,10 @@ function usageError(argv: string[]): { message: string; usage: string } {
 
 describe("parseArgs", () => {
   it("finds the command, its argument and the settings flags anywhere on the line, --flag=value or --flag value", () => {
-    const inv = parseArgs(["--backend=sqlite:/tmp/x.db", "group", "--format", "json", "show", "web", "--project", "team-a", "--max-width", "120"], COMMANDS);
+    const inv = parseArgs(
+      ["--backend=sqlite:/tmp/x.db", "group", "--format", "json", "show", "web", "--project", "team-a", "--max-width", "120"],
+      COMMANDS,
+    );
     expect(inv.kind).toBe("run");
     if (inv.kind !== "run") return;
     expect(inv.command.words).toEqual(["group", "show"]);
@@ -53,30 +56,52 @@ describe("parseArgs", () => {
 
   it("reports each usage mistake with the property, the value and the usage line", () => {
     expect(usageError([])).toEqual({
-      message: "SG_INVALID_INPUT: no command given (property command); allowed: group list, group show, rule list, server list, server show, exposure, can-reach, preview-report; fix: name a command, e.g. `secgroups group list`",
+      message:
+        "SG_INVALID_INPUT: no command given (property command); allowed: group list, group show, rule list, server list, server show, exposure, can-reach, preview-report; fix: name a command, e.g. `secgroups group list`",
       usage: "usage: secgroups COMMAND [ARGS] [OPTIONS] (`secgroups --help` lists the commands)",
     });
-    expect(usageError(["group"]).message).toBe('SG_INVALID_INPUT: unknown command (property command, got "group"); allowed: group list, group show, rule list, server list, server show, exposure, can-reach, preview-report; fix: run `secgroups --help` for the commands and what they take');
-    expect(usageError(["help", "nope"]).message).toBe('SG_INVALID_INPUT: unknown command (property command, got "nope"); allowed: group list, group show, rule list, server list, server show, exposure, can-reach, preview-report; fix: run `secgroups --help` for the commands and what they take');
+    expect(usageError(["group"]).message).toBe(
+      'SG_INVALID_INPUT: unknown command (property command, got "group"); allowed: group list, group show, rule list, server list, server show, exposure, can-reach, preview-report; fix: run `secgroups --help` for the commands and what they take',
+    );
+    expect(usageError(["help", "nope"]).message).toBe(
+      'SG_INVALID_INPUT: unknown command (property command, got "nope"); allowed: group list, group show, rule list, server list, server show, exposure, can-reach, preview-report; fix: run `secgroups --help` for the commands and what they take',
+    );
     expect(usageError(["group", "list", "--group", "web"])).toEqual({
-      message: 'SG_INVALID_INPUT: secgroups group list takes no such flag (property --group, got "--group"); allowed: --backend, --project, --profile, --stack, --verbose, --format, --max-width, --help, --version; fix: leave the flag out, or use it with the command that takes it',
+      message:
+        'SG_INVALID_INPUT: secgroups group list takes no such flag (property --group, got "--group"); allowed: --backend, --project, --profile, --stack, --verbose, --format, --max-width, --help, --version; fix: leave the flag out, or use it with the command that takes it',
       usage: "usage: secgroups group list [OPTIONS]",
     });
-    expect(usageError(["group", "show", "a", "b"]).message).toBe('SG_INVALID_INPUT: secgroups group show takes only NAME|ID (property arguments, got "b"); fix: leave the extra arguments out (quote a name that contains spaces)');
-    expect(usageError(["group", "list", "extra"]).message).toBe('SG_INVALID_INPUT: secgroups group list takes no arguments (property arguments, got "extra"); fix: leave the extra arguments out (quote a name that contains spaces)');
+    expect(usageError(["group", "show", "a", "b"]).message).toBe(
+      'SG_INVALID_INPUT: secgroups group show takes only NAME|ID (property arguments, got "b"); fix: leave the extra arguments out (quote a name that contains spaces)',
+    );
+    expect(usageError(["group", "list", "extra"]).message).toBe(
+      'SG_INVALID_INPUT: secgroups group list takes no arguments (property arguments, got "extra"); fix: leave the extra arguments out (quote a name that contains spaces)',
+    );
     expect(usageError(["rule", "list", "--group"])).toEqual({
       message: "SG_INVALID_INPUT: the flag needs a value (property --group); allowed: NAME|ID; fix: write --group NAME|ID",
       usage: "usage: secgroups rule list [--group NAME|ID] [OPTIONS]",
     });
-    expect(usageError(["server", "list", "--max-width", "wide"]).message).toBe('SG_INVALID_INPUT: not a whole number of columns (property --max-width, got "wide"); allowed: 0 (never wrap) or a positive whole number; fix: pass e.g. --max-width 120');
-    expect(usageError(["server", "list", "-v"]).message).toBe('SG_INVALID_INPUT: unknown flag for secgroups server list (property -v, got "-v"); allowed: --backend, --project, --profile, --stack, --verbose, --format, --max-width, --help, --version; fix: run `secgroups --help` for the flags each command takes');
+    expect(usageError(["server", "list", "--max-width", "wide"]).message).toBe(
+      'SG_INVALID_INPUT: not a whole number of columns (property --max-width, got "wide"); allowed: 0 (never wrap) or a positive whole number; fix: pass e.g. --max-width 120',
+    );
+    expect(usageError(["server", "list", "-v"]).message).toBe(
+      'SG_INVALID_INPUT: unknown flag for secgroups server list (property -v, got "-v"); allowed: --backend, --project, --profile, --stack, --verbose, --format, --max-width, --help, --version; fix: run `secgroups --help` for the flags each command takes',
+    );
   });
 
   it("finds commands only in the registry it is given", () => {
-    const ping: Command = { words: ["ping"], summary: "answer", args: [], options: [{ name: "count", value: "N", description: "how often" }], run: async () => ({ json: null }) };
+    const ping: Command = {
+      words: ["ping"],
+      summary: "answer",
+      args: [],
+      options: [{ name: "count", value: "N", description: "how often" }],
+      run: async () => ({ json: null }),
+    };
     const inv = parseArgs(["ping", "--count", "3"], [ping]);
     expect(inv.kind === "run" && [inv.command, inv.options]).toEqual([ping, { count: "3" }]);
-    expect(() => parseArgs(["group", "list"], [ping])).toThrow('SG_INVALID_INPUT: unknown command (property command, got "group list"); allowed: ping; fix: run `secgroups --help` for the commands and what they take');
+    expect(() => parseArgs(["group", "list"], [ping])).toThrow(
+      'SG_INVALID_INPUT: unknown command (property command, got "group list"); allowed: ping; fix: run `secgroups --help` for the commands and what they take',
+    );
   });
 });
 

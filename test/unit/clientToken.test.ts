@@ -32,7 +32,13 @@ describe("managedBy in check", () => {
     const result = await implementation("SecurityGroup").check!({}, { name: "web", project: "proj", managedBy: URN });
     expect(result.failures ?? []).toStrictEqual([]);
     expect(result.inputs).toStrictEqual({
-      name: "web", description: "", stateful: true, tags: [], deleteDefaultRules: false, project: "proj", managedBy: URN,
+      name: "web",
+      description: "",
+      stateful: true,
+      tags: [],
+      deleteDefaultRules: false,
+      project: "proj",
+      managedBy: URN,
     });
   });
 

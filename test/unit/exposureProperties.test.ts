@@ -9,13 +9,36 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  cidrsOf, complement, containsSet, emptySet, fullSet, hasAddress, intersect, isEmpty, sameSet, setOf, setOfCidrs, subtract, union,
-  type AddressSet, type Range,
+  cidrsOf,
+  complement,
+  containsSet,
+  emptySet,
+  fullSet,
+  hasAddress,
+  intersect,
+  isEmpty,
+  sameSet,
+  setOf,
+  setOfCidrs,
+  subtract,
+  union,
+  type AddressSet,
+  type Range,
 } from "../../provider/domain/addressSet";
 import { cidrRange, parseAddress, parseCidr, type Family } from "../../provider/domain/cidr";
 import {
-  canReach, decide, evaluateExposure, icmpPort, type ExposureModel, type ModelGroup, type ModelNetwork, type ModelPort, type ModelRule,
-  type ModelServer, type Packet, type PortAccess,
+  canReach,
+  decide,
+  evaluateExposure,
+  icmpPort,
+  type ExposureModel,
+  type ModelGroup,
+  type ModelNetwork,
+  type ModelPort,
+  type ModelRule,
+  type ModelServer,
+  type Packet,
+  type PortAccess,
 } from "../../provider/domain/exposure";
 import { boxMinus, type Box } from "../../provider/domain/boxes";
 import { diffExposure, type Change } from "../../provider/domain/exposureDiff";
@@ -44,7 +67,16 @@ function packetsOf(family: Family): Packet[] {
     const address = parseAddress(text)!.value;
     for (const protocol of [6, 17]) for (let port = 0; port <= 7; port++) out.push({ family, protocol, port, address });
     // DHCP replies (and near misses) by source port; tcp with the same ports is no DHCP.
-    for (const [sourcePort, port] of [[67, 68], [547, 546], [68, 67], [546, 547], [53, 68], [67, 5], [547, 68], [67, 546]] as const) {
+    for (const [sourcePort, port] of [
+      [67, 68],
+      [547, 546],
+      [68, 67],
+      [546, 547],
+      [53, 68],
+      [67, 5],
+      [547, 68],
+      [67, 546],
+    ] as const) {
       out.push({ family, protocol: 17, port, address, sourcePort });
     }
     out.push({ family, protocol: 6, port: 68, address, sourcePort: 67 });
@@ -89,59 +121,76 @@ const worldArb: fc.Arbitrary<World> = fc.tuple(groupsArb, networksArb).chain(([g
     // A server's ports are on distinct networks (diffExposure matches ports by server and network name).
     nets: fc.shuffledSubarray(networkIds, { minLength: 1, maxLength: Math.min(2, networkIds.length) }),
   });
-  return fc.tuple(
-    fc.array(serverArb, { minLength: 1, maxLength: 3 }),
-    fc.shuffledSubarray(FIXED_IPS, { minLength: 6, maxLength: 6 }),
-    fc.array(fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }), { minLength: 6, maxLength: 6 }),
-  ).map(([shapes, ips, unknownIp]) => {
-    let k = 0;
-    const servers: ModelServer[] = shapes.map((s, i) => ({
-      id: `s${i}`, name: `srv${i}`, status: s.status,
-      ports: s.nets.map((networkId): ModelPort => {
-        const n = k++;
-        return { id: `p${i}${networkId}`, networkId, networkName: networks.find((x) => x.id === networkId)!.name, fixedIp: unknownIp[n] ? null : ips[n]!, securityGroupIds: [] };
-      }),
-    }));
-    return { groups, networks, servers };
-  });
+  return fc
+    .tuple(
+      fc.array(serverArb, { minLength: 1, maxLength: 3 }),
+      fc.shuffledSubarray(FIXED_IPS, { minLength: 6, maxLength: 6 }),
+      fc.array(fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }), { minLength: 6, maxLength: 6 }),
+    )
+    .map(([shapes, ips, unknownIp]) => {
+      let k = 0;
+      const servers: ModelServer[] = shapes.map((s, i) => ({
+        id: `s${i}`,
+        name: `srv${i}`,
+        status: s.status,
+        ports: s.nets.map((networkId): ModelPort => {
+          const n = k++;
+          return {
+            id: `p${i}${networkId}`,
+            networkId,
+            networkName: networks.find((x) => x.id === networkId)!.name,
+            fixedIp: unknownIp[n] ? null : ips[n]!,
+            securityGroupIds: [],
+          };
+        }),
+      }));
+      return { groups, networks, servers };
+    });
 });
 
 function ruleArb(world: World): fc.Arbitrary<Omit<ModelRule, "id">> {
   const groupIds = world.groups.map((g) => g.id);
   const networkIds = world.networks.map((n) => n.id);
-  return fc.record({
-    securityGroupId: fc.constantFrom(...groupIds),
-    direction: fc.constantFrom(...DIRECTIONS),
-    ethertype: fc.oneof({ weight: 3, arbitrary: fc.constant("IPv4" as const) }, { weight: 1, arbitrary: fc.constant("IPv6" as const) }),
-    protocol: fc.constantFrom(...RULE_PROTOCOLS),
-    portKind: fc.integer({ min: 0, max: 2 }),
-    p1: fc.integer({ min: 1, max: 6 }),
-    p2: fc.integer({ min: 1, max: 6 }),
-    type: fc.integer({ min: 0, max: 2 }),
-    code: fc.integer({ min: 0, max: 2 }),
-    remoteKind: fc.constantFrom("none", "cidr", "cidr", "group", "subnet"),
-    cidr4: fc.constantFrom(...V4_CIDRS),
-    cidr6: fc.constantFrom(...V6_CIDRS),
-    remoteGroup: fc.constantFrom(...groupIds),
-    remoteSubnet: fc.constantFrom(...networkIds),
-  }).map((x) => {
-    let portRangeMin: number | null = null;
-    let portRangeMax: number | null = null;
-    if ((x.protocol === "tcp" || x.protocol === "udp") && x.portKind > 0) {
-      portRangeMin = x.portKind === 1 ? Math.min(x.p1, x.p2) : x.p1;
-      portRangeMax = x.portKind === 1 ? Math.max(x.p1, x.p2) : x.p1;
-    } else if (x.protocol === "icmp" && x.portKind > 0) {
-      portRangeMin = x.type;
-      portRangeMax = x.portKind === 2 ? x.code : null;
-    }
-    return {
-      securityGroupId: x.securityGroupId, direction: x.direction, ethertype: x.ethertype, protocol: x.protocol, portRangeMin, portRangeMax,
-      remoteIpPrefix: x.remoteKind === "cidr" ? (x.ethertype === "IPv4" ? x.cidr4 : x.cidr6) : null,
-      remoteGroupId: x.remoteKind === "group" ? x.remoteGroup : null,
-      remoteSubnetId: x.remoteKind === "subnet" ? x.remoteSubnet : null,
-      description: "",
-    };
-  });
+  return fc
+    .record({
+      securityGroupId: fc.constantFrom(...groupIds),
+      direction: fc.constantFrom(...DIRECTIONS),
+      ethertype: fc.oneof({ weight: 3, arbitrary: fc.constant("IPv4" as const) }, { weight: 1, arbitrary: fc.constant("IPv6" as const) }),
+      protocol: fc.constantFrom(...RULE_PROTOCOLS),
+      portKind: fc.integer({ min: 0, max: 2 }),
+      p1: fc.integer({ min: 1, max: 6 }),
+      p2: fc.integer({ min: 1, max: 6 }),
+      type: fc.integer({ min: 0, max: 2 }),
+      code: fc.integer({ min: 0, max: 2 }),
+      remoteKind: fc.constantFrom("none", "cidr", "cidr", "group", "subnet"),
+      cidr4: fc.constantFrom(...V4_CIDRS),
+      cidr6: fc.constantFrom(...V6_CIDRS),
+      remoteGroup: fc.constantFrom(...groupIds),
+      remoteSubnet: fc.constantFrom(...networkIds),
+    })
+    .map((x) => {
+      let portRangeMin: number | null = null;
+      let portRangeMax: number | null = null;
+      if ((x.protocol === "tcp" || x.protocol === "udp") && x.portKind > 0) {
+        portRangeMin = x.portKind === 1 ? Math.min(x.p1, x.p2) : x.p1;
+        portRangeMax = x.portKind === 1 ? Math.max(x.p1, x.p2) : x.p1;
+      } else if (x.protocol === "icmp" && x.portKind > 0) {
+        portRangeMin = x.type;
+        portRangeMax = x.portKind === 2 ? x.code : null;
+      }
+      return {
+        securityGroupId: x.securityGroupId,
+        direction: x.direction,
+        ethertype: x.ethertype,
+        protocol: x.protocol,
+        portRangeMin,
+        portRangeMax,
+        remoteIpPrefix: x.remoteKind === "cidr" ? (x.ethertype === "IPv4" ? x.cidr4 : x.cidr6) : null,
+        remoteGroupId: x.remoteKind === "group" ? x.remoteGroup : null,
+        remoteSubnetId: x.remoteKind === "subnet" ? x.remoteSubnet : null,
+        description: "",
+      };
+    });
 }
 
 function rulesArb(world: World, prefix: string, maxLength = 8): fc.Arbitrary<ModelRule[]> {
@@ -160,7 +209,8 @@ function variantArb(world: World): fc.Arbitrary<Variant> {
 function build(world: World, v: Variant): ExposureModel {
   let k = 0;
   return {
-    profile: "openstack", project: "p",
+    profile: "openstack",
+    project: "p",
     groups: world.groups,
     rules: v.rules,
     networks: world.networks,
@@ -207,11 +257,13 @@ function trafficMatches(rule: ModelRule, pkt: Packet): boolean {
 /** The remote of `rule` holds the packet's address. */
 function remoteMatches(model: ExposureModel, rule: ModelRule, pkt: Packet): boolean {
   if (rule.remoteGroupId !== null) {
-    return model.servers.some((s) => s.ports.some((p) => {
-      if (p.fixedIp === null || !p.securityGroupIds.includes(rule.remoteGroupId!)) return false;
-      const a = parseAddress(p.fixedIp)!;
-      return a.family === pkt.family && a.value === pkt.address;
-    }));
+    return model.servers.some((s) =>
+      s.ports.some((p) => {
+        if (p.fixedIp === null || !p.securityGroupIds.includes(rule.remoteGroupId!)) return false;
+        const a = parseAddress(p.fixedIp)!;
+        return a.family === pkt.family && a.value === pkt.address;
+      }),
+    );
   }
   if (rule.remoteSubnetId !== null) {
     const network = model.networks.find((n) => n.id === rule.remoteSubnetId);
@@ -227,14 +279,23 @@ function ruleMatches(model: ExposureModel, rule: ModelRule, pkt: Packet): boolea
 
 /** The rules of `direction` of the groups on `port` (groups that exist). */
 function rulesOn(model: ExposureModel, port: ModelPort, direction?: Direction): ModelRule[] {
-  return model.rules.filter((r) => (direction === undefined || r.direction === direction) && port.securityGroupIds.includes(r.securityGroupId) && model.groups.some((g) => g.id === r.securityGroupId));
+  return model.rules.filter(
+    (r) =>
+      (direction === undefined || r.direction === direction) &&
+      port.securityGroupIds.includes(r.securityGroupId) &&
+      model.groups.some((g) => g.id === r.securityGroupId),
+  );
 }
 
 /** The members of the rule's remote group whose fixed IPs are not known, as `server network`, in server and network order. */
 function pendingOf(model: ExposureModel, rule: ModelRule): string[] {
   if (rule.remoteGroupId === null) return [];
-  return model.servers.flatMap((s) => s.ports.filter((p) => p.fixedIp === null && p.securityGroupIds.includes(rule.remoteGroupId!)).map((p) => ({ s: s.name, n: p.networkName })))
-    .sort((a, b) => a.s.localeCompare(b.s) || a.n.localeCompare(b.n)).map((m) => `${m.s} ${m.n}`);
+  return model.servers
+    .flatMap((s) =>
+      s.ports.filter((p) => p.fixedIp === null && p.securityGroupIds.includes(rule.remoteGroupId!)).map((p) => ({ s: s.name, n: p.networkName })),
+    )
+    .sort((a, b) => a.s.localeCompare(b.s) || a.n.localeCompare(b.n))
+    .map((m) => `${m.s} ${m.n}`);
 }
 
 /** The protocols and ports a rule matches, as a box. */
@@ -243,7 +304,11 @@ function ruleBox(rule: ModelRule): { protocols: [number, number]; ports: [number
   const n = NUMBERS[rule.protocol] ?? Number(rule.protocol);
   let ports: [number, number] = [0, 65535];
   if (rule.portRangeMin !== null && PORT_PROTOCOLS.has(n)) ports = [rule.portRangeMin, rule.portRangeMax ?? rule.portRangeMin];
-  if (rule.portRangeMin !== null && ICMP_PROTOCOLS.has(n)) ports = rule.portRangeMax === null ? [rule.portRangeMin * 256, rule.portRangeMin * 256 + 255] : [icmpPort(rule.portRangeMin, rule.portRangeMax), icmpPort(rule.portRangeMin, rule.portRangeMax)];
+  if (rule.portRangeMin !== null && ICMP_PROTOCOLS.has(n))
+    ports =
+      rule.portRangeMax === null
+        ? [rule.portRangeMin * 256, rule.portRangeMin * 256 + 255]
+        : [icmpPort(rule.portRangeMin, rule.portRangeMax), icmpPort(rule.portRangeMin, rule.portRangeMax)];
   return { protocols: [n, n], ports };
 }
 
@@ -289,7 +354,12 @@ describe("evaluateExposure and decide agree with a brute-force reading of the ru
         expect(accesses.length).toBe(ports.length);
         for (const { server, port } of ports) {
           const access = accessOf(accesses, port.id);
-          expect([access.serverId, access.serverName, access.networkId, access.fixedIp]).toEqual([server.id, server.name, port.networkId, port.fixedIp]);
+          expect([access.serverId, access.serverName, access.networkId, access.fixedIp]).toEqual([
+            server.id,
+            server.name,
+            port.networkId,
+            port.fixedIp,
+          ]);
           const groups = model.groups.filter((g) => port.securityGroupIds.includes(g.id));
           expect(sortedIds(access.groups)).toEqual(sortedIds(groups));
           expect(access.stateful).toBe(groups.every((g) => g.stateful));
@@ -299,20 +369,28 @@ describe("evaluateExposure and decide agree with a brute-force reading of the ru
               const d = decide(access, direction, pkt);
               const where = `${server.name}/${port.networkName} ${direction} ${show(pkt)}`;
               if (direction === "egress" && dhcpReply(pkt)) {
-                if (d.allowed || d.reason !== "dhcp" || d.near.length) fail(`${where}: a DHCP reply must be dropped, got ${JSON.stringify({ ...d, by: undefined, near: undefined })}`);
+                if (d.allowed || d.reason !== "dhcp" || d.near.length)
+                  fail(`${where}: a DHCP reply must be dropped, got ${JSON.stringify({ ...d, by: undefined, near: undefined })}`);
                 blocked++;
                 continue;
               }
               const matching = rules.filter((r) => ruleMatches(model, r, pkt));
-              if (d.allowed !== matching.length > 0) fail(`${where}: decide says ${d.allowed}, the rules say ${matching.map((r) => r.id).join(",") || "none"}`);
+              if (d.allowed !== matching.length > 0)
+                fail(`${where}: decide says ${d.allowed}, the rules say ${matching.map((r) => r.id).join(",") || "none"}`);
               if (d.allowed) {
                 allowed++;
-                if (sortedIds(d.by).join() !== sortedIds(matching).join()) fail(`${where}: by ${sortedIds(d.by).join()} but ${sortedIds(matching).join()} match`);
+                if (sortedIds(d.by).join() !== sortedIds(matching).join())
+                  fail(`${where}: by ${sortedIds(d.by).join()} but ${sortedIds(matching).join()} match`);
                 for (const piece of d.by) {
                   const rule = model.rules.find((r) => r.id === piece.ruleId)!;
                   const group = model.groups.find((g) => g.id === rule.securityGroupId)!;
                   if (!ruleMatches(model, rule, pkt)) fail(`${where}: ${piece.ruleId} does not match`);
-                  if (piece.groupId !== rule.securityGroupId || piece.groupName !== group.name || piece.direction !== direction || piece.family !== pkt.family) {
+                  if (
+                    piece.groupId !== rule.securityGroupId ||
+                    piece.groupName !== group.name ||
+                    piece.direction !== direction ||
+                    piece.family !== pkt.family
+                  ) {
                     fail(`${where}: piece of ${piece.ruleId} names ${piece.groupId}/${piece.groupName} ${piece.direction} ${piece.family}`);
                   }
                 }
@@ -321,7 +399,8 @@ describe("evaluateExposure and decide agree with a brute-force reading of the ru
                 const reason = groups.length ? "no-rule" : "no-groups";
                 if (d.reason !== reason) fail(`${where}: reason ${d.reason}, expected ${reason}`);
                 const near = rules.filter((r) => trafficMatches(r, pkt));
-                if (sortedIds(d.near).join() !== sortedIds(near).join()) fail(`${where}: near ${sortedIds(d.near).join()} but ${sortedIds(near).join()} hold the traffic`);
+                if (sortedIds(d.near).join() !== sortedIds(near).join())
+                  fail(`${where}: near ${sortedIds(d.near).join()} but ${sortedIds(near).join()} hold the traffic`);
               }
             }
           }
@@ -339,18 +418,22 @@ describe("canReach agrees with a brute-force reading of a flow", () => {
   /** The flow by hand: request out of the source port (if the source is a port) and into the target; replies back unless stateful (DHCP replies never). */
   function flowByHand(model: ExposureModel, target: ModelPort, from: string, protocol: number, port: number): { allowed: boolean; oneWay: boolean } {
     const src = parseAddress(from)!;
-    const sources = portsOf(model).map((x) => x.port).filter((x) => x.fixedIp !== null && parseAddress(x.fixedIp)!.family === src.family && parseAddress(x.fixedIp)!.value === src.value);
+    const sources = portsOf(model)
+      .map((x) => x.port)
+      .filter((x) => x.fixedIp !== null && parseAddress(x.fixedIp)!.family === src.family && parseAddress(x.fixedIp)!.value === src.value);
     const source = sources.find((x) => x.networkId === target.networkId) ?? sources[0];
     const dst = target.fixedIp === null ? undefined : parseAddress(target.fixedIp);
     const no = { allowed: false, oneWay: false };
     if (dst && dst.family !== src.family) return no;
-    const clientPort = protocol === 17 && src.family === "IPv4" && port === 67 ? 68 : protocol === 17 && src.family === "IPv6" && port === 547 ? 546 : 50000;
+    const clientPort =
+      protocol === 17 && src.family === "IPv4" && port === 67 ? 68 : protocol === 17 && src.family === "IPv6" && port === 547 ? 546 : 50000;
     const withGroups = (x: ModelPort) => model.groups.filter((g) => x.securityGroupIds.includes(g.id));
     const statefulPort = (x: ModelPort) => withGroups(x).length > 0 && withGroups(x).every((g) => g.stateful);
     const portValue = PORT_PROTOCOLS.has(protocol) ? port : ICMP_PROTOCOLS.has(protocol) ? icmpPort(port, 0) : 0;
     const request: Packet = { family: src.family, protocol, port: portValue, address: src.value, sourcePort: clientPort };
     let ok = rulesAllow(model, target, "ingress", request);
-    if (source && dst) ok = ok && !dhcpReply({ ...request, address: dst.value }) && rulesAllow(model, source, "egress", { ...request, address: dst.value });
+    if (source && dst)
+      ok = ok && !dhcpReply({ ...request, address: dst.value }) && rulesAllow(model, source, "egress", { ...request, address: dst.value });
     if (!ok) return no;
     if (!dst || !(PORT_PROTOCOLS.has(protocol) || protocol === 47 || protocol === 200)) return { allowed: true, oneWay: false }; // ICMP types 0-2 have no reply type here
     const reply: Packet = { family: src.family, protocol, port: PORT_PROTOCOLS.has(protocol) ? clientPort : 0, address: src.value, sourcePort: port };
@@ -371,12 +454,23 @@ describe("canReach agrees with a brute-force reading of a flow", () => {
         for (const server of model.servers) {
           for (const target of server.ports) {
             for (const from of sources) {
-              for (const [protocol, port] of [[6, 3], [6, 5], [17, 67], [17, 547], [17, 2], [1, 1], [47, 0], [200, 0]] as const) {
+              for (const [protocol, port] of [
+                [6, 3],
+                [6, 5],
+                [17, 67],
+                [17, 547],
+                [17, 2],
+                [1, 1],
+                [47, 0],
+                [200, 0],
+              ] as const) {
                 const result = canReach(accesses, { from, toServerId: server.id, network: target.networkName, protocol, port });
                 const expected = flowByHand(model, target, from, protocol, port);
                 const got = { allowed: result.allowed, oneWay: result.ports[0]!.oneWay };
                 if (got.allowed !== expected.allowed || got.oneWay !== expected.oneWay) {
-                  fail(`${server.name}/${target.networkName} from ${from} proto ${protocol} port ${port}: canReach ${JSON.stringify(got)}, by hand ${JSON.stringify(expected)}`);
+                  fail(
+                    `${server.name}/${target.networkName} from ${from} proto ${protocol} port ${port}: canReach ${JSON.stringify(got)}, by hand ${JSON.stringify(expected)}`,
+                  );
                 }
                 if (expected.oneWay) oneWay++;
                 if (expected.allowed) allowed++;
@@ -411,7 +505,9 @@ describe("adding a rule is monotone", () => {
             for (const direction of DIRECTIONS) {
               const p1 = x1[direction];
               expect(p1.filter((p) => p.ruleId !== NEW)).toEqual(x0[direction]);
-              expect(p1.filter((p) => p.ruleId === NEW).length).toBe(port.securityGroupIds.includes(extra.securityGroupId) && extra.direction === direction ? 1 : 0);
+              expect(p1.filter((p) => p.ruleId === NEW).length).toBe(
+                port.securityGroupIds.includes(extra.securityGroupId) && extra.direction === direction ? 1 : 0,
+              );
               for (const pkt of PACKETS) {
                 const before = decide(x0, direction, pkt).allowed;
                 const now = decide(x1, direction, pkt).allowed;
@@ -497,32 +593,47 @@ function rawHas(set: AddressSet, address: bigint): boolean {
 
 function changeHolds(c: Change, direction: Direction, pkt: Packet): boolean {
   const t = parseTraffic(c);
-  return c.direction === direction && c.family === pkt.family && c.addresses.family === pkt.family &&
-    t.protocols[0] <= pkt.protocol && pkt.protocol <= t.protocols[1] && t.ports[0] <= pkt.port && pkt.port <= t.ports[1] && rawHas(c.addresses, pkt.address);
+  return (
+    c.direction === direction &&
+    c.family === pkt.family &&
+    c.addresses.family === pkt.family &&
+    t.protocols[0] <= pkt.protocol &&
+    pkt.protocol <= t.protocols[1] &&
+    t.ports[0] <= pkt.port &&
+    pkt.port <= t.ports[1] &&
+    rawHas(c.addresses, pkt.address)
+  );
 }
 
 /** Corner packets of a change's box: each end of each address range, protocol and port. */
 function corners(c: Change): Packet[] {
   const t = parseTraffic(c);
   const out: Packet[] = [];
-  for (const [lo, hi] of c.addresses.ranges) for (const address of [lo, hi]) for (const protocol of t.protocols) for (const port of t.ports) {
-    out.push({ family: c.family, protocol, port, address });
-  }
+  for (const [lo, hi] of c.addresses.ranges)
+    for (const address of [lo, hi])
+      for (const protocol of t.protocols)
+        for (const port of t.ports) {
+          out.push({ family: c.family, protocol, port, address });
+        }
   return out;
 }
 
 const diffArb = worldArb.chain((w) =>
   variantArb(w).chain((before) =>
-    fc.oneof(
-      // Unrelated rules and groups.
-      variantArb(w),
-      // An edit: keep some rules, add a few, maybe move groups between ports.
-      fc.record({
-        kept: fc.subarray(before.rules),
-        added: rulesArb(w, "q", 3),
-        portGroups: fc.oneof(fc.constant(before.portGroups), portGroupsArb(w)),
-      }).map((x): Variant => ({ rules: [...x.kept, ...x.added], portGroups: x.portGroups })),
-    ).map((after) => ({ before: build(w, before), after: build(w, after) })),
+    fc
+      .oneof(
+        // Unrelated rules and groups.
+        variantArb(w),
+        // An edit: keep some rules, add a few, maybe move groups between ports.
+        fc
+          .record({
+            kept: fc.subarray(before.rules),
+            added: rulesArb(w, "q", 3),
+            portGroups: fc.oneof(fc.constant(before.portGroups), portGroupsArb(w)),
+          })
+          .map((x): Variant => ({ rules: [...x.kept, ...x.added], portGroups: x.portGroups })),
+      )
+      .map((after) => ({ before: build(w, before), after: build(w, after) })),
   ),
 );
 
@@ -550,7 +661,14 @@ describe("diffExposure agrees with two brute-force evaluations", () => {
             for (const c of list) {
               const rule = to.rules.find((r) => r.id === c.ruleId);
               const group = to.groups.find((g) => g.id === rule?.securityGroupId);
-              if (!rule || !group || group.name !== c.groupName || rule.direction !== c.direction || !portTo.securityGroupIds.includes(group.id) || rule.ethertype !== c.family) {
+              if (
+                !rule ||
+                !group ||
+                group.name !== c.groupName ||
+                rule.direction !== c.direction ||
+                !portTo.securityGroupIds.includes(group.id) ||
+                rule.ethertype !== c.family
+              ) {
                 fail(`${server.name}/${pb.networkName}: ${kind} ${c.traffic} names rule ${c.ruleId} of ${c.groupName}, not one on the port`);
               }
               if (isEmpty(c.addresses)) {
@@ -558,7 +676,12 @@ describe("diffExposure agrees with two brute-force evaluations", () => {
                 const pending = pendingOf(to, rule);
                 const remoteGroup = to.groups.find((g) => g.id === rule.remoteGroupId);
                 const same = rulesOn(from, portFrom).some((r) => r.id === rule.id && pendingOf(from, r).join() === pending.join());
-                if (!pending.length || !remoteGroup || same || c.remote !== `the members of group ${remoteGroup.name} whose addresses are known after apply (${pending.join(", ")})`) {
+                if (
+                  !pending.length ||
+                  !remoteGroup ||
+                  same ||
+                  c.remote !== `the members of group ${remoteGroup.name} whose addresses are known after apply (${pending.join(", ")})`
+                ) {
                   fail(`${server.name}/${pb.networkName}: ${kind} ${c.traffic} (${c.ruleId}) has no address: ${c.remote}`);
                 }
                 expect(parseTraffic(c)).toEqual(ruleBox(rule));
@@ -567,7 +690,9 @@ describe("diffExposure agrees with two brute-force evaluations", () => {
               }
               for (const pkt of corners(c)) {
                 if (!rulesAllow(to, portTo, c.direction, pkt) || rulesAllow(from, portFrom, c.direction, pkt)) {
-                  fail(`${server.name}/${pb.networkName}: ${kind} ${c.direction} ${c.traffic} from ${c.remote} (${c.ruleId}) holds ${show(pkt)}, which is not ${kind}`);
+                  fail(
+                    `${server.name}/${pb.networkName}: ${kind} ${c.direction} ${c.traffic} from ${c.remote} (${c.ruleId}) holds ${show(pkt)}, which is not ${kind}`,
+                  );
                 }
               }
             }
@@ -575,7 +700,8 @@ describe("diffExposure agrees with two brute-force evaluations", () => {
             for (const rule of rulesOn(to, portTo)) {
               const pending = pendingOf(to, rule);
               if (!pending.length || rulesOn(from, portFrom).some((r) => r.id === rule.id && pendingOf(from, r).join() === pending.join())) continue;
-              if (list.filter((c) => c.ruleId === rule.id && isEmpty(c.addresses)).length !== 1) fail(`${server.name}/${pb.networkName}: no pending ${kind} change for ${rule.id}`);
+              if (list.filter((c) => c.ruleId === rule.id && isEmpty(c.addresses)).length !== 1)
+                fail(`${server.name}/${pb.networkName}: no pending ${kind} change for ${rule.id}`);
             }
             for (const direction of DIRECTIONS) {
               for (const pkt of PACKETS) {
@@ -587,10 +713,20 @@ describe("diffExposure agrees with two brute-force evaluations", () => {
                   if (!holding.length) fail(`${server.name}/${pb.networkName} ${direction} ${show(pkt)}: ${kind} but in no ${kind} change`);
                   // The rule a change names matches the packet.
                   for (const c of holding) {
-                    if (!ruleMatches(to, to.rules.find((r) => r.id === c.ruleId)!, pkt)) fail(`${kind} ${c.traffic} (${c.ruleId}) does not match ${show(pkt)}`);
+                    if (
+                      !ruleMatches(
+                        to,
+                        to.rules.find((r) => r.id === c.ruleId)!,
+                        pkt,
+                      )
+                    )
+                      fail(`${kind} ${c.traffic} (${c.ruleId}) does not match ${show(pkt)}`);
                   }
                 } else {
-                  if (holding.length) fail(`${server.name}/${pb.networkName} ${direction} ${show(pkt)}: not ${kind} but in ${kind} ${holding[0]!.traffic} from ${holding[0]!.remote} (${holding[0]!.ruleId})`);
+                  if (holding.length)
+                    fail(
+                      `${server.name}/${pb.networkName} ${direction} ${show(pkt)}: not ${kind} but in ${kind} ${holding[0]!.traffic} from ${holding[0]!.remote} (${holding[0]!.ruleId})`,
+                    );
                 }
               }
             }
@@ -606,15 +742,39 @@ describe("diffExposure agrees with two brute-force evaluations", () => {
 
   it("regression: a change cut inside an ICMP type keeps its codes, in its text and its numbers (was 'icmp types 0-1')", () => {
     const rule = (id: string, f: Partial<ModelRule>): ModelRule => ({
-      id, securityGroupId: "g", direction: "ingress", ethertype: "IPv4", protocol: "icmp", portRangeMin: null, portRangeMax: null,
-      remoteIpPrefix: null, remoteGroupId: null, remoteSubnetId: null, description: "", ...f,
+      id,
+      securityGroupId: "g",
+      direction: "ingress",
+      ethertype: "IPv4",
+      protocol: "icmp",
+      portRangeMin: null,
+      portRangeMax: null,
+      remoteIpPrefix: null,
+      remoteGroupId: null,
+      remoteSubnetId: null,
+      description: "",
+      ...f,
     });
     const model = (rules: ModelRule[]): ExposureModel => ({
-      profile: "openstack", project: "p", groups: [{ id: "g", name: "g", stateful: true }], rules, networks: [],
-      servers: [{ id: "s", name: "s", status: "ACTIVE", ports: [{ id: "p", networkId: "n", networkName: "n", fixedIp: "10.0.0.1", securityGroupIds: ["g"] }] }],
+      profile: "openstack",
+      project: "p",
+      groups: [{ id: "g", name: "g", stateful: true }],
+      rules,
+      networks: [],
+      servers: [
+        {
+          id: "s",
+          name: "s",
+          status: "ACTIVE",
+          ports: [{ id: "p", networkId: "n", networkName: "n", fixedIp: "10.0.0.1", securityGroupIds: ["g"] }],
+        },
+      ],
     });
     const type1code3 = rule("r1", { portRangeMin: 1, portRangeMax: 3 });
-    const d = diffExposure({ ports: evaluateExposure(model([type1code3])), findings: [] }, { ports: evaluateExposure(model([type1code3, rule("r2", {})])), findings: [] });
+    const d = diffExposure(
+      { ports: evaluateExposure(model([type1code3])), findings: [] },
+      { ports: evaluateExposure(model([type1code3, rule("r2", {})])), findings: [] },
+    );
     expect(d.ports[0]!.opened.map((c) => [c.traffic, c.protocols, c.ports, c.ruleId])).toEqual([
       ["icmp type 0 code 0 to type 1 code 2", [1, 1], [0, icmpPort(1, 2)], "r2"],
       ["icmp type 1 code 4 to type 255 code 255", [1, 1], [icmpPort(1, 4), 65535], "r2"],
@@ -625,17 +785,26 @@ describe("diffExposure agrees with two brute-force evaluations", () => {
 
 describe("boxMinus is exact", () => {
   const base = parseAddress("10.0.0.0")!.value;
-  const boxArb: fc.Arbitrary<Box> = fc.record({
-    family: fc.oneof({ weight: 5, arbitrary: fc.constant("IPv4" as const) }, { weight: 1, arbitrary: fc.constant("IPv6" as const) }),
-    protocols: fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })).map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const),
-    ports: fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })).map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const),
-    cidrs: fc.subarray(["10.0.0.0/29", "10.0.0.0/30", "10.0.0.4/30", "10.0.0.6/31", "10.0.0.5/32", "10.0.0.1/32"], { minLength: 1 }),
-  }).map((b) => ({
-    family: b.family, protocols: b.protocols, ports: b.ports,
-    addresses: b.family === "IPv4" ? setOfCidrs("IPv4", b.cidrs) : setOfCidrs("IPv6", ["2001:db8::/126"]),
-  }));
+  const boxArb: fc.Arbitrary<Box> = fc
+    .record({
+      family: fc.oneof({ weight: 5, arbitrary: fc.constant("IPv4" as const) }, { weight: 1, arbitrary: fc.constant("IPv6" as const) }),
+      protocols: fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })).map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const),
+      ports: fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 })).map(([a, b]) => [Math.min(a, b), Math.max(a, b)] as const),
+      cidrs: fc.subarray(["10.0.0.0/29", "10.0.0.0/30", "10.0.0.4/30", "10.0.0.6/31", "10.0.0.5/32", "10.0.0.1/32"], { minLength: 1 }),
+    })
+    .map((b) => ({
+      family: b.family,
+      protocols: b.protocols,
+      ports: b.ports,
+      addresses: b.family === "IPv4" ? setOfCidrs("IPv4", b.cidrs) : setOfCidrs("IPv6", ["2001:db8::/126"]),
+    }));
   const holds = (b: Box, family: Family, protocol: number, port: number, address: bigint) =>
-    b.family === family && b.protocols[0] <= protocol && protocol <= b.protocols[1] && b.ports[0] <= port && port <= b.ports[1] && rawHas(b.addresses, address);
+    b.family === family &&
+    b.protocols[0] <= protocol &&
+    protocol <= b.protocols[1] &&
+    b.ports[0] <= port &&
+    port <= b.ports[1] &&
+    rawHas(b.addresses, address);
 
   it("b minus others holds exactly the points of b in none of the others, each in exactly one part", () => {
     fc.assert(
@@ -643,12 +812,17 @@ describe("boxMinus is exact", () => {
         const parts = boxMinus(b, others);
         for (const part of parts) expect(isEmpty(part.addresses)).toBe(false);
         for (const family of ["IPv4", "IPv6"] as const) {
-          const addresses = family === "IPv4" ? Array.from({ length: 9 }, (_, i) => base + BigInt(i)) : [0n, 1n, 2n, 3n, 4n].map((i) => parseAddress("2001:db8::")!.value + i);
-          for (let protocol = 0; protocol <= 4; protocol++) for (let port = 0; port <= 4; port++) for (const address of addresses) {
-            const expected = holds(b, family, protocol, port, address) && !others.some((o) => holds(o, family, protocol, port, address));
-            const count = parts.filter((p) => holds(p, family, protocol, port, address)).length;
-            if (count !== (expected ? 1 : 0)) fail(`${family} ${protocol}/${port}/${address}: in ${count} parts, expected ${expected ? 1 : 0}`);
-          }
+          const addresses =
+            family === "IPv4"
+              ? Array.from({ length: 9 }, (_, i) => base + BigInt(i))
+              : [0n, 1n, 2n, 3n, 4n].map((i) => parseAddress("2001:db8::")!.value + i);
+          for (let protocol = 0; protocol <= 4; protocol++)
+            for (let port = 0; port <= 4; port++)
+              for (const address of addresses) {
+                const expected = holds(b, family, protocol, port, address) && !others.some((o) => holds(o, family, protocol, port, address));
+                const count = parts.filter((p) => holds(p, family, protocol, port, address)).length;
+                if (count !== (expected ? 1 : 0)) fail(`${family} ${protocol}/${port}/${address}: in ${count} parts, expected ${expected ? 1 : 0}`);
+              }
         }
       }),
       { numRuns: RUNS },
@@ -675,22 +849,43 @@ describe("address sets agree with plain membership", () => {
   const itemArb = (family: Family) => {
     const bits = family === "IPv4" ? 32 : 128;
     return fc.oneof(
-      { weight: 6, arbitrary: fc.record({ offset: fc.integer({ min: 0, max: 15 }), length: fc.integer({ min: bits - 4, max: bits }) }).map((c) => ({ cidr: cidrText(family, c.offset, c.length) })) },
-      { weight: 6, arbitrary: fc.tuple(fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 15 })).map(([a, b]) => ({ range: [UNIVERSE[family].base + BigInt(Math.min(a, b)), UNIVERSE[family].base + BigInt(Math.max(a, b))] as Range })) },
+      {
+        weight: 6,
+        arbitrary: fc
+          .record({ offset: fc.integer({ min: 0, max: 15 }), length: fc.integer({ min: bits - 4, max: bits }) })
+          .map((c) => ({ cidr: cidrText(family, c.offset, c.length) })),
+      },
+      {
+        weight: 6,
+        arbitrary: fc
+          .tuple(fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 15 }))
+          .map(([a, b]) => ({ range: [UNIVERSE[family].base + BigInt(Math.min(a, b)), UNIVERSE[family].base + BigInt(Math.max(a, b))] as Range })),
+      },
       // Now and then the edges of the family: everything, or the top address.
-      { weight: 1, arbitrary: fc.constantFrom({ cidr: family === "IPv4" ? "0.0.0.0/0" : "::/0" }, { cidr: family === "IPv4" ? "255.255.255.255/32" : "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128" }) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          { cidr: family === "IPv4" ? "0.0.0.0/0" : "::/0" },
+          { cidr: family === "IPv4" ? "255.255.255.255/32" : "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128" },
+        ),
+      },
     );
   };
   type Item = { cidr: string } | { range: Range };
   const setArb = (family: Family) => fc.array(itemArb(family), { maxLength: 4 });
-  const makeSet = (family: Family, items: Item[]): AddressSet => setOf(family, [
-    ...items.flatMap((i) => ("range" in i ? [i.range] : [])),
-    ...setOfCidrs(family, items.flatMap((i) => ("cidr" in i ? [i.cidr] : []))).ranges,
-  ]);
-  const member = (items: Item[], a: bigint) => items.some((i) => {
-    const [lo, hi] = "range" in i ? i.range : [rangeOf(i.cidr).lo, rangeOf(i.cidr).hi];
-    return lo <= a && a <= hi;
-  });
+  const makeSet = (family: Family, items: Item[]): AddressSet =>
+    setOf(family, [
+      ...items.flatMap((i) => ("range" in i ? [i.range] : [])),
+      ...setOfCidrs(
+        family,
+        items.flatMap((i) => ("cidr" in i ? [i.cidr] : [])),
+      ).ranges,
+    ]);
+  const member = (items: Item[], a: bigint) =>
+    items.some((i) => {
+      const [lo, hi] = "range" in i ? i.range : [rangeOf(i.cidr).lo, rangeOf(i.cidr).hi];
+      return lo <= a && a <= hi;
+    });
   const normal = (s: AddressSet, family: Family) => {
     expect(s.family).toBe(family);
     s.ranges.forEach(([lo, hi], i) => {
@@ -713,7 +908,13 @@ describe("address sets agree with plain membership", () => {
           for (const x of points) {
             const ina = member(ia, x);
             const inb = member(ib, x);
-            const got = [hasAddress(a, x), hasAddress(ops.union, x), hasAddress(ops.intersect, x), hasAddress(ops.subtract, x), hasAddress(ops.complement, x)];
+            const got = [
+              hasAddress(a, x),
+              hasAddress(ops.union, x),
+              hasAddress(ops.intersect, x),
+              hasAddress(ops.subtract, x),
+              hasAddress(ops.complement, x),
+            ];
             const want = [ina, ina || inb, ina && inb, ina && !inb, !ina];
             if (got.join() !== want.join()) fail(`${x}: got ${got.join()}, want ${want.join()}`);
           }

@@ -21,7 +21,29 @@ const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u
 const MAX_MESSAGE = 1_000;
 
 /** A long string from a hostile alphabet: markup, pipes, backticks, controls, bidi overrides, astral characters. */
-const hostileChar = fc.constantFrom("a", "Z", "<", ">", "|", "`", "\u001b", "[", "\u0007", "\u009b", "\u202e", "\u2066", "\u200b", "\n", "\r", "\u007f", "😀", "é", " ", '"', "\\");
+const hostileChar = fc.constantFrom(
+  "a",
+  "Z",
+  "<",
+  ">",
+  "|",
+  "`",
+  "\u001b",
+  "[",
+  "\u0007",
+  "\u009b",
+  "\u202e",
+  "\u2066",
+  "\u200b",
+  "\n",
+  "\r",
+  "\u007f",
+  "😀",
+  "é",
+  " ",
+  '"',
+  "\\",
+);
 const longString = fc.array(hostileChar, { minLength: 300, maxLength: 5_000 }).map((cs) => cs.join(""));
 const longValue = fc.oneof(
   longString,
@@ -66,20 +88,20 @@ describe("check never echoes a long or hostile value whole", () => {
   for (const type of TYPES) {
     const properties = Object.keys(schema.definitions[`${type}Inputs`].properties as Record<string, unknown>);
     it(`${type}: every failure at most ${MAX_MESSAGE} characters, no control characters`, async () => {
-      const inputs = fc.record(
-        Object.fromEntries([...properties, "managedBy"].map((p) => [p, longValue])),
-        { requiredKeys: [] },
-      );
+      const inputs = fc.record(Object.fromEntries([...properties, "managedBy"].map((p) => [p, longValue])), { requiredKeys: [] });
       let failures = 0;
-      await fc.assert(fc.asyncProperty(inputs, async (news) => {
-        const result = await implementation(type).check!({}, news);
-        for (const f of result.failures ?? []) {
-          failures++;
-          expect(f.reason.length, f.reason.slice(0, 200)).toBeLessThanOrEqual(MAX_MESSAGE);
-          expect(f.reason).not.toMatch(INVISIBLE);
-          expect(f.reason).toMatch(/^SG_[A-Z_]+: /);
-        }
-      }), { numRuns: 40 });
+      await fc.assert(
+        fc.asyncProperty(inputs, async (news) => {
+          const result = await implementation(type).check!({}, news);
+          for (const f of result.failures ?? []) {
+            failures++;
+            expect(f.reason.length, f.reason.slice(0, 200)).toBeLessThanOrEqual(MAX_MESSAGE);
+            expect(f.reason).not.toMatch(INVISIBLE);
+            expect(f.reason).toMatch(/^SG_[A-Z_]+: /);
+          }
+        }),
+        { numRuns: 40 },
+      );
       // Long values of the wrong type or length fail: the property saw many messages.
       expect(failures).toBeGreaterThan(40);
     }, 120_000);

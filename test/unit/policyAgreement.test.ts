@@ -33,7 +33,10 @@ import { SecgroupsError } from "../../provider/errors";
 const ROOT = path.resolve(__dirname, "../..");
 const PROFILE_NAMES = ["openstack", "meshcloud", "rackspace", "evroc"] as const;
 type ProfileName = (typeof PROFILE_NAMES)[number];
-const PROFILES: Record<ProfileName, Profile> = Object.fromEntries(PROFILE_NAMES.map((n) => [n, loadProfile(n, ROOT)])) as Record<ProfileName, Profile>;
+const PROFILES: Record<ProfileName, Profile> = Object.fromEntries(PROFILE_NAMES.map((n) => [n, loadProfile(n, ROOT)])) as Record<
+  ProfileName,
+  Profile
+>;
 const PROJECT = "proj";
 const PRIVATE = "private";
 const RUNS = 300;
@@ -45,8 +48,7 @@ type Verdict = { ok: false; code: string } | { ok: true; ports: Record<string, s
 
 /** One operation, by indexes into what the state holds (taken modulo its size). */
 type Op =
-  | { kind: "attach"; server: number; group: number; fromEnd: boolean; network: number | null; byId: boolean }
-  | { kind: "detach"; attachment: number };
+  { kind: "attach"; server: number; group: number; fromEnd: boolean; network: number | null; byId: boolean } | { kind: "detach"; attachment: number };
 
 interface Case {
   profile: ProfileName;
@@ -137,9 +139,7 @@ async function buildState(c: Case): Promise<State> {
 // One operation, both ways
 
 /** The operation as both sides take it. */
-type Resolved =
-  | { kind: "attach"; serverId: string; groupId: string; network: string | null }
-  | { kind: "detach"; attachment: AttachmentRecord };
+type Resolved = { kind: "attach"; serverId: string; groupId: string; network: string | null } | { kind: "detach"; attachment: AttachmentRecord };
 
 async function resolveOp(s: State, op: Op): Promise<Resolved> {
   if (op.kind === "detach") {
@@ -163,7 +163,10 @@ function serverOf(op: Resolved): string {
 }
 
 /** Groups (by name, sorted) on each port, by `network/port id`. */
-function portGroups(ports: readonly { id: string; networkName: string; securityGroupIds: readonly string[] }[], names: Map<string, string>): Record<string, string[]> {
+function portGroups(
+  ports: readonly { id: string; networkName: string; securityGroupIds: readonly string[] }[],
+  names: Map<string, string>,
+): Record<string, string[]> {
   return Object.fromEntries(ports.map((p) => [`${p.networkName}/${p.id}`, p.securityGroupIds.map((g) => names.get(g) ?? g).sort()]));
 }
 
@@ -183,16 +186,33 @@ async function storeVerdict(s: State, op: Resolved, names: Map<string, string>):
 /** The one-step preview of the operation, as parsePreview gives it. */
 function previewOf(op: Resolved): Preview {
   const urn = `urn:pulumi:dev::${PROJECT}::${T}ServerAttachment::${STEP_NAME}`;
-  const step: PreviewStep = op.kind === "attach"
-    ? {
-      op: "create", urn, type: "ServerAttachment", name: STEP_NAME, oldInputs: {}, oldOutputs: {}, dependencies: {},
-      newInputs: { serverId: op.serverId, securityGroupId: op.groupId, ...(op.network !== null ? { network: op.network } : {}) },
-    }
-    : {
-      op: "delete", urn, type: "ServerAttachment", name: STEP_NAME, oldId: op.attachment.id, newInputs: {}, dependencies: {},
-      oldInputs: { serverId: op.attachment.serverId, securityGroupId: op.attachment.securityGroupId, ...(op.attachment.networkId !== null ? { network: op.attachment.networkId } : {}) },
-      oldOutputs: { ...op.attachment },
-    };
+  const step: PreviewStep =
+    op.kind === "attach"
+      ? {
+          op: "create",
+          urn,
+          type: "ServerAttachment",
+          name: STEP_NAME,
+          oldInputs: {},
+          oldOutputs: {},
+          dependencies: {},
+          newInputs: { serverId: op.serverId, securityGroupId: op.groupId, ...(op.network !== null ? { network: op.network } : {}) },
+        }
+      : {
+          op: "delete",
+          urn,
+          type: "ServerAttachment",
+          name: STEP_NAME,
+          oldId: op.attachment.id,
+          newInputs: {},
+          dependencies: {},
+          oldInputs: {
+            serverId: op.attachment.serverId,
+            securityGroupId: op.attachment.securityGroupId,
+            ...(op.attachment.networkId !== null ? { network: op.attachment.networkId } : {}),
+          },
+          oldOutputs: { ...op.attachment },
+        };
   return { steps: [step], errors: [], otherSteps: 0 };
 }
 
@@ -222,11 +242,14 @@ async function verdicts(s: State, op: Resolved): Promise<{ store: Verdict; repla
 /** The state and operation, for a failure's message. */
 function describeCase(s: State, before: ExposureModel, op: Resolved): string {
   const names = new Map(before.groups.map((g) => [g.id, `${g.name}${g.stateful ? "" : "(stateless)"}`]));
-  const servers = before.servers.map((x) => `${x.name}[${x.ports.map((p) => `${p.networkName}: ${p.securityGroupIds.map((g) => names.get(g) ?? g).join(",") || "-"}`).join("; ")}]`);
+  const servers = before.servers.map(
+    (x) => `${x.name}[${x.ports.map((p) => `${p.networkName}: ${p.securityGroupIds.map((g) => names.get(g) ?? g).join(",") || "-"}`).join("; ")}]`,
+  );
   const server = before.servers.find((x) => x.id === serverOf(op))?.name;
-  const what = op.kind === "attach"
-    ? `attach ${names.get(op.groupId)} to ${server} on ${op.network === null ? "every network" : s.networks.find((n) => n.id === op.network || n.name === op.network)?.name}`
-    : `detach ${names.get(op.attachment.securityGroupId)} from ${server} (${op.attachment.networkId === null ? "every network" : s.networks.find((n) => n.id === op.attachment.networkId)?.name}, ${op.attachment.portIds.length} port(s))`;
+  const what =
+    op.kind === "attach"
+      ? `attach ${names.get(op.groupId)} to ${server} on ${op.network === null ? "every network" : s.networks.find((n) => n.id === op.network || n.name === op.network)?.name}`
+      : `detach ${names.get(op.attachment.securityGroupId)} from ${server} (${op.attachment.networkId === null ? "every network" : s.networks.find((n) => n.id === op.attachment.networkId)?.name}, ${op.attachment.portIds.length} port(s))`;
   return `${s.profile.name}: ${servers.join(" ")}; ${what}`;
 }
 
@@ -243,17 +266,37 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
     fc.array(fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) }), { minLength: 1, maxLength: 7 }),
   ),
   privateNetwork: fc.boolean(),
-  servers: fc.array(fc.record({
-    networks: fc.array(indexArb, { minLength: 1, maxLength: 3 }),
-    launch: fc.oneof({ weight: 3, arbitrary: fc.constant<number[]>([]) }, { weight: 1, arbitrary: fc.array(indexArb, { minLength: 1, maxLength: 2 }) }),
-  }), { minLength: 1, maxLength: 2 }),
+  servers: fc.array(
+    fc.record({
+      networks: fc.array(indexArb, { minLength: 1, maxLength: 3 }),
+      launch: fc.oneof(
+        { weight: 3, arbitrary: fc.constant<number[]>([]) },
+        { weight: 1, arbitrary: fc.array(indexArb, { minLength: 1, maxLength: 2 }) },
+      ),
+    }),
+    { minLength: 1, maxLength: 2 },
+  ),
   fill: fc.boolean(),
   setup: fc.array(fc.record({ server: indexArb, group: indexArb, network: fc.option(indexArb, { freq: 3 }) }), { maxLength: 9 }),
   op: fc.oneof(
-    fc.record({ kind: fc.constant("attach" as const), server: indexArb, group: indexArb, fromEnd: fc.boolean(), network: fc.option(indexArb, { freq: 3 }), byId: fc.boolean() }),
+    fc.record({
+      kind: fc.constant("attach" as const),
+      server: indexArb,
+      group: indexArb,
+      fromEnd: fc.boolean(),
+      network: fc.option(indexArb, { freq: 3 }),
+      byId: fc.boolean(),
+    }),
     fc.record({ kind: fc.constant("detach" as const), attachment: indexArb }),
     // The last custom groups onto the first server: past the limit of a port `fill` filled.
-    fc.record({ kind: fc.constant("attach" as const), server: fc.constant(0), group: fc.nat({ max: 1 }), fromEnd: fc.constant(true), network: fc.option(indexArb), byId: fc.boolean() }),
+    fc.record({
+      kind: fc.constant("attach" as const),
+      server: fc.constant(0),
+      group: fc.nat({ max: 1 }),
+      fromEnd: fc.constant(true),
+      network: fc.option(indexArb),
+      byId: fc.boolean(),
+    }),
   ),
 });
 

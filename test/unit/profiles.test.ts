@@ -83,10 +83,7 @@ describe("loadProfile", () => {
   });
 
   it("rejects an invalid custom profile and names every problem", () => {
-    fs.writeFileSync(
-      path.join(dir, "bad.json"),
-      JSON.stringify({ name: "bad", newGroupRules: [], quotas: { groups: 0 }, extraField: true }),
-    );
+    fs.writeFileSync(path.join(dir, "bad.json"), JSON.stringify({ name: "bad", newGroupRules: [], quotas: { groups: 0 }, extraField: true }));
     const err = thrown(() => loadProfile("bad.json", dir));
     expect(err.code).toBe("SG_PROFILE_INVALID");
     expect(err.details.property).toBe("secgroups:profile");

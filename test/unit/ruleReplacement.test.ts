@@ -2,7 +2,15 @@
 import { describe, expect, it } from "vitest";
 import { diffSecurityGroupRule } from "../../provider/resources/securityGroupRule";
 
-const base = { securityGroupId: "sg-1", direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, description: "" };
+const base = {
+  securityGroupId: "sg-1",
+  direction: "ingress",
+  ethertype: "IPv4",
+  protocol: "tcp",
+  portRangeMin: 22,
+  portRangeMax: 22,
+  description: "",
+};
 
 describe("rule replacement order", () => {
   it("deletes first when old and new rule are duplicates in Neutron's sense (0.0.0.0/0 → no remote)", () => {

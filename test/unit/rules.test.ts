@@ -9,24 +9,66 @@ import { checkSecurityGroupRule } from "../../provider/resources/securityGroupRu
 
 const PROFILE_NAMES = ["openstack", "meshcloud", "rackspace", "evroc"] as const;
 type ProfileName = (typeof PROFILE_NAMES)[number];
-const PROFILES: Record<ProfileName, Profile> = Object.fromEntries(
-  PROFILE_NAMES.map((n) => [n, loadProfile(n, process.cwd())]),
-) as Record<ProfileName, Profile>;
+const PROFILES: Record<ProfileName, Profile> = Object.fromEntries(PROFILE_NAMES.map((n) => [n, loadProfile(n, process.cwd())])) as Record<
+  ProfileName,
+  Profile
+>;
 
 const GID = "sg-1";
 const PREFIX = "SG_INVALID_INPUT: ";
 
 /** Neutron's protocol names and their IANA numbers (written out here, independent of provider/domain/protocols.ts). */
 const NEUTRON: Record<string, number> = {
-  ah: 51, dccp: 33, egp: 8, esp: 50, gre: 47, hopopt: 0, icmp: 1, igmp: 2, ip: 0, ipip: 4,
-  "ipv6-encap": 41, "ipv6-frag": 44, "ipv6-icmp": 58, "ipv6-nonxt": 59, "ipv6-opts": 60,
-  "ipv6-route": 43, ospf: 89, pgm: 113, rsvp: 46, sctp: 132, tcp: 6, udp: 17, udplite: 136, vrrp: 112,
+  ah: 51,
+  dccp: 33,
+  egp: 8,
+  esp: 50,
+  gre: 47,
+  hopopt: 0,
+  icmp: 1,
+  igmp: 2,
+  ip: 0,
+  ipip: 4,
+  "ipv6-encap": 41,
+  "ipv6-frag": 44,
+  "ipv6-icmp": 58,
+  "ipv6-nonxt": 59,
+  "ipv6-opts": 60,
+  "ipv6-route": 43,
+  ospf: 89,
+  pgm: 113,
+  rsvp: 46,
+  sctp: 132,
+  tcp: 6,
+  udp: 17,
+  udplite: 136,
+  vrrp: 112,
 };
 /** Number → the canonical name (0 → hopopt). */
 const NAME_OF: Record<number, string> = {
-  51: "ah", 33: "dccp", 8: "egp", 50: "esp", 47: "gre", 0: "hopopt", 1: "icmp", 2: "igmp", 4: "ipip",
-  41: "ipv6-encap", 44: "ipv6-frag", 58: "ipv6-icmp", 59: "ipv6-nonxt", 60: "ipv6-opts", 43: "ipv6-route",
-  89: "ospf", 113: "pgm", 46: "rsvp", 132: "sctp", 6: "tcp", 17: "udp", 136: "udplite", 112: "vrrp",
+  51: "ah",
+  33: "dccp",
+  8: "egp",
+  50: "esp",
+  47: "gre",
+  0: "hopopt",
+  1: "icmp",
+  2: "igmp",
+  4: "ipip",
+  41: "ipv6-encap",
+  44: "ipv6-frag",
+  58: "ipv6-icmp",
+  59: "ipv6-nonxt",
+  60: "ipv6-opts",
+  43: "ipv6-route",
+  89: "ospf",
+  113: "pgm",
+  46: "rsvp",
+  132: "sctp",
+  6: "tcp",
+  17: "udp",
+  136: "udplite",
+  112: "vrrp",
 };
 /** What Neutron refuses with ethertype IPv4 (test/integration/neutronConformance.test.ts checks it against Neutron). */
 const IPV6_ONLY = ["ipv6-encap", "ipv6-frag", "ipv6-icmp", "ipv6-nonxt", "ipv6-opts", "ipv6-route"];
@@ -40,18 +82,49 @@ const NEUTRON_PORT_PROTOCOLS = ["tcp", "udp", "dccp", "sctp", "udplite"];
  * take ports, ICMP type and code, the kinds of remote, ICMP over IPv6), written out here
  * independently of provider/profiles/*.json; README's Profiles table says the same.
  */
-const TABLE: Record<ProfileName, {
-  protocols: string[] | "neutron";
-  numbers: boolean;
-  portProtocols: string[];
-  icmpTypeCode: boolean;
-  remotes: { cidr: boolean; group: boolean; subnet: boolean };
-  ipv6Icmp: boolean;
-}> = {
-  openstack: { protocols: "neutron", numbers: true, portProtocols: NEUTRON_PORT_PROTOCOLS, icmpTypeCode: true, remotes: { cidr: true, group: true, subnet: false }, ipv6Icmp: true },
-  meshcloud: { protocols: "neutron", numbers: true, portProtocols: NEUTRON_PORT_PROTOCOLS, icmpTypeCode: true, remotes: { cidr: true, group: true, subnet: false }, ipv6Icmp: true },
-  rackspace: { protocols: ["tcp", "udp", "icmp"], numbers: false, portProtocols: ["tcp", "udp"], icmpTypeCode: true, remotes: { cidr: true, group: false, subnet: false }, ipv6Icmp: false },
-  evroc: { protocols: ["tcp", "udp", "icmp"], numbers: false, portProtocols: ["tcp", "udp"], icmpTypeCode: false, remotes: { cidr: true, group: true, subnet: true }, ipv6Icmp: false },
+const TABLE: Record<
+  ProfileName,
+  {
+    protocols: string[] | "neutron";
+    numbers: boolean;
+    portProtocols: string[];
+    icmpTypeCode: boolean;
+    remotes: { cidr: boolean; group: boolean; subnet: boolean };
+    ipv6Icmp: boolean;
+  }
+> = {
+  openstack: {
+    protocols: "neutron",
+    numbers: true,
+    portProtocols: NEUTRON_PORT_PROTOCOLS,
+    icmpTypeCode: true,
+    remotes: { cidr: true, group: true, subnet: false },
+    ipv6Icmp: true,
+  },
+  meshcloud: {
+    protocols: "neutron",
+    numbers: true,
+    portProtocols: NEUTRON_PORT_PROTOCOLS,
+    icmpTypeCode: true,
+    remotes: { cidr: true, group: true, subnet: false },
+    ipv6Icmp: true,
+  },
+  rackspace: {
+    protocols: ["tcp", "udp", "icmp"],
+    numbers: false,
+    portProtocols: ["tcp", "udp"],
+    icmpTypeCode: true,
+    remotes: { cidr: true, group: false, subnet: false },
+    ipv6Icmp: false,
+  },
+  evroc: {
+    protocols: ["tcp", "udp", "icmp"],
+    numbers: false,
+    portProtocols: ["tcp", "udp"],
+    icmpTypeCode: false,
+    remotes: { cidr: true, group: true, subnet: true },
+    ipv6Icmp: false,
+  },
 };
 
 function allowedNames(p: ProfileName): string[] {
@@ -93,18 +166,22 @@ describe("profile data matches the profile table", () => {
   it.each(PROFILE_NAMES)("%s: protocols, numbers, ports, ICMP, remotes", (p) => {
     const profile = PROFILES[p];
     const t = TABLE[p];
-    const protocols = [...(t.protocols === "neutron" ? [...Object.keys(NEUTRON), "icmpv6"] : t.protocols), ...ANY_WORDS[p].filter((w) => w !== "any")];
+    const protocols = [
+      ...(t.protocols === "neutron" ? [...Object.keys(NEUTRON), "icmpv6"] : t.protocols),
+      ...ANY_WORDS[p].filter((w) => w !== "any"),
+    ];
     expect([...profile.protocols].sort()).toEqual([...protocols].sort());
     expect(profile.protocolNumbers).toBe(t.numbers);
     expect([...profile.portProtocols].sort()).toEqual([...t.portProtocols].sort());
     expect(profile.icmpTypeCode).toBe(t.icmpTypeCode);
-    expect([...profile.remotes].sort()).toEqual(
-      (["cidr", "group", "subnet"] as const).filter((k) => t.remotes[k]).sort(),
-    );
+    expect([...profile.remotes].sort()).toEqual((["cidr", "group", "subnet"] as const).filter((k) => t.remotes[k]).sort());
   });
 
   it("new-group rules and rule quotas", () => {
-    const egressAny = [{ direction: "egress", ethertype: "IPv4" }, { direction: "egress", ethertype: "IPv6" }];
+    const egressAny = [
+      { direction: "egress", ethertype: "IPv4" },
+      { direction: "egress", ethertype: "IPv6" },
+    ];
     expect(PROFILES.openstack.newGroupRules).toEqual(egressAny);
     expect(PROFILES.meshcloud.newGroupRules).toEqual(egressAny);
     expect(PROFILES.rackspace.newGroupRules).toEqual([]);
@@ -242,11 +319,19 @@ describe.each(PROFILE_NAMES)("checkRule under profile %s", (p) => {
   describe("ports", () => {
     it.each(t.portProtocols)("%s takes a port range", (proto) => {
       expect(ok(p, { protocol: proto, portRangeMin: 22, portRangeMax: 22 })).toEqual(base({ protocol: proto, portRangeMin: 22, portRangeMax: 22 }));
-      expect(ok(p, { protocol: proto, portRangeMin: 1000, portRangeMax: 2000 })).toEqual(base({ protocol: proto, portRangeMin: 1000, portRangeMax: 2000 }));
+      expect(ok(p, { protocol: proto, portRangeMin: 1000, portRangeMax: 2000 })).toEqual(
+        base({ protocol: proto, portRangeMin: 1000, portRangeMax: 2000 }),
+      );
       expect(ok(p, { protocol: proto, portRangeMin: 1, portRangeMax: 1 })).toEqual(base({ protocol: proto, portRangeMin: 1, portRangeMax: 1 }));
-      expect(ok(p, { protocol: proto, portRangeMin: 65535, portRangeMax: 65535 })).toEqual(base({ protocol: proto, portRangeMin: 65535, portRangeMax: 65535 }));
-      expect(ok(p, { protocol: proto, portRangeMin: 1, portRangeMax: 65534 })).toEqual(base({ protocol: proto, portRangeMin: 1, portRangeMax: 65534 }));
-      expect(ok(p, { protocol: proto, portRangeMin: 2, portRangeMax: 65535 })).toEqual(base({ protocol: proto, portRangeMin: 2, portRangeMax: 65535 }));
+      expect(ok(p, { protocol: proto, portRangeMin: 65535, portRangeMax: 65535 })).toEqual(
+        base({ protocol: proto, portRangeMin: 65535, portRangeMax: 65535 }),
+      );
+      expect(ok(p, { protocol: proto, portRangeMin: 1, portRangeMax: 65534 })).toEqual(
+        base({ protocol: proto, portRangeMin: 1, portRangeMax: 65534 }),
+      );
+      expect(ok(p, { protocol: proto, portRangeMin: 2, portRangeMax: 65535 })).toEqual(
+        base({ protocol: proto, portRangeMin: 2, portRangeMax: 65535 }),
+      );
       expect(ok(p, { protocol: proto })).toEqual(base({ protocol: proto }));
     });
 
@@ -313,7 +398,9 @@ describe.each(PROFILE_NAMES)("checkRule under profile %s", (p) => {
       it("portRangeMin is the type and portRangeMax the code, 0-255 each", () => {
         expect(ok(p, { protocol: "icmp", portRangeMin: 8, portRangeMax: 0 })).toEqual(base({ protocol: "icmp", portRangeMin: 8, portRangeMax: 0 }));
         expect(ok(p, { protocol: "icmp", portRangeMin: 0, portRangeMax: 0 })).toEqual(base({ protocol: "icmp", portRangeMin: 0, portRangeMax: 0 }));
-        expect(ok(p, { protocol: "icmp", portRangeMin: 255, portRangeMax: 255 })).toEqual(base({ protocol: "icmp", portRangeMin: 255, portRangeMax: 255 }));
+        expect(ok(p, { protocol: "icmp", portRangeMin: 255, portRangeMax: 255 })).toEqual(
+          base({ protocol: "icmp", portRangeMin: 255, portRangeMax: 255 }),
+        );
         // Type greater than code is fine for ICMP (no min <= max rule).
         expect(ok(p, { protocol: 1, portRangeMin: 3, portRangeMax: 1 })).toEqual(base({ protocol: "icmp", portRangeMin: 3, portRangeMax: 1 }));
       });
@@ -420,9 +507,29 @@ describe("CIDR canonicalisation (every profile)", () => {
     ["2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1/128", "IPv6"],
   ];
   const invalid = [
-    "0xc0.168.1.1", "10.1", "010.0.0.1", " 10.0.0.0/8", "10.0.0.0/8 ", "10.0.0.0 /8", "10.0.0.0/33", "1.2.3.4/64",
-    "2001:db8::/129", "256.0.0.0/8", "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/08", "10.0.0.0/8/8", "1.2.3.4.5", "1.2.3",
-    "", "abc", "fe80::1%eth0", "2001:db8:::1", "2001:db8::g", "10.0.0.0/x", "/8",
+    "0xc0.168.1.1",
+    "10.1",
+    "010.0.0.1",
+    " 10.0.0.0/8",
+    "10.0.0.0/8 ",
+    "10.0.0.0 /8",
+    "10.0.0.0/33",
+    "1.2.3.4/64",
+    "2001:db8::/129",
+    "256.0.0.0/8",
+    "10.0.0.0/",
+    "10.0.0.0/-1",
+    "10.0.0.0/08",
+    "10.0.0.0/8/8",
+    "1.2.3.4.5",
+    "1.2.3",
+    "",
+    "abc",
+    "fe80::1%eth0",
+    "2001:db8:::1",
+    "2001:db8::g",
+    "10.0.0.0/x",
+    "/8",
   ];
 
   describe.each(PROFILE_NAMES)("%s", (p) => {
@@ -473,7 +580,12 @@ describe("direction and description defaults", () => {
 describe("the issue's rule: protocol 6, ports 1-65535, remote 1.2.3.4", () => {
   it.each(PROFILE_NAMES)("%s", (p) => {
     expect(ok(p, { protocol: 6, portRangeMin: 1, portRangeMax: 65535, remoteIpPrefix: "1.2.3.4" })).toEqual({
-      securityGroupId: GID, direction: "ingress", ethertype: "IPv4", protocol: "tcp", remoteIpPrefix: "1.2.3.4/32", description: "",
+      securityGroupId: GID,
+      direction: "ingress",
+      ethertype: "IPv4",
+      protocol: "tcp",
+      remoteIpPrefix: "1.2.3.4/32",
+      description: "",
     });
   });
 });
@@ -486,8 +598,12 @@ describe("a value unknown at preview is present: its value is checked at apply, 
     expect(ok(p, { protocol: UNKNOWN })).toEqual(base({ protocol: UNKNOWN }));
     expect(ok(p, { description: UNKNOWN })).toEqual(base({ description: UNKNOWN }));
     expect(ok(p, { remoteIpPrefix: UNKNOWN })).toEqual(base({ remoteIpPrefix: UNKNOWN, ethertype: UNKNOWN }));
-    expect(ok(p, { protocol: "tcp", portRangeMin: UNKNOWN, portRangeMax: 80 })).toEqual(base({ protocol: "tcp", portRangeMin: UNKNOWN, portRangeMax: 80 }));
-    expect(ok(p, { protocol: "tcp", portRangeMin: 80, portRangeMax: UNKNOWN })).toEqual(base({ protocol: "tcp", portRangeMin: 80, portRangeMax: UNKNOWN }));
+    expect(ok(p, { protocol: "tcp", portRangeMin: UNKNOWN, portRangeMax: 80 })).toEqual(
+      base({ protocol: "tcp", portRangeMin: UNKNOWN, portRangeMax: 80 }),
+    );
+    expect(ok(p, { protocol: "tcp", portRangeMin: 80, portRangeMax: UNKNOWN })).toEqual(
+      base({ protocol: "tcp", portRangeMin: 80, portRangeMax: UNKNOWN }),
+    );
     // One end of a port range, whatever its value, is a missing other end.
     expect(failing(p, { protocol: "tcp", portRangeMin: UNKNOWN })).toEqual(["portRangeMax"]);
     if (TABLE[p].remotes.group) expect(ok(p, { remoteGroupId: UNKNOWN })).toEqual(base({ remoteGroupId: UNKNOWN }));
@@ -532,7 +648,9 @@ describe("a value unknown at preview is present: its value is checked at apply, 
     it.each(unknownRemoteCases)("%s: remoteGroupId cannot be combined with remoteIpPrefix", (_name, input) => {
       const r = checkRule({ securityGroupId: GID, ...input }, PROFILES[p]);
       expect(r.kind === "invalid" ? r.failures.map((f) => f.property) : []).toEqual(["remoteGroupId"]);
-      expect(r.kind === "invalid" ? r.failures[0]!.reason : "").toMatch(/^SG_INVALID_INPUT: remoteGroupId cannot be combined with remoteIpPrefix \(got (a value known only after apply|"sg-2")\)/);
+      expect(r.kind === "invalid" ? r.failures[0]!.reason : "").toMatch(
+        /^SG_INVALID_INPUT: remoteGroupId cannot be combined with remoteIpPrefix \(got (a value known only after apply|"sg-2")\)/,
+      );
     });
   });
 
@@ -563,9 +681,12 @@ describe("every failure at once", () => {
   });
 
   it("bad protocol + ethertype mismatch + unsupported subnet + second remote (openstack)", () => {
-    expect(failing("openstack", { protocol: "foo", ethertype: "IPv6", remoteIpPrefix: "10.0.0.0/8", remoteSubnetId: "s" })).toEqual(
-      ["ethertype", "protocol", "remoteSubnetId", "remoteSubnetId"],
-    );
+    expect(failing("openstack", { protocol: "foo", ethertype: "IPv6", remoteIpPrefix: "10.0.0.0/8", remoteSubnetId: "s" })).toEqual([
+      "ethertype",
+      "protocol",
+      "remoteSubnetId",
+      "remoteSubnetId",
+    ]);
   });
 
   it("rackspace: group remote + gre + icmp code without type are all reported", () => {
@@ -603,7 +724,7 @@ describe("ruleKey (Neutron duplicate semantics)", () => {
     expect(key("openstack", { ...sshV4, description: "a" })).toBe(key("openstack", sshV4));
   });
 
-  it("tcp and 6 (and TCP, \"6\") are the same", () => {
+  it('tcp and 6 (and TCP, "6") are the same', () => {
     const k = key("openstack", sshV4);
     for (const protocol of [6, "6", "TCP", "Tcp"]) expect(key("openstack", { ...sshV4, protocol })).toBe(k);
     expect(key("rackspace", { protocol: 17 })).toBe(key("rackspace", { protocol: "udp" }));
@@ -660,7 +781,9 @@ describe("ruleKey (Neutron duplicate semantics)", () => {
     for (const other of keys) expect(other).not.toBe(k);
     expect(new Set(keys).size).toBe(keys.length);
     expect(key("openstack", { remoteGroupId: "a" })).not.toBe(key("openstack", { remoteGroupId: "b" }));
-    expect(key("openstack", { protocol: "icmp", portRangeMin: 8 })).not.toBe(key("openstack", { protocol: "icmp", portRangeMin: 8, portRangeMax: 0 }));
+    expect(key("openstack", { protocol: "icmp", portRangeMin: 8 })).not.toBe(
+      key("openstack", { protocol: "icmp", portRangeMin: 8, portRangeMax: 0 }),
+    );
     expect(key("openstack", { protocol: "icmp", portRangeMin: 0 })).not.toBe(key("openstack", { protocol: "icmp" }));
     expect(key("openstack", { protocol: 0 })).not.toBe(key("openstack", {}));
   });
@@ -697,11 +820,21 @@ describe("checkSecurityGroupRule (schema, then the configured profile)", () => {
   it("canonicalises the issue's program: protocol 6, ports 1-65535, remote 1.2.3.4", () => {
     configure({ "secgroups:profile": "openstack" });
     const result = checkSecurityGroupRule({
-      __provider: "serialized", securityGroupId: GID, protocol: 6, portRangeMin: 1, portRangeMax: 65535, remoteIpPrefix: "1.2.3.4",
+      __provider: "serialized",
+      securityGroupId: GID,
+      protocol: 6,
+      portRangeMin: 1,
+      portRangeMax: 65535,
+      remoteIpPrefix: "1.2.3.4",
     });
     expect(result.failures ?? []).toEqual([]);
     expect(result.inputs).toEqual({
-      protocol: "tcp", remoteIpPrefix: "1.2.3.4/32", ethertype: "IPv4", direction: "ingress", description: "", securityGroupId: GID,
+      protocol: "tcp",
+      remoteIpPrefix: "1.2.3.4/32",
+      ethertype: "IPv4",
+      direction: "ingress",
+      description: "",
+      securityGroupId: GID,
     });
     expect("portRangeMin" in result.inputs).toBe(false);
     expect("portRangeMax" in result.inputs).toBe(false);
@@ -725,7 +858,13 @@ describe("checkSecurityGroupRule (schema, then the configured profile)", () => {
 
   it("skips unknown values in the schema check and passes them through", () => {
     configure({ "secgroups:profile": "openstack" });
-    const result = checkSecurityGroupRule({ securityGroupId: UNKNOWN, protocol: "tcp", portRangeMin: UNKNOWN, portRangeMax: 443, ethertype: UNKNOWN });
+    const result = checkSecurityGroupRule({
+      securityGroupId: UNKNOWN,
+      protocol: "tcp",
+      portRangeMin: UNKNOWN,
+      portRangeMax: 443,
+      ethertype: UNKNOWN,
+    });
     expect(result.failures ?? []).toEqual([]);
     expect(result.inputs).toEqual(base({ securityGroupId: UNKNOWN, protocol: "tcp", portRangeMin: UNKNOWN, portRangeMax: 443, ethertype: UNKNOWN }));
   });
@@ -733,7 +872,12 @@ describe("checkSecurityGroupRule (schema, then the configured profile)", () => {
   it("domain failures after a clean schema check, with exact properties", () => {
     configure({ "secgroups:profile": "openstack" });
     const result = checkSecurityGroupRule({
-      securityGroupId: GID, protocol: "tcp", portRangeMin: 443, portRangeMax: 80, remoteIpPrefix: "10.0.0.1/24", remoteGroupId: "sg-2",
+      securityGroupId: GID,
+      protocol: "tcp",
+      portRangeMin: 443,
+      portRangeMax: 80,
+      remoteIpPrefix: "10.0.0.1/24",
+      remoteGroupId: "sg-2",
     });
     expect(result.failures!.map((f) => f.property).sort()).toEqual(["portRangeMin", "remoteGroupId", "remoteIpPrefix"]);
   });

@@ -10,8 +10,16 @@ import { checkSecurityGroupRule } from "../../provider/resources/securityGroupRu
 const PROFILE_NAMES = ["openstack", "meshcloud", "rackspace", "evroc"] as const;
 const PROFILES: Profile[] = PROFILE_NAMES.map((n) => loadProfile(n, process.cwd()));
 const RULE_FIELDS = [
-  "securityGroupId", "direction", "ethertype", "protocol", "portRangeMin", "portRangeMax",
-  "remoteIpPrefix", "remoteGroupId", "remoteSubnetId", "description",
+  "securityGroupId",
+  "direction",
+  "ethertype",
+  "protocol",
+  "portRangeMin",
+  "portRangeMax",
+  "remoteIpPrefix",
+  "remoteGroupId",
+  "remoteSubnetId",
+  "description",
 ] as const;
 const PREFIX = "SG_INVALID_INPUT: ";
 
@@ -27,9 +35,39 @@ function compact(o: Record<string, unknown>): Record<string, unknown> {
 
 const protocolArb: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom(
-    undefined, null, "any", "ALL", "all", "tcp", "TCP", "udp", "Udp", "icmp", "ICMP", "icmpv6", "ipv6-icmp", "gre", "sctp",
-    "dccp", "udplite", "ip", "hopopt", "ipv6-frag", "ipv6-route", "ipv6-encap", "esp", "vrrp", "6", "17", "1", "58", "0",
-    "200", UNKNOWN, "foo", "",
+    undefined,
+    null,
+    "any",
+    "ALL",
+    "all",
+    "tcp",
+    "TCP",
+    "udp",
+    "Udp",
+    "icmp",
+    "ICMP",
+    "icmpv6",
+    "ipv6-icmp",
+    "gre",
+    "sctp",
+    "dccp",
+    "udplite",
+    "ip",
+    "hopopt",
+    "ipv6-frag",
+    "ipv6-route",
+    "ipv6-encap",
+    "esp",
+    "vrrp",
+    "6",
+    "17",
+    "1",
+    "58",
+    "0",
+    "200",
+    UNKNOWN,
+    "foo",
+    "",
   ),
   fc.integer({ min: 0, max: 255 }),
   fc.integer({ min: -5, max: 300 }),
@@ -57,8 +95,26 @@ const v6Arb = fc
   );
 const cidrLikeArb: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom(
-    "0.0.0.0/0", "::/0", "10.0.0.0/8", "10.0.0.1", "10.0.0.1/24", "1.2.3.4", "2001:DB8:0:0::1", "2001:db8::/32", "0xc0.168.1.1",
-    "10.1", "010.0.0.1", " 10.0.0.0/8", "10.0.0.0/33", "::/129", "fe80::1%eth0", "", "/", "1.2.3.4/", "::", "1::2::3",
+    "0.0.0.0/0",
+    "::/0",
+    "10.0.0.0/8",
+    "10.0.0.1",
+    "10.0.0.1/24",
+    "1.2.3.4",
+    "2001:DB8:0:0::1",
+    "2001:db8::/32",
+    "0xc0.168.1.1",
+    "10.1",
+    "010.0.0.1",
+    " 10.0.0.0/8",
+    "10.0.0.0/33",
+    "::/129",
+    "fe80::1%eth0",
+    "",
+    "/",
+    "1.2.3.4/",
+    "::",
+    "1::2::3",
   ),
   fc.tuple(v4Arb, fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined })).map(([a, p]) => (p === undefined ? a : `${a}/${p}`)),
   fc.tuple(v6Arb, fc.option(fc.integer({ min: 0, max: 140 }), { nil: undefined })).map(([a, p]) => (p === undefined ? a : `${a}/${p}`)),
@@ -67,7 +123,11 @@ const cidrLikeArb: fc.Arbitrary<string> = fc.oneof(
 
 /** Anything at all, including values of the wrong type for the field. */
 const junkArb: fc.Arbitrary<unknown> = fc.oneof(
-  fc.string({ maxLength: 6 }), fc.integer({ min: -70000, max: 70000 }), fc.double(), fc.boolean(), fc.constant(null),
+  fc.string({ maxLength: 6 }),
+  fc.integer({ min: -70000, max: 70000 }),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
   fc.constantFrom("in", "EGRESS", "ipv4", "", "x".repeat(256), 65536, -1, 1.5),
 );
 
@@ -84,7 +144,10 @@ function field<T>(typed: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
 /** Anything goes: arbitrary mixes of types, out-of-range values, CIDR-like strings, undefined, UNKNOWN. */
 const wildInputArb: fc.Arbitrary<Record<string, unknown>> = fc
   .record({
-    securityGroupId: fc.oneof({ weight: 6, arbitrary: fc.constantFrom("sg-a", "sg-b", UNKNOWN) }, { weight: 1, arbitrary: fc.constantFrom(undefined, "", 5) }),
+    securityGroupId: fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom("sg-a", "sg-b", UNKNOWN) },
+      { weight: 1, arbitrary: fc.constantFrom(undefined, "", 5) },
+    ),
     direction: field(fc.constantFrom("ingress", "egress")),
     ethertype: field(fc.constantFrom("IPv4", "IPv6")),
     protocol: field(protocolArb),
@@ -182,7 +245,17 @@ function ruleKeyOrNull(r: ReturnType<typeof checkRule>): string | null {
 
 /** IANA numbers of protocol names (independent of provider/domain/protocols.ts). */
 const IANA: Record<string, number> = {
-  hopopt: 0, ip: 0, icmp: 1, tcp: 6, udp: 17, gre: 47, "ipv6-icmp": 58, icmpv6: 58, sctp: 132, dccp: 33, udplite: 136,
+  hopopt: 0,
+  ip: 0,
+  icmp: 1,
+  tcp: 6,
+  udp: 17,
+  gre: 47,
+  "ipv6-icmp": 58,
+  icmpv6: 58,
+  sctp: 132,
+  dccp: 33,
+  udplite: 136,
 };
 /** The small CIDR space used below: each spelling → [family, network]. */
 const CIDRS: Record<string, ["IPv4" | "IPv6", string]> = {
@@ -236,22 +309,53 @@ const smallInputArb: fc.Arbitrary<SmallInput> = fc
     direction: fc.constantFrom(undefined, "ingress", "egress"),
     ethertype: fc.constantFrom(undefined, undefined, "IPv4", "IPv6"),
     protocol: fc.constantFrom<string | number | undefined>(
-      undefined, "any", "ALL", "tcp", "TCP", 6, "6", "udp", 17, "icmp", 1, "ipv6-icmp", "icmpv6", 58, "gre", 47, "200", 200, "ip", 0, "hopopt",
+      undefined,
+      "any",
+      "ALL",
+      "tcp",
+      "TCP",
+      6,
+      "6",
+      "udp",
+      17,
+      "icmp",
+      1,
+      "ipv6-icmp",
+      "icmpv6",
+      58,
+      "gre",
+      47,
+      "200",
+      200,
+      "ip",
+      0,
+      "hopopt",
     ),
     ports: fc.constantFrom<[number | undefined, number | undefined]>([undefined, undefined], [22, 22], [1, 65535], [80, 80], [8, 0], [8, undefined]),
     remote: fc.constantFrom<[string, string] | undefined>(
-      undefined, ["ip", "0.0.0.0/0"], ["ip", "::/0"], ["ip", "10.0.0.1"], ["ip", "10.0.0.1/32"], ["ip", "10.0.0.0/24"],
-      ["ip", "2001:db8::1"], ["ip", "2001:DB8:0::1/128"], ["group", "g1"], ["group", "g2"],
+      undefined,
+      ["ip", "0.0.0.0/0"],
+      ["ip", "::/0"],
+      ["ip", "10.0.0.1"],
+      ["ip", "10.0.0.1/32"],
+      ["ip", "10.0.0.0/24"],
+      ["ip", "2001:db8::1"],
+      ["ip", "2001:DB8:0::1/128"],
+      ["group", "g1"],
+      ["group", "g2"],
     ),
     description: fc.constantFrom(undefined, "a", "b"),
   })
-  .map(({ ports, remote, ...rest }) => compact({
-    ...rest,
-    portRangeMin: ports[0],
-    portRangeMax: ports[1],
-    remoteIpPrefix: remote?.[0] === "ip" ? remote[1] : undefined,
-    remoteGroupId: remote?.[0] === "group" ? remote[1] : undefined,
-  }) as unknown as SmallInput);
+  .map(
+    ({ ports, remote, ...rest }) =>
+      compact({
+        ...rest,
+        portRangeMin: ports[0],
+        portRangeMax: ports[1],
+        remoteIpPrefix: remote?.[0] === "ip" ? remote[1] : undefined,
+        remoteGroupId: remote?.[0] === "group" ? remote[1] : undefined,
+      }) as unknown as SmallInput,
+  );
 
 describe("ruleKey equals Neutron's duplicate relation", () => {
   it.each(PROFILE_NAMES.map((n, i) => [n, i] as const))("%s", (_name, pi) => {
@@ -364,7 +468,10 @@ describe("robustness over arbitrary inputs", () => {
             check(f.property.length > 0 && (RULE_FIELDS as readonly string[]).includes(f.property), () => `bad failure property: ${show()}`);
             check(f.reason.startsWith(PREFIX), () => `reason without ${PREFIX}: ${show()}`);
           }
-          check(JSON.stringify(result) === JSON.stringify({ inputs: input, failures: r.failures }), () => `check differs from checkRule invalid: ${show()}`);
+          check(
+            JSON.stringify(result) === JSON.stringify({ inputs: input, failures: r.failures }),
+            () => `check differs from checkRule invalid: ${show()}`,
+          );
         }
       }),
       { numRuns: 25_000 },
@@ -381,10 +488,16 @@ describe("robustness over arbitrary inputs", () => {
 describe("a value unknown at preview is present: only checks that need no value fail on it", () => {
   /** Known values an unknown property could take at apply (all schema-valid). */
   const CANDIDATES: Record<string, unknown[]> = {
-    securityGroupId: ["sg-a"], direction: ["ingress", "egress"], ethertype: ["IPv4", "IPv6"],
-    protocol: ["tcp", "udp", "icmp", "gre", "any", 6, 58, 200], description: ["", "x"],
-    portRangeMin: [0, 1, 8, 22, 80, 255, 65535], portRangeMax: [0, 1, 8, 22, 80, 255, 65535],
-    remoteIpPrefix: ["0.0.0.0/0", "10.0.0.0/24", "2001:db8::/32"], remoteGroupId: ["g1"], remoteSubnetId: ["s1"],
+    securityGroupId: ["sg-a"],
+    direction: ["ingress", "egress"],
+    ethertype: ["IPv4", "IPv6"],
+    protocol: ["tcp", "udp", "icmp", "gre", "any", 6, 58, 200],
+    description: ["", "x"],
+    portRangeMin: [0, 1, 8, 22, 80, 255, 65535],
+    portRangeMax: [0, 1, 8, 22, 80, 255, 65535],
+    remoteIpPrefix: ["0.0.0.0/0", "10.0.0.0/24", "2001:db8::/32"],
+    remoteGroupId: ["g1"],
+    remoteSubnetId: ["s1"],
   };
 
   it.each(PROFILE_NAMES.map((n, i) => [n, i] as const))("%s: a failure on an unknown value holds for every value it could take", (_name, pi) => {
@@ -398,8 +511,10 @@ describe("a value unknown at preview is present: only checks that need no value 
           unknownFailures++;
           check(f.reason.includes("got a value known only after apply"), () => `${f.reason} does not say the value is unknown`);
           for (const v of CANDIDATES[f.property] ?? []) {
-            check(checkRule({ ...input, [f.property]: v }, profile).kind === "invalid",
-              () => `failure on unknown ${f.property} (${f.reason}) but ${JSON.stringify({ ...input, [f.property]: v })} is accepted`);
+            check(
+              checkRule({ ...input, [f.property]: v }, profile).kind === "invalid",
+              () => `failure on unknown ${f.property} (${f.reason}) but ${JSON.stringify({ ...input, [f.property]: v })} is accepted`,
+            );
           }
         }
       }),

@@ -115,7 +115,9 @@ describe("Port presets", () => {
   });
 
   it("covers every static Port preset exactly once", () => {
-    const declared = Object.keys(Port).filter((k) => Port[k as keyof typeof Port] instanceof Port).sort();
+    const declared = Object.keys(Port)
+      .filter((k) => Port[k as keyof typeof Port] instanceof Port)
+      .sort();
     expect(declared).toEqual(presets.map(([name]) => name).sort());
   });
 });
@@ -262,7 +264,8 @@ describe("SecurityGroup.allowIngress / allowEgress", () => {
       remoteIpPrefix: "0.0.0.0/0",
       description: "ssh from anywhere",
       // Its own URN, which makes its create idempotent.
-      managedBy: "urn:pulumi:test::sdk-helpers::pulumi-nodejs:dynamic/secgroups:SecurityGroup$pulumi-nodejs:dynamic/secgroups:SecurityGroupRule::web-ssh",
+      managedBy:
+        "urn:pulumi:test::sdk-helpers::pulumi-nodejs:dynamic/secgroups:SecurityGroup$pulumi-nodejs:dynamic/secgroups:SecurityGroupRule::web-ssh",
     });
     // The group is the rule's parent: its type is in the rule's URN.
     expect(await resolve(rule.urn)).toBe(
@@ -289,7 +292,8 @@ describe("SecurityGroup.allowIngress / allowEgress", () => {
       portRangeMax: 3306,
       remoteGroupId: "db_id",
       // Its own URN, which makes its create idempotent.
-      managedBy: "urn:pulumi:test::sdk-helpers::pulumi-nodejs:dynamic/secgroups:SecurityGroup$pulumi-nodejs:dynamic/secgroups:SecurityGroupRule::app-to-db",
+      managedBy:
+        "urn:pulumi:test::sdk-helpers::pulumi-nodejs:dynamic/secgroups:SecurityGroup$pulumi-nodejs:dynamic/secgroups:SecurityGroupRule::app-to-db",
     });
   });
 
@@ -307,7 +311,8 @@ describe("SecurityGroup.allowIngress / allowEgress", () => {
       portRangeMax: 0,
       remoteIpPrefix: "2001:db8::/32",
       description: "ping6",
-      managedBy: "urn:pulumi:test::sdk-helpers::pulumi-nodejs:dynamic/secgroups:SecurityGroup$pulumi-nodejs:dynamic/secgroups:SecurityGroupRule::web6-ping",
+      managedBy:
+        "urn:pulumi:test::sdk-helpers::pulumi-nodejs:dynamic/secgroups:SecurityGroup$pulumi-nodejs:dynamic/secgroups:SecurityGroupRule::web6-ping",
     });
   });
 

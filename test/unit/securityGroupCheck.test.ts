@@ -44,10 +44,7 @@ describe("checkSecurityGroup", () => {
   });
 
   it("reports every failure at once, with exact property names", () => {
-    const result = checkSecurityGroup(
-      { __provider: "p", name: "", description: 5, tags: ["x", "x"], stateful: "yes", bogus: 1 },
-      "default",
-    );
+    const result = checkSecurityGroup({ __provider: "p", name: "", description: 5, tags: ["x", "x"], stateful: "yes", bogus: 1 }, "default");
     const properties = [...new Set(result.failures.map((f) => f.property))].sort();
     expect(properties).toEqual(["bogus", "description", "name", "stateful", "tags"]);
     expect(result.failures).toHaveLength(5);
@@ -87,7 +84,12 @@ describe("checkSecurityGroup", () => {
       const result = checkSecurityGroup({ name: UNKNOWN }, "default");
       expect(result.failures).toEqual([]);
       expect(result.inputs).toEqual({
-        name: UNKNOWN, description: "", stateful: true, tags: [], deleteDefaultRules: false, project: "default",
+        name: UNKNOWN,
+        description: "",
+        stateful: true,
+        tags: [],
+        deleteDefaultRules: false,
+        project: "default",
       });
     });
 
@@ -98,7 +100,12 @@ describe("checkSecurityGroup", () => {
       );
       expect(result.failures).toEqual([]);
       expect(result.inputs).toEqual({
-        name: "a", description: UNKNOWN, stateful: UNKNOWN, tags: UNKNOWN, deleteDefaultRules: UNKNOWN, project: UNKNOWN,
+        name: "a",
+        description: UNKNOWN,
+        stateful: UNKNOWN,
+        tags: UNKNOWN,
+        deleteDefaultRules: UNKNOWN,
+        project: UNKNOWN,
       });
     });
 
@@ -120,7 +127,7 @@ describe("reserved default-group names and the default project", () => {
   it("refuses a group named like one of the profile's default groups, at check", () => {
     const r = checkSecurityGroup({ name: "default" }, "default", ["default"]);
     expect(r.failures.map((f) => f.property)).toEqual(["name"]);
-    expect(r.failures[0]!.reason.startsWith("SG_NAME_TAKEN: \"default\" is the name of a default group")).toBe(true);
+    expect(r.failures[0]!.reason.startsWith('SG_NAME_TAKEN: "default" is the name of a default group')).toBe(true);
   });
 
   it("refuses an invalid default project from the settings, but not when the resource names its own", () => {

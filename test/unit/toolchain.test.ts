@@ -35,7 +35,8 @@ describe("sourcing the bootstrap", () => {
 
   it("a failure returns 1 to the sourcing shell, which goes on with its own options", () => {
     const r = spawnSync("bash", ["-c", `source ${JSON.stringify(script)}; echo "rc=$? options=$-"`], {
-      encoding: "utf8", env: { ...process.env, SECGROUPS_CACHE: "/proc/no-such-cache" },
+      encoding: "utf8",
+      env: { ...process.env, SECGROUPS_CACHE: "/proc/no-such-cache" },
     });
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toBe("rc=1 options=hBc");
@@ -43,7 +44,9 @@ describe("sourcing the bootstrap", () => {
   });
 
   it("success exports the toolchain without changing the shell's options or directory", () => {
-    const r = spawnSync("bash", ["-c", `cd /tmp && source ${JSON.stringify(script)}; echo "rc=$? options=$- pwd=$PWD"; command -v pulumi`], { encoding: "utf8" });
+    const r = spawnSync("bash", ["-c", `cd /tmp && source ${JSON.stringify(script)}; echo "rc=$? options=$- pwd=$PWD"; command -v pulumi`], {
+      encoding: "utf8",
+    });
     const [status, pulumi] = r.stdout.trim().split("\n");
     expect(status).toBe("rc=0 options=hBc pwd=/tmp");
     expect(pulumi).toMatch(/\/pulumi$/);

@@ -11,8 +11,7 @@ const serverCount = Math.max(1, Math.round(n * 0.1));
 const attachmentCount = Math.min(Math.round(n * 0.15), groupCount * serverCount);
 const ruleCount = n - groupCount - serverCount - attachmentCount;
 
-const groups = Array.from({ length: groupCount }, (_, i) =>
-  new SecurityGroup(`g${i}`, { description: `bench group ${i}`, tags: ["bench"] }));
+const groups = Array.from({ length: groupCount }, (_, i) => new SecurityGroup(`g${i}`, { description: `bench group ${i}`, tags: ["bench"] }));
 for (let j = 0; j < ruleCount; j++) {
   const i = j % groupCount;
   const port = 1000 + Math.floor(j / groupCount);
@@ -25,8 +24,7 @@ for (let j = 0; j < ruleCount; j++) {
     description: `bench rule ${j}`,
   });
 }
-const servers = Array.from({ length: serverCount }, (_, k) =>
-  new Server(`s${k}`, { networks: ["public"], bootSeconds: 0 }));
+const servers = Array.from({ length: serverCount }, (_, k) => new Server(`s${k}`, { networks: ["public"], bootSeconds: 0 }));
 for (let a = 0; a < attachmentCount; a++) {
   const k = a % serverCount;
   const g = Math.floor(a / serverCount);

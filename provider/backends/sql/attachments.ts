@@ -15,21 +15,33 @@ import { byToken, setToken } from "./tokens";
 export async function attachmentRow(tx: Tx, project: string, id: string): Promise<AttachmentRecord | undefined> {
   const row = await tx.get("SELECT * FROM attachments WHERE project = ? AND id = ?", [project, id]);
   if (!row) return undefined;
-  const portIds = (await tx.all("SELECT DISTINCT port_id FROM port_groups WHERE attachment_id = ? ORDER BY port_id", [id])).map((r) => String(r.port_id));
+  const portIds = (await tx.all("SELECT DISTINCT port_id FROM port_groups WHERE attachment_id = ? ORDER BY port_id", [id])).map((r) =>
+    String(r.port_id),
+  );
   return {
-    id, project, serverId: String(row.server_id), securityGroupId: String(row.security_group_id),
-    networkId: row.network_id === null ? null : String(row.network_id), portIds, createdAt: String(row.created_at),
+    id,
+    project,
+    serverId: String(row.server_id),
+    securityGroupId: String(row.security_group_id),
+    networkId: row.network_id === null ? null : String(row.network_id),
+    portIds,
+    createdAt: String(row.created_at),
   };
 }
 
 /** The server as the policy sees it: every port with the groups on it (read in this transaction). */
 async function policyServer(tx: Tx, server: ServerRecord): Promise<PolicyServer> {
-  const rows = await tx.all(`SELECT pg.port_id, g.* FROM port_groups pg JOIN ports p ON p.id = pg.port_id
-       JOIN security_groups g ON g.id = pg.security_group_id WHERE p.server_id = ? ORDER BY g.id`, [server.id]);
+  const rows = await tx.all(
+    `SELECT pg.port_id, g.* FROM port_groups pg JOIN ports p ON p.id = pg.port_id
+       JOIN security_groups g ON g.id = pg.security_group_id WHERE p.server_id = ? ORDER BY g.id`,
+    [server.id],
+  );
   const onPort = new Map<string, GroupRecord[]>();
   for (const r of rows) onPort.set(String(r.port_id), [...(onPort.get(String(r.port_id)) ?? []), groupFromRow(r)]);
   return {
-    id: server.id, name: server.name, status: server.status,
+    id: server.id,
+    name: server.name,
+    status: server.status,
     ports: server.ports.map((p) => ({ id: p.id, networkId: p.networkId, networkName: p.networkName, groups: onPort.get(p.id) ?? [] })),
   };
 }
@@ -39,7 +51,13 @@ async function fallbackGroup(tx: Tx, project: string, policy: AttachmentPolicy):
 }
 
 export async function createAttachment(
-  tx: Tx, project: string, serverId: string, securityGroupId: string, network: string | null, policy: AttachmentPolicy, clientToken?: string,
+  tx: Tx,
+  project: string,
+  serverId: string,
+  securityGroupId: string,
+  network: string | null,
+  policy: AttachmentPolicy,
+  clientToken?: string,
 ): Promise<AttachmentRecord> {
   const retried = await byToken(tx, "attachments", project, clientToken);
   if (retried) return (await attachmentRow(tx, project, String(retried.id)))!;
@@ -48,7 +66,11 @@ export async function createAttachment(
   const state = await policyServer(tx, server);
   if (server.status !== "ACTIVE") {
     // The server's state decides before anything it names is looked up.
-    const early = decideAttach(policy, { server: state, group: { id: securityGroupId, name: securityGroupId }, network: null, networkValue: network, groupValue: securityGroupId }, "apply");
+    const early = decideAttach(
+      policy,
+      { server: state, group: { id: securityGroupId, name: securityGroupId }, network: null, networkValue: network, groupValue: securityGroupId },
+      "apply",
+    );
     throw early.refusals[0]!;
   }
   const group = await groupByIdOrName(tx, project, securityGroupId);
@@ -56,25 +78,49 @@ export async function createAttachment(
   const net = network === null ? null : await networkRow(tx, project, network);
   if (net === undefined) throw notFound("SG_NETWORK_NOT_FOUND", "network", "network", network!, project);
   const fallback = await fallbackGroup(tx, project, policy);
-  const decision = decideAttach(policy, {
-    server: state, group, network: net, networkValue: network, groupValue: securityGroupId, ...(fallback ? { fallbackId: fallback.id } : {}),
-  }, "apply");
+  const decision = decideAttach(
+    policy,
+    {
+      server: state,
+      group,
+      network: net,
+      networkValue: network,
+      groupValue: securityGroupId,
+      ...(fallback ? { fallbackId: fallback.id } : {}),
+    },
+    "apply",
+  );
   if (decision.refusals.length) throw decision.refusals[0]!;
   const id = randomUUID();
   for (const port of decision.ports) {
     if (fallback) await tx.run("DELETE FROM port_groups WHERE port_id = ? AND security_group_id = ?", [port.id, fallback.id]);
     await tx.run("INSERT INTO port_groups (port_id, security_group_id, attachment_id) VALUES (?, ?, ?)", [port.id, group.id, id]);
   }
-  await tx.run("INSERT INTO attachments (id, project, server_id, security_group_id, network_id, created_at) VALUES (?, ?, ?, ?, ?, ?)", [id, project, serverId, group.id, net?.id ?? null, nextTimestamp()]);
+  await tx.run("INSERT INTO attachments (id, project, server_id, security_group_id, network_id, created_at) VALUES (?, ?, ?, ?, ?, ?)", [
+    id,
+    project,
+    serverId,
+    group.id,
+    net?.id ?? null,
+    nextTimestamp(),
+  ]);
   await setToken(tx, "attachments", project, id, clientToken);
   return (await attachmentRow(tx, project, id))!;
 }
 
-export async function swapAttachment(tx: Tx, project: string, id: string, securityGroupId: string, policy: AttachmentPolicy): Promise<AttachmentRecord> {
+export async function swapAttachment(
+  tx: Tx,
+  project: string,
+  id: string,
+  securityGroupId: string,
+  policy: AttachmentPolicy,
+): Promise<AttachmentRecord> {
   const attachment = await attachmentRow(tx, project, id);
   if (!attachment) {
     throw new SecgroupsError("SG_NOT_FOUND", {
-      property: "id", problem: `attachment ${id} does not exist in project ${project}`, value: id,
+      property: "id",
+      problem: `attachment ${id} does not exist in project ${project}`,
+      value: id,
       fix: "run `pulumi refresh`, then `pulumi up`",
     });
   }
@@ -83,7 +129,10 @@ export async function swapAttachment(tx: Tx, project: string, id: string, securi
   if (!group) throw notFound("SG_GROUP_NOT_FOUND", "securityGroupId", "security group", securityGroupId, project);
   const fallback = await fallbackGroup(tx, project, policy);
   const refusals = decideSwap({
-    server: await policyServer(tx, server), portIds: attachment.portIds, oldGroupId: attachment.securityGroupId, group,
+    server: await policyServer(tx, server),
+    portIds: attachment.portIds,
+    oldGroupId: attachment.securityGroupId,
+    group,
     ...(fallback ? { fallbackId: fallback.id } : {}),
   });
   if (refusals.length) throw refusals[0]!;
@@ -103,7 +152,9 @@ export async function deleteAttachment(tx: Tx, project: string, id: string, poli
   if (server) {
     const fallback = await fallbackGroup(tx, project, policy);
     const decision = decideDetach(policy, {
-      server: await policyServer(tx, server), portIds: attachment.portIds, groupId: attachment.securityGroupId,
+      server: await policyServer(tx, server),
+      portIds: attachment.portIds,
+      groupId: attachment.securityGroupId,
       ...(fallback ? { fallbackId: fallback.id } : {}),
     });
     if (decision.refusals.length) throw decision.refusals[0]!;

@@ -42,4 +42,3 @@ export interface SqlDriver {
   checkDatabase?(): Promise<string[]>;
   close(): Promise<void>;
 }
-

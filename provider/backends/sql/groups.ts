@@ -29,7 +29,9 @@ export async function groupByIdOrName(tx: Tx, project: string, idOrName: string)
 }
 
 export async function defaultRuleIds(tx: Tx, groupId: string): Promise<string[]> {
-  const rows = await tx.all("SELECT id FROM security_group_rules WHERE security_group_id = ? AND is_default = 1 ORDER BY created_at, ethertype", [groupId]);
+  const rows = await tx.all("SELECT id FROM security_group_rules WHERE security_group_id = ? AND is_default = 1 ORDER BY created_at, ethertype", [
+    groupId,
+  ]);
   return rows.map((r) => String(r.id));
 }
 
@@ -58,9 +60,21 @@ async function insertDefaultRules(tx: Tx, group: GroupRecord, rules: readonly De
 
 /** Inserts a group row as given (the caller decided its fields). */
 export async function insertGroup(tx: Tx, group: GroupRecord): Promise<void> {
-  await tx.run(`INSERT INTO security_groups (id, project, name, description, stateful, tags, revision_number, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, [group.id, group.project, group.name, group.description, group.stateful ? 1 : 0,
-    JSON.stringify(group.tags), group.revisionNumber, group.createdAt, group.updatedAt]);
+  await tx.run(
+    `INSERT INTO security_groups (id, project, name, description, stateful, tags, revision_number, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      group.id,
+      group.project,
+      group.name,
+      group.description,
+      group.stateful ? 1 : 0,
+      JSON.stringify(group.tags),
+      group.revisionNumber,
+      group.createdAt,
+      group.updatedAt,
+    ],
+  );
 }
 
 export async function createGroup(tx: Tx, input: NewGroup): Promise<GroupState> {
@@ -135,7 +149,10 @@ export async function updateGroup(tx: Tx, project: string, id: string, patch: Gr
   } else if (patch.deleteDefaultRules === false && (await defaultRuleIds(tx, id)).length === 0) {
     const rules = patch.defaultRules ?? [];
     for (const rule of rules) {
-      const clash = await tx.get("SELECT id FROM security_group_rules WHERE security_group_id = ? AND rule_key = ?", [id, defaultRuleOf(id, rule).key]);
+      const clash = await tx.get("SELECT id FROM security_group_rules WHERE security_group_id = ? AND rule_key = ?", [
+        id,
+        defaultRuleOf(id, rule).key,
+      ]);
       if (clash) {
         throw new SecgroupsError("SG_RULE_EXISTS", {
           property: "deleteDefaultRules",
@@ -157,8 +174,11 @@ export async function updateGroup(tx: Tx, project: string, id: string, patch: Gr
     revisionNumber: revision,
     updatedAt: at,
   };
-  await tx.run(`UPDATE security_groups SET name = ?, description = ?, stateful = ?, tags = ?, revision_number = ?, updated_at = ?
-       WHERE id = ?`, [next.name, next.description, next.stateful ? 1 : 0, JSON.stringify(next.tags), next.revisionNumber, next.updatedAt, id]);
+  await tx.run(
+    `UPDATE security_groups SET name = ?, description = ?, stateful = ?, tags = ?, revision_number = ?, updated_at = ?
+       WHERE id = ?`,
+    [next.name, next.description, next.stateful ? 1 : 0, JSON.stringify(next.tags), next.revisionNumber, next.updatedAt, id],
+  );
   return { group: next, defaultRuleIds: await defaultRuleIds(tx, id) };
 }
 
@@ -166,12 +186,18 @@ export async function deleteGroup(tx: Tx, project: string, id: string): Promise<
   const group = await groupRow(tx, project, id);
   if (!group) return false;
   // Refuse while anything holds the group (Neutron's 409 SecurityGroupInUse; nothing cascades).
-  const ports = await tx.all(`SELECT s.name AS server, p.id AS port, n.name AS network FROM port_groups pg
+  const ports = await tx.all(
+    `SELECT s.name AS server, p.id AS port, n.name AS network FROM port_groups pg
        JOIN ports p ON p.id = pg.port_id JOIN servers s ON s.id = p.server_id
        JOIN networks n ON n.project = p.project AND n.id = p.network_id
-     WHERE pg.security_group_id = ? ORDER BY s.name, n.name`, [id]);
-  const rules = await tx.all(`SELECT r.id AS rule, g.name AS grp FROM security_group_rules r JOIN security_groups g ON g.id = r.security_group_id
-     WHERE r.remote_group_id = ? AND r.security_group_id <> ? ORDER BY g.name, r.id`, [id, id]);
+     WHERE pg.security_group_id = ? ORDER BY s.name, n.name`,
+    [id],
+  );
+  const rules = await tx.all(
+    `SELECT r.id AS rule, g.name AS grp FROM security_group_rules r JOIN security_groups g ON g.id = r.security_group_id
+     WHERE r.remote_group_id = ? AND r.security_group_id <> ? ORDER BY g.name, r.id`,
+    [id, id],
+  );
   if (ports.length || rules.length) {
     const holders = [
       ...ports.map((p) => `server ${String(p.server)} port ${String(p.port)} on network ${String(p.network)}`),
@@ -184,7 +210,7 @@ export async function deleteGroup(tx: Tx, project: string, id: string): Promise<
       fix: "detach the group from those ports and delete or change those rules first; nothing is removed automatically",
     });
   }
-  await countRules(tx, project, -await tx.run("DELETE FROM security_group_rules WHERE security_group_id = ?", [id]));
+  await countRules(tx, project, -(await tx.run("DELETE FROM security_group_rules WHERE security_group_id = ?", [id])));
   await tx.run("DELETE FROM security_groups WHERE id = ?", [id]);
   return true;
 }

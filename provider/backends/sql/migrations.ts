@@ -114,7 +114,12 @@ function ruleKeyAtMigration2(r: Row): string {
   else if (text(r.remote_group_id) !== undefined) remote = `group:${text(r.remote_group_id)}`;
   else if (text(r.remote_subnet_id) !== undefined) remote = `subnet:${text(r.remote_subnet_id)}`;
   return [
-    String(r.security_group_id), String(r.direction), String(r.ethertype), number === undefined ? "any" : String(number),
-    text(r.port_range_min) ?? "", text(r.port_range_max) ?? "", remote,
+    String(r.security_group_id),
+    String(r.direction),
+    String(r.ethertype),
+    number === undefined ? "any" : String(number),
+    text(r.port_range_min) ?? "",
+    text(r.port_range_max) ?? "",
+    remote,
   ].join("|");
 }

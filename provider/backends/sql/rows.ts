@@ -67,8 +67,12 @@ export function ruleFromRow(r: Row): RuleRecord {
 
 export function networkFromRow(row: Row): NetworkRecord {
   return {
-    id: String(row.id), project: String(row.project), name: String(row.name),
-    subnets: JSON.parse(String(row.subnets)) as string[], builtin: flag(row.builtin), createdAt: String(row.created_at),
+    id: String(row.id),
+    project: String(row.project),
+    name: String(row.name),
+    subnets: JSON.parse(String(row.subnets)) as string[],
+    builtin: flag(row.builtin),
+    createdAt: String(row.created_at),
   };
 }
 

@@ -10,25 +10,58 @@ import { byToken, setToken } from "./tokens";
 /** Adds `delta` to the project's rule count; every insert and delete of rules calls it in its transaction. */
 export async function countRules(tx: Tx, project: string, delta: number): Promise<void> {
   if (delta === 0) return;
-  await tx.run(`INSERT INTO project_rule_counts (project, rules) VALUES (?, ?)
-     ON CONFLICT (project) DO UPDATE SET rules = project_rule_counts.rules + excluded.rules`, [project, delta]);
+  await tx.run(
+    `INSERT INTO project_rule_counts (project, rules) VALUES (?, ?)
+     ON CONFLICT (project) DO UPDATE SET rules = project_rule_counts.rules + excluded.rules`,
+    [project, delta],
+  );
 }
 
 /** Inserts a rule row (and counts it) as given; the caller checked it. */
 export async function insertRule(tx: Tx, rule: NewRule, project: string, isDefault: boolean, at: string): Promise<RuleRecord> {
   const record: RuleRecord = {
-    id: randomUUID(), project, securityGroupId: rule.securityGroupId, direction: rule.direction,
-    ethertype: rule.ethertype, protocol: rule.protocol, portRangeMin: rule.portRangeMin,
-    portRangeMax: rule.portRangeMax, remoteIpPrefix: rule.remoteIpPrefix, remoteGroupId: rule.remoteGroupId,
-    remoteSubnetId: rule.remoteSubnetId, description: rule.description, isDefault, createdAt: at, updatedAt: at,
+    id: randomUUID(),
+    project,
+    securityGroupId: rule.securityGroupId,
+    direction: rule.direction,
+    ethertype: rule.ethertype,
+    protocol: rule.protocol,
+    portRangeMin: rule.portRangeMin,
+    portRangeMax: rule.portRangeMax,
+    remoteIpPrefix: rule.remoteIpPrefix,
+    remoteGroupId: rule.remoteGroupId,
+    remoteSubnetId: rule.remoteSubnetId,
+    description: rule.description,
+    isDefault,
+    createdAt: at,
+    updatedAt: at,
     ...(rule.managedBy ? { managedBy: rule.managedBy } : {}),
   };
-  await tx.run(`INSERT INTO security_group_rules (id, project, security_group_id, direction, ethertype, protocol,
+  await tx.run(
+    `INSERT INTO security_group_rules (id, project, security_group_id, direction, ethertype, protocol,
        port_range_min, port_range_max, remote_ip_prefix, remote_group_id, remote_subnet_id, description,
        is_default, created_at, updated_at, rule_key, managed_by)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [record.id, project, record.securityGroupId, record.direction, record.ethertype, record.protocol,
-    record.portRangeMin, record.portRangeMax, record.remoteIpPrefix, record.remoteGroupId, record.remoteSubnetId,
-    record.description, isDefault ? 1 : 0, at, at, rule.key, rule.managedBy ?? null]);
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      record.id,
+      project,
+      record.securityGroupId,
+      record.direction,
+      record.ethertype,
+      record.protocol,
+      record.portRangeMin,
+      record.portRangeMax,
+      record.remoteIpPrefix,
+      record.remoteGroupId,
+      record.remoteSubnetId,
+      record.description,
+      isDefault ? 1 : 0,
+      at,
+      at,
+      rule.key,
+      rule.managedBy ?? null,
+    ],
+  );
   await countRules(tx, project, 1);
   return record;
 }
@@ -37,7 +70,10 @@ export async function insertRule(tx: Tx, rule: NewRule, project: string, isDefau
 async function bumpRevision(tx: Tx, groupId: string): Promise<void> {
   const row = await tx.get("SELECT updated_at FROM security_groups WHERE id = ?", [groupId]);
   if (!row) return;
-  await tx.run("UPDATE security_groups SET revision_number = revision_number + 1, updated_at = ? WHERE id = ?", [nextTimestamp(String(row.updated_at)), groupId]);
+  await tx.run("UPDATE security_groups SET revision_number = revision_number + 1, updated_at = ? WHERE id = ?", [
+    nextTimestamp(String(row.updated_at)),
+    groupId,
+  ]);
 }
 
 export async function createRule(tx: Tx, rule: NewRule, limits: RuleLimits): Promise<RuleRecord> {
@@ -53,7 +89,10 @@ export async function createRule(tx: Tx, rule: NewRule, limits: RuleLimits): Pro
   const group = groupFromRow(groupRow);
   const retried = await byToken(tx, "security_group_rules", group.project, rule.clientToken);
   if (retried) return ruleFromRow(retried);
-  if (rule.remoteGroupId !== null && !await tx.get("SELECT id FROM security_groups WHERE project = ? AND id = ?", [group.project, rule.remoteGroupId])) {
+  if (
+    rule.remoteGroupId !== null &&
+    !(await tx.get("SELECT id FROM security_groups WHERE project = ? AND id = ?", [group.project, rule.remoteGroupId]))
+  ) {
     throw new SecgroupsError("SG_GROUP_NOT_FOUND", {
       property: "remoteGroupId",
       problem: `remote security group ${rule.remoteGroupId} does not exist in project ${group.project}`,
@@ -134,9 +173,13 @@ export async function deleteRule(tx: Tx, project: string, id: string): Promise<b
 }
 
 export async function listRules(tx: Tx, project: string, securityGroupId?: string): Promise<RuleRecord[]> {
-  const rows: Row[] = securityGroupId === undefined
-    ? await tx.all("SELECT * FROM security_group_rules WHERE project = ? ORDER BY created_at, id", [project])
-    : await tx.all("SELECT * FROM security_group_rules WHERE project = ? AND security_group_id = ? ORDER BY created_at, id", [project, securityGroupId]);
+  const rows: Row[] =
+    securityGroupId === undefined
+      ? await tx.all("SELECT * FROM security_group_rules WHERE project = ? ORDER BY created_at, id", [project])
+      : await tx.all("SELECT * FROM security_group_rules WHERE project = ? AND security_group_id = ? ORDER BY created_at, id", [
+          project,
+          securityGroupId,
+        ]);
   return rows.map(ruleFromRow);
 }
 

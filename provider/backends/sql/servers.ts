@@ -14,7 +14,13 @@ import { insertRule } from "./rules";
 import { byToken, setToken } from "./tokens";
 
 /** SG_*_NOT_FOUND for a server, network or group a request names. */
-export function notFound(code: "SG_SERVER_NOT_FOUND" | "SG_NETWORK_NOT_FOUND" | "SG_GROUP_NOT_FOUND", property: string, what: string, value: string, project: string): SecgroupsError {
+export function notFound(
+  code: "SG_SERVER_NOT_FOUND" | "SG_NETWORK_NOT_FOUND" | "SG_GROUP_NOT_FOUND",
+  property: string,
+  what: string,
+  value: string,
+  project: string,
+): SecgroupsError {
   return new SecgroupsError(code, {
     property,
     problem: `${what} ${value} does not exist in project ${project}`,
@@ -32,12 +38,26 @@ export async function ensureProject(tx: Tx, project: string, setup: ProjectSetup
   if (await projectExists(tx, project)) return;
   const at = nextTimestamp();
   for (const n of setup.builtinNetworks) {
-    await tx.run("INSERT INTO networks (project, id, name, subnets, builtin, created_at) VALUES (?, ?, ?, ?, 1, ?)", [project, n.id, n.name, JSON.stringify(n.subnets), at]);
+    await tx.run("INSERT INTO networks (project, id, name, subnets, builtin, created_at) VALUES (?, ?, ?, ?, 1, ?)", [
+      project,
+      n.id,
+      n.name,
+      JSON.stringify(n.subnets),
+      at,
+    ]);
   }
   for (const g of setup.defaultGroups) {
     const id = randomUUID();
     await insertGroup(tx, {
-      id, project, name: g.name, description: g.description, stateful: true, tags: [], revisionNumber: g.rules.length, createdAt: at, updatedAt: at,
+      id,
+      project,
+      name: g.name,
+      description: g.description,
+      stateful: true,
+      tags: [],
+      revisionNumber: g.rules.length,
+      createdAt: at,
+      updatedAt: at,
     });
     for (const r of g.rules) await insertRule(tx, defaultGroupRuleOf(id, r), project, true, at);
   }
@@ -62,7 +82,13 @@ export async function createNetwork(tx: Tx, project: string, name: string, subne
     });
   }
   const record: NetworkRecord = { id: randomUUID(), project, name, subnets, builtin: false, createdAt: nextTimestamp() };
-  await tx.run("INSERT INTO networks (project, id, name, subnets, builtin, created_at) VALUES (?, ?, ?, ?, 0, ?)", [project, record.id, name, JSON.stringify(subnets), record.createdAt]);
+  await tx.run("INSERT INTO networks (project, id, name, subnets, builtin, created_at) VALUES (?, ?, ?, ?, 0, ?)", [
+    project,
+    record.id,
+    name,
+    JSON.stringify(subnets),
+    record.createdAt,
+  ]);
   await setToken(tx, "networks", project, record.id, clientToken);
   return record;
 }
@@ -82,7 +108,10 @@ export async function deleteNetwork(tx: Tx, project: string, id: string): Promis
       fix: "remove the Network resource from the program with `pulumi state delete` (it only adopted the network)",
     });
   }
-  const users = await tx.all("SELECT p.id AS port, s.name AS server FROM ports p JOIN servers s ON s.id = p.server_id WHERE p.project = ? AND p.network_id = ?", [project, id]);
+  const users = await tx.all(
+    "SELECT p.id AS port, s.name AS server FROM ports p JOIN servers s ON s.id = p.server_id WHERE p.project = ? AND p.network_id = ?",
+    [project, id],
+  );
   if (users.length) {
     throw new SecgroupsError("SG_IN_USE", {
       property: "id",
@@ -102,22 +131,36 @@ export async function serverRow(tx: Tx, project: string, id: string): Promise<Se
   const ports: PortRecord[] = [];
   const portRows = await tx.all(
     `SELECT p.*, n.name AS network_name FROM ports p JOIN networks n ON n.project = p.project AND n.id = p.network_id
-     WHERE p.server_id = ? ORDER BY n.name, p.id`, [id]);
+     WHERE p.server_id = ? ORDER BY n.name, p.id`,
+    [id],
+  );
   for (const p of portRows) {
     const groups = await tx.all("SELECT security_group_id FROM port_groups WHERE port_id = ? ORDER BY security_group_id", [String(p.id)]);
     ports.push({
-      id: String(p.id), serverId: id, networkId: String(p.network_id), networkName: String(p.network_name), fixedIp: String(p.fixed_ip),
+      id: String(p.id),
+      serverId: id,
+      networkId: String(p.network_id),
+      networkName: String(p.network_name),
+      fixedIp: String(p.fixed_ip),
       securityGroupIds: groups.map((g) => String(g.security_group_id)),
     });
   }
   return {
-    id, project, name: String(row.name), status, activeAt: String(row.active_at),
-    createdAt: String(row.created_at), updatedAt: String(row.updated_at), ports,
+    id,
+    project,
+    name: String(row.name),
+    status,
+    activeAt: String(row.active_at),
+    createdAt: String(row.created_at),
+    updatedAt: String(row.updated_at),
+    ports,
   };
 }
 
 async function freeAddress(tx: Tx, project: string, network: NetworkRecord): Promise<string> {
-  const used = new Set((await tx.all("SELECT fixed_ip FROM ports WHERE project = ? AND network_id = ?", [project, network.id])).map((r) => String(r.fixed_ip)));
+  const used = new Set(
+    (await tx.all("SELECT fixed_ip FROM ports WHERE project = ? AND network_id = ?", [project, network.id])).map((r) => String(r.fixed_ip)),
+  );
   for (const subnet of network.subnets) {
     // Skip the network address and the gateway (.1); leave out the IPv4 broadcast address.
     const last = networkSize(subnet) - (subnet.includes(":") ? 1 : 2);
@@ -138,7 +181,12 @@ async function freeAddress(tx: Tx, project: string, network: NetworkRecord): Pro
 export async function createServer(tx: Tx, server: NewServer, policy: AttachmentPolicy): Promise<ServerRecord> {
   const retried = await byToken(tx, "servers", server.project, server.clientToken);
   if (retried) return (await serverRow(tx, server.project, String(retried.id)))!;
-  const atBoot = decideLaunch(policy, { serverName: server.name, given: server.securityGroupIds.map((id) => ({ id, name: id })), explicit: true, value: server.securityGroupIds });
+  const atBoot = decideLaunch(policy, {
+    serverName: server.name,
+    given: server.securityGroupIds.map((id) => ({ id, name: id })),
+    explicit: true,
+    value: server.securityGroupIds,
+  });
   if (atBoot.refusals[0]?.code === "SG_ATTACH_AT_BOOT") throw atBoot.refusals[0];
   const networks: NetworkRecord[] = [];
   for (const [i, n] of server.networks.entries()) {
@@ -154,19 +202,37 @@ export async function createServer(tx: Tx, server: NewServer, policy: Attachment
   }
   const launchGroup = !given.length && policy.launchGroup ? await groupByName(tx, server.project, policy.launchGroup) : undefined;
   const launch = decideLaunch(policy, {
-    serverName: server.name, given, explicit: false, value: server.securityGroupIds, ...(launchGroup ? { launchGroup } : {}),
+    serverName: server.name,
+    given,
+    explicit: false,
+    value: server.securityGroupIds,
+    ...(launchGroup ? { launchGroup } : {}),
   });
   if (launch.refusals.length) throw launch.refusals[0]!;
   const at = nextTimestamp();
   const id = randomUUID();
   const activeAt = new Date(Date.now() + server.bootSeconds * 1000).toISOString();
-  await tx.run("INSERT INTO servers (id, project, name, active_at, error, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)", [id, server.project, server.name, activeAt, at, at]);
+  await tx.run("INSERT INTO servers (id, project, name, active_at, error, created_at, updated_at) VALUES (?, ?, ?, ?, 0, ?, ?)", [
+    id,
+    server.project,
+    server.name,
+    activeAt,
+    at,
+    at,
+  ]);
   await setToken(tx, "servers", server.project, id, server.clientToken);
   for (const network of networks) {
     const portId = randomUUID();
-    await tx.run("INSERT INTO ports (id, project, server_id, network_id, fixed_ip) VALUES (?, ?, ?, ?, ?)", [portId, server.project, id, network.id, await freeAddress(tx, server.project, network)]);
+    await tx.run("INSERT INTO ports (id, project, server_id, network_id, fixed_ip) VALUES (?, ?, ?, ?, ?)", [
+      portId,
+      server.project,
+      id,
+      network.id,
+      await freeAddress(tx, server.project, network),
+    ]);
     if (!isAttachable(policy, network.name)) continue;
-    for (const g of launch.groups) await tx.run("INSERT INTO port_groups (port_id, security_group_id, attachment_id) VALUES (?, ?, NULL)", [portId, g.id]);
+    for (const g of launch.groups)
+      await tx.run("INSERT INTO port_groups (port_id, security_group_id, attachment_id) VALUES (?, ?, NULL)", [portId, g.id]);
   }
   return (await serverRow(tx, server.project, id))!;
 }
@@ -191,7 +257,7 @@ export async function setServerError(tx: Tx, project: string, id: string): Promi
 }
 
 export async function deleteServer(tx: Tx, project: string, id: string): Promise<boolean> {
-  if (!await serverRow(tx, project, id)) return false;
+  if (!(await serverRow(tx, project, id))) return false;
   await tx.run("DELETE FROM port_groups WHERE port_id IN (SELECT id FROM ports WHERE server_id = ?)", [id]);
   await tx.run("DELETE FROM ports WHERE server_id = ?", [id]);
   await tx.run("DELETE FROM attachments WHERE server_id = ?", [id]);

@@ -3,7 +3,22 @@ import { describe, expect, it } from "vitest";
 import type { AttachmentPolicy, AttachmentRecord } from "../../../provider/backends/types";
 import { attachmentPolicy } from "../../../provider/domain/profiles";
 import { rejection, rule } from "../../support/backend";
-import { PROJECT, PUBLICNET, SERVICENET, OPENSTACK, MESHCLOUD, RACKSPACE, EVROC, NO_LIMITS, newGroup, newServer, portOn, groupsOn, groups, type Contract } from "./context";
+import {
+  PROJECT,
+  PUBLICNET,
+  SERVICENET,
+  OPENSTACK,
+  MESHCLOUD,
+  RACKSPACE,
+  EVROC,
+  NO_LIMITS,
+  newGroup,
+  newServer,
+  portOn,
+  groupsOn,
+  groups,
+  type Contract,
+} from "./context";
 
 export function attachmentsContract(contract: Contract): void {
   const { project } = contract;
@@ -317,7 +332,10 @@ export function attachmentsContract(contract: Contract): void {
       const b = await project(OPENSTACK);
       const target = await b.createGroup(newGroup("db", { defaultRules: [{ direction: "egress", ethertype: "IPv4" }] }));
       const holder = await b.createGroup(newGroup("app"));
-      const r = await b.createRule(rule(holder.group.id, { protocol: "tcp", portRangeMin: 5432, portRangeMax: 5432, remoteGroupId: target.group.id }), NO_LIMITS);
+      const r = await b.createRule(
+        rule(holder.group.id, { protocol: "tcp", portRangeMin: 5432, portRangeMax: 5432, remoteGroupId: target.group.id }),
+        NO_LIMITS,
+      );
 
       const err = await rejection(b.deleteGroup(PROJECT, target.group.id));
       expect(err.code).toBe("SG_IN_USE");

@@ -65,7 +65,9 @@ export function connectionsContract(contract: Contract): void {
       const b1 = await open();
       const b2 = await open();
       const { group } = await b1.createGroup(newGroup("web"));
-      const attempts = Array.from({ length: 10 }, (_, i) => (i % 2 ? b1 : b2).createRule(rule(group.id, { ...SSH, description: `d${i}` }), NO_LIMITS));
+      const attempts = Array.from({ length: 10 }, (_, i) =>
+        (i % 2 ? b1 : b2).createRule(rule(group.id, { ...SSH, description: `d${i}` }), NO_LIMITS),
+      );
       const results = await Promise.allSettled(attempts);
       expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
       const codes = results.filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => (r.reason as SecgroupsError).code);

@@ -109,7 +109,17 @@ export const SSH: RuleInput = { protocol: "tcp", portRangeMin: 22, portRangeMax:
 /** SSH's rule on another TCP port: a different rule, not a duplicate. */
 export const sshOn = (port: number): RuleInput => ({ ...SSH, portRangeMin: port, portRangeMax: port });
 /** The store's tables after every migration. */
-const TABLES = ["attachments", "networks", "port_groups", "ports", "project_rule_counts", "projects", "security_group_rules", "security_groups", "servers"];
+const TABLES = [
+  "attachments",
+  "networks",
+  "port_groups",
+  "ports",
+  "project_rule_counts",
+  "projects",
+  "security_group_rules",
+  "security_groups",
+  "servers",
+];
 /** What the schema records once every migration has been applied exactly once. */
 export const MIGRATED = { migrations: MIGRATIONS.map((_, i) => i + 1), tables: TABLES };
 

@@ -20,8 +20,17 @@ export function groupsContract(contract: Contract): void {
       expect(rules.map((r) => r.ethertype).sort()).toEqual(["IPv4", "IPv6"]);
       for (const r of rules) {
         expect(r).toMatchObject({
-          project: PROJECT, securityGroupId: state.group.id, direction: "egress", protocol: null, portRangeMin: null,
-          portRangeMax: null, remoteIpPrefix: null, remoteGroupId: null, remoteSubnetId: null, description: "", isDefault: true,
+          project: PROJECT,
+          securityGroupId: state.group.id,
+          direction: "egress",
+          protocol: null,
+          portRangeMin: null,
+          portRangeMax: null,
+          remoteIpPrefix: null,
+          remoteGroupId: null,
+          remoteSubnetId: null,
+          description: "",
+          isDefault: true,
         });
       }
       expect([...state.defaultRuleIds].sort()).toEqual(rules.map((r) => r.id).sort());

@@ -16,7 +16,12 @@ export function managersAndNamesContract(contract: Contract): void {
       const byHand = await b.createRule(rule(g.group.id, sshOn(443)), NO_LIMITS);
       expect(byHand.managedBy).toBeUndefined();
       const all = await b.listRules(PROJECT, g.group.id);
-      expect(all.map((r) => [r.isDefault, r.managedBy ?? null])).toEqual([[true, null], [true, null], [false, urn], [false, null]]);
+      expect(all.map((r) => [r.isDefault, r.managedBy ?? null])).toEqual([
+        [true, null],
+        [true, null],
+        [false, urn],
+        [false, null],
+      ]);
       await b.setRuleManagedBy(PROJECT, byHand.id, "urn:pulumi:dev::shop::x::https");
       expect((await b.getRule(PROJECT, byHand.id))!.managedBy).toBe("urn:pulumi:dev::shop::x::https");
       // Another project's rule is not touched by an update in this one.

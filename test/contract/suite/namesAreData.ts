@@ -50,7 +50,11 @@ export function namesAreDataContract(contract: Contract): void {
       expect(dup.details.value).toBe(AWKWARD[1]);
 
       // Renamed and re-described through updateGroup, still verbatim.
-      const renamed = await b.updateGroup(PROJECT, created[0]!.group.id, { name: AWKWARD[4]! + AWKWARD[0]!, description: AWKWARD[3]!, tags: [AWKWARD[5]!] });
+      const renamed = await b.updateGroup(PROJECT, created[0]!.group.id, {
+        name: AWKWARD[4]! + AWKWARD[0]!,
+        description: AWKWARD[3]!,
+        tags: [AWKWARD[5]!],
+      });
       expect(renamed.group).toMatchObject({ name: AWKWARD[4]! + AWKWARD[0]!, description: AWKWARD[3], tags: [AWKWARD[5]] });
       expect(await b.getGroup(PROJECT, created[0]!.group.id)).toEqual(renamed);
       expect(await b.findGroupByName(PROJECT, AWKWARD[0]!)).toBeUndefined();
@@ -106,7 +110,9 @@ export function namesAreDataContract(contract: Contract): void {
 
         const server = await b.createServer(newServer(`${text} server`, [text]), policy);
         expect(server.name).toBe(`${text} server`);
-        expect(server.ports).toEqual([{ id: server.ports[0]!.id, serverId: server.id, networkId: net.id, networkName: text, fixedIp: `10.${i}.0.2`, securityGroupIds: [def] }]);
+        expect(server.ports).toEqual([
+          { id: server.ports[0]!.id, serverId: server.id, networkId: net.id, networkName: text, fixedIp: `10.${i}.0.2`, securityGroupIds: [def] },
+        ]);
         expect(await b.getServer(PROJECT, server.id)).toEqual(server);
       }
       const taken = await rejection(b.createNetwork(PROJECT, AWKWARD[2]!, ["10.99.0.0/24"]));
@@ -120,7 +126,10 @@ export function namesAreDataContract(contract: Contract): void {
       const { group } = await b.createGroup(newGroup("web"));
       const rules: RuleRecord[] = [];
       for (const [i, text] of AWKWARD.entries()) {
-        const r = await b.createRule(rule(group.id, { protocol: "tcp", portRangeMin: 1000 + i, portRangeMax: 1000 + i, description: text }), NO_LIMITS);
+        const r = await b.createRule(
+          rule(group.id, { protocol: "tcp", portRangeMin: 1000 + i, portRangeMax: 1000 + i, description: text }),
+          NO_LIMITS,
+        );
         expect(r.description).toBe(text);
         expect(await b.getRule(PROJECT, r.id)).toEqual(r);
         rules.push(r);

@@ -130,7 +130,9 @@ export function networksServersContract(contract: Contract): void {
       expect(e1.details.property).toBe("networks[1]");
 
       const [g] = await groups(b, 1);
-      const e2 = await rejection(b.createServer(newServer("vm", ["public"], { securityGroupIds: [g!, "no-such-group"] }), attachmentPolicy(OPENSTACK)));
+      const e2 = await rejection(
+        b.createServer(newServer("vm", ["public"], { securityGroupIds: [g!, "no-such-group"] }), attachmentPolicy(OPENSTACK)),
+      );
       expect(e2.code).toBe("SG_GROUP_NOT_FOUND");
       expect(e2.details.property).toBe("securityGroupIds[1]");
       // Nothing was created: the first address is still free.

@@ -8,10 +8,13 @@ export function processesContract(contract: Contract): void {
   const { open, repetitions: REPETITIONS } = contract;
   describe("several processes", () => {
     it.each(REPETITIONS)("repetition %i: two processes starting at once against a fresh backend both succeed and migrate once", async () => {
-      const reports = await runChildren(contract.target, [0, 1].map((i) => ({
-        batches: [[{ method: "createGroup", args: [newGroup(`from-${i}`, { defaultRules: EGRESS_ANY })] }]],
-        close: true,
-      })));
+      const reports = await runChildren(
+        contract.target,
+        [0, 1].map((i) => ({
+          batches: [[{ method: "createGroup", args: [newGroup(`from-${i}`, { defaultRules: EGRESS_ANY })] }]],
+          close: true,
+        })),
+      );
       expect(reports.map((r) => r.results.map((o) => o.ok))).toEqual([[true], [true]]);
       expect(await contract.target.schema()).toEqual(MIGRATED);
       const b = await open();
@@ -22,7 +25,9 @@ export function processesContract(contract: Contract): void {
     it("4 processes creating groups on one fresh backend: no lost writes, one winner for a shared name", async () => {
       const jobs = [0, 1, 2, 3].map((i) => ({
         batches: [
-          ...Array.from({ length: 10 }, (_, j) => [{ method: "createGroup" as const, args: [newGroup(`p${i}-g${j}`, { defaultRules: EGRESS_ANY })] }]),
+          ...Array.from({ length: 10 }, (_, j) => [
+            { method: "createGroup" as const, args: [newGroup(`p${i}-g${j}`, { defaultRules: EGRESS_ANY })] },
+          ]),
           [{ method: "createGroup" as const, args: [newGroup("shared", { description: `by ${i}` })] }],
         ],
         close: true,
@@ -31,7 +36,9 @@ export function processesContract(contract: Contract): void {
       for (const [i, r] of results.entries()) {
         const created = r.slice(0, 10);
         expect(created.filter((o) => !o.ok)).toEqual([]);
-        expect(created.map((o) => (o.ok ? (o.value as GroupState).group.name : undefined))).toEqual(Array.from({ length: 10 }, (_, j) => `p${i}-g${j}`));
+        expect(created.map((o) => (o.ok ? (o.value as GroupState).group.name : undefined))).toEqual(
+          Array.from({ length: 10 }, (_, j) => `p${i}-g${j}`),
+        );
       }
       const shared = results.map((r) => r[10]!);
       const winners = shared.filter((o): o is Extract<Outcome, { ok: true }> => o.ok);

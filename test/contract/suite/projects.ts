@@ -46,21 +46,48 @@ export function projectsContract(contract: Contract): void {
       const shape = async (groupName: string) =>
         (await b.listRules(PROJECT, byName[groupName]!.id))
           .map((r) => ({
-            direction: r.direction, ethertype: r.ethertype, protocol: r.protocol, portRangeMin: r.portRangeMin,
-            portRangeMax: r.portRangeMax, remoteIpPrefix: r.remoteIpPrefix, remoteGroupId: r.remoteGroupId,
-            remoteSubnetId: r.remoteSubnetId, isDefault: r.isDefault,
+            direction: r.direction,
+            ethertype: r.ethertype,
+            protocol: r.protocol,
+            portRangeMin: r.portRangeMin,
+            portRangeMax: r.portRangeMax,
+            remoteIpPrefix: r.remoteIpPrefix,
+            remoteGroupId: r.remoteGroupId,
+            remoteSubnetId: r.remoteSubnetId,
+            isDefault: r.isDefault,
           }))
           .sort((x, y) => `${x.ethertype}${x.portRangeMin}`.localeCompare(`${y.ethertype}${y.portRangeMin}`));
-      const any = { protocol: null, portRangeMin: null, portRangeMax: null, remoteIpPrefix: null, remoteGroupId: null, remoteSubnetId: null, isDefault: true };
+      const any = {
+        protocol: null,
+        portRangeMin: null,
+        portRangeMax: null,
+        remoteIpPrefix: null,
+        remoteGroupId: null,
+        remoteSubnetId: null,
+        isDefault: true,
+      };
       expect(await shape("default-allow-egress")).toEqual([
         { direction: "egress", ethertype: "IPv4", ...any },
         { direction: "egress", ethertype: "IPv6", ...any },
       ]);
       expect(await shape("default-allow-ssh")).toEqual([
-        { direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "0.0.0.0/0", remoteGroupId: null, remoteSubnetId: null, isDefault: true },
+        {
+          direction: "ingress",
+          ethertype: "IPv4",
+          protocol: "tcp",
+          portRangeMin: 22,
+          portRangeMax: 22,
+          remoteIpPrefix: "0.0.0.0/0",
+          remoteGroupId: null,
+          remoteSubnetId: null,
+          isDefault: true,
+        },
       ]);
-      expect((await shape("default-allow-web-protocols")).map((r) => `${r.direction} ${r.protocol} ${r.portRangeMin}-${r.portRangeMax} ${r.remoteIpPrefix}`).sort())
-        .toEqual(["ingress tcp 443-443 0.0.0.0/0", "ingress tcp 80-80 0.0.0.0/0"]);
+      expect(
+        (await shape("default-allow-web-protocols"))
+          .map((r) => `${r.direction} ${r.protocol} ${r.portRangeMin}-${r.portRangeMax} ${r.remoteIpPrefix}`)
+          .sort(),
+      ).toEqual(["ingress tcp 443-443 0.0.0.0/0", "ingress tcp 80-80 0.0.0.0/0"]);
       expect(await b.listRules(PROJECT)).toHaveLength(5);
 
       const groupsBefore = await b.listGroups(PROJECT);
@@ -83,7 +110,9 @@ export function projectsContract(contract: Contract): void {
       expect(list.map((g) => g.name)).toEqual(["default-allow-egress", "default-allow-ssh", "default-allow-web-protocols"]);
       expect(await b.listRules(PROJECT)).toHaveLength(5);
       const ssh = await b.listRules(PROJECT, list[1]!.id);
-      expect(ssh).toMatchObject([{ direction: "ingress", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "0.0.0.0/0", isDefault: true }]);
+      expect(ssh).toMatchObject([
+        { direction: "ingress", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "0.0.0.0/0", isDefault: true },
+      ]);
       expect(await other.getNetwork(PROJECT, "public")).toMatchObject({ id: "2f0b7a4e-0000-4000-8000-000000000004", builtin: true });
     });
 
@@ -112,8 +141,10 @@ export function projectsContract(contract: Contract): void {
       const defB = await b.findGroupByName("proj-b", "default");
       expect(defB).toBeDefined();
       expect(defB!.id).not.toBe(def!.id);
-      expect((await b.listRules("proj-b", defB!.id)).filter((r) => r.direction === "ingress").map((r) => r.remoteGroupId))
-        .toEqual([defB!.id, defB!.id]);
+      expect((await b.listRules("proj-b", defB!.id)).filter((r) => r.direction === "ingress").map((r) => r.remoteGroupId)).toEqual([
+        defB!.id,
+        defB!.id,
+      ]);
       expect(await b.listRules(PROJECT)).toHaveLength(4);
     });
   });

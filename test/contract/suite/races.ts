@@ -102,8 +102,15 @@ export function racesContract(contract: Contract): void {
       const s = await scene();
       const parts = slices(s.groupIds, PROCESSES);
       expect(parts.map((p) => p.length)).toEqual([13, 13, 12, 12]);
-      const reports = await runChildren(contract.target, parts.map((p) => ({ batches: [p.map((g) => attach(s, g))], close: true })));
-      await expectLimitHeld(s, parts.flat(), reports.flatMap((r) => r.results));
+      const reports = await runChildren(
+        contract.target,
+        parts.map((p) => ({ batches: [p.map((g) => attach(s, g))], close: true })),
+      );
+      await expectLimitHeld(
+        s,
+        parts.flat(),
+        reports.flatMap((r) => r.results),
+      );
     });
   });
 }

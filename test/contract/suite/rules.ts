@@ -6,7 +6,6 @@ import { SecgroupsError } from "../../../provider/errors";
 import { rejection, rule } from "../../support/backend";
 import { PROJECT, EGRESS_ANY, NO_LIMITS, ISO, UUID, SSH, sshOn, newGroup, type Contract } from "./context";
 
-
 /**
  * Runs `attempt`, which must fail with a SecgroupsError, and expects it to have written nothing:
  * the project's rules and the group `groupId` are as they were. Returns the error.
@@ -30,9 +29,21 @@ export function rulesContract(contract: Contract): void {
 
       const created = await b.createRule(rule(group.id, SSH), NO_LIMITS);
       expect(created).toEqual({
-        id: created.id, project: PROJECT, securityGroupId: group.id, direction: "ingress", ethertype: "IPv4", protocol: "tcp",
-        portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "10.0.0.0/8", remoteGroupId: null, remoteSubnetId: null,
-        description: "ssh", isDefault: false, createdAt: created.createdAt, updatedAt: created.createdAt,
+        id: created.id,
+        project: PROJECT,
+        securityGroupId: group.id,
+        direction: "ingress",
+        ethertype: "IPv4",
+        protocol: "tcp",
+        portRangeMin: 22,
+        portRangeMax: 22,
+        remoteIpPrefix: "10.0.0.0/8",
+        remoteGroupId: null,
+        remoteSubnetId: null,
+        description: "ssh",
+        isDefault: false,
+        createdAt: created.createdAt,
+        updatedAt: created.createdAt,
       });
       expect(created.id).toMatch(UUID);
       expect(created.createdAt).toMatch(ISO);
@@ -57,7 +68,14 @@ export function rulesContract(contract: Contract): void {
       const { group } = await b.createGroup(newGroup("web"));
       const { group: other } = await b.createGroup(newGroup("db"));
       const any = await b.createRule(rule(group.id, { remoteGroupId: other.id }), NO_LIMITS);
-      expect(any).toMatchObject({ protocol: null, portRangeMin: null, portRangeMax: null, remoteIpPrefix: null, remoteGroupId: other.id, ethertype: "IPv4" });
+      expect(any).toMatchObject({
+        protocol: null,
+        portRangeMin: null,
+        portRangeMax: null,
+        remoteIpPrefix: null,
+        remoteGroupId: other.id,
+        ethertype: "IPv4",
+      });
       const icmp = await b.createRule(rule(group.id, { protocol: "icmp", portRangeMin: 8, portRangeMax: 0, remoteIpPrefix: "::/0" }), NO_LIMITS);
       expect(icmp).toMatchObject({ protocol: "ipv6-icmp", portRangeMin: 8, portRangeMax: 0, remoteIpPrefix: "::/0", ethertype: "IPv6" });
       expect(await b.getRule(PROJECT, icmp.id)).toEqual(icmp);
@@ -87,7 +105,9 @@ export function rulesContract(contract: Contract): void {
       const b = await open();
       const { group } = await b.createGroup(newGroup("web"));
       const web = await b.createRule(rule(group.id, { protocol: "tcp", portRangeMin: 80, portRangeMax: 80 }), NO_LIMITS);
-      const err = await rejection(b.createRule(rule(group.id, { protocol: "TCP", portRangeMin: 80, portRangeMax: 80, remoteIpPrefix: "0.0.0.0/0" }), NO_LIMITS));
+      const err = await rejection(
+        b.createRule(rule(group.id, { protocol: "TCP", portRangeMin: 80, portRangeMax: 80, remoteIpPrefix: "0.0.0.0/0" }), NO_LIMITS),
+      );
       expect(err.code).toBe("SG_RULE_EXISTS");
       expect(err.message).toContain(web.id);
 
@@ -318,7 +338,10 @@ export function rulesContract(contract: Contract): void {
       const b = await open();
       const { group } = await b.createGroup(newGroup("web"));
       const r = await b.createRule(rule(group.id, SSH), NO_LIMITS);
-      for (const [p, id] of [[PROJECT, "no-such-rule"], ["other", r.id]] as const) {
+      for (const [p, id] of [
+        [PROJECT, "no-such-rule"],
+        ["other", r.id],
+      ] as const) {
         const err = await rejection(b.updateRuleDescription(p, id, "x"));
         expect(err.code).toBe("SG_NOT_FOUND");
         expect(err.details.property).toBe("id");

@@ -5,17 +5,25 @@ import * as pulumi from "@pulumi/pulumi";
 import { Peer, Port, SecurityGroup, ServerAttachment } from "pulumi-secgroups";
 
 const cfg = new pulumi.Config("adopt");
-const web = new SecurityGroup("web", {
-  name: "legacy-web",
-  description: cfg.require("description"),
-}, { import: cfg.require("groupId") });
+const web = new SecurityGroup(
+  "web",
+  {
+    name: "legacy-web",
+    description: cfg.require("description"),
+  },
+  { import: cfg.require("groupId") },
+);
 const ruleId = cfg.get("ruleId");
 const https = web.allowIngress("https", Peer.anyIpv4(), Port.HTTPS, cfg.require("ruleDescription"), ruleId ? { import: ruleId } : {});
-const attachment = new ServerAttachment("web-on-vm", {
-  serverId: cfg.require("serverId"),
-  securityGroupId: web.id,
-  network: cfg.get("network"),
-}, { import: cfg.require("attachmentId") });
+const attachment = new ServerAttachment(
+  "web-on-vm",
+  {
+    serverId: cfg.require("serverId"),
+    securityGroupId: web.id,
+    network: cfg.get("network"),
+  },
+  { import: cfg.require("attachmentId") },
+);
 
 export const groupId = web.id;
 export const groupDescription = web.description;

@@ -27,12 +27,18 @@ if (serverId === undefined && cfg.getBoolean("server") !== false) {
   serverId = server.id;
 }
 
-const attachments = serverId === undefined ? [] : Array.from({ length: attachCount }, (_, i) =>
-  new ServerAttachment(`a${i}`, {
-    serverId: serverId!,
-    securityGroupId: externalGroupId ?? groups[swap[String(i)] ?? i]!.id,
-    ...(attachNetwork ? { network: attachNetwork === "private" && privateNet ? privateNet.name : attachNetwork } : {}),
-  }));
+const attachments =
+  serverId === undefined
+    ? []
+    : Array.from(
+        { length: attachCount },
+        (_, i) =>
+          new ServerAttachment(`a${i}`, {
+            serverId: serverId!,
+            securityGroupId: externalGroupId ?? groups[swap[String(i)] ?? i]!.id,
+            ...(attachNetwork ? { network: attachNetwork === "private" && privateNet ? privateNet.name : attachNetwork } : {}),
+          }),
+      );
 
 export const groupIds = groups.map((g) => g.id);
 export const serverIdOut = serverId;

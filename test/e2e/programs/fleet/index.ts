@@ -13,20 +13,33 @@ const serverCount = cfg.getNumber("servers") ?? 0;
 const attachPerServer = cfg.getNumber("attachPerServer") ?? 0;
 
 const groups = Array.from({ length: groupCount }, (_, i) => new SecurityGroup(`${prefix}-g${i}`, { description: `fleet group ${i}` }));
-const rules = groups.flatMap((g, i) => Array.from({ length: rulesPerGroup }, (_, j) =>
-  new SecurityGroupRule(`${prefix}-g${i}-r${j}`, {
-    securityGroupId: g.id,
-    direction: "ingress",
-    protocol: "tcp",
-    portRangeMin: 1000 + j,
-    portRangeMax: 1000 + j,
-    remoteIpPrefix: `10.${i}.0.0/16`,
-  }, { parent: g })));
+const rules = groups.flatMap((g, i) =>
+  Array.from(
+    { length: rulesPerGroup },
+    (_, j) =>
+      new SecurityGroupRule(
+        `${prefix}-g${i}-r${j}`,
+        {
+          securityGroupId: g.id,
+          direction: "ingress",
+          protocol: "tcp",
+          portRangeMin: 1000 + j,
+          portRangeMax: 1000 + j,
+          remoteIpPrefix: `10.${i}.0.0/16`,
+        },
+        { parent: g },
+      ),
+  ),
+);
 
 const net = serverCount > 0 ? new Network(`${prefix}-net`, { subnets: ["10.99.0.0/24"] }) : undefined;
 const servers = Array.from({ length: serverCount }, (_, k) => new Server(`${prefix}-s${k}`, { networks: [net!.name] }));
-const attachments = servers.flatMap((s, k) => Array.from({ length: attachPerServer }, (_, a) =>
-  new ServerAttachment(`${prefix}-s${k}-a${a}`, { serverId: s.id, securityGroupId: groups[a]!.id })));
+const attachments = servers.flatMap((s, k) =>
+  Array.from(
+    { length: attachPerServer },
+    (_, a) => new ServerAttachment(`${prefix}-s${k}-a${a}`, { serverId: s.id, securityGroupId: groups[a]!.id }),
+  ),
+);
 
 export const groupIds = groups.map((g) => g.id);
 export const ruleCount = rules.length;

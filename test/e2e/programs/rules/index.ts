@@ -11,14 +11,16 @@ const ssh = group.allowIngress("ssh", Peer.anyIpv4(), Port.SSH);
 const drifty = cfg.getBoolean("drifty") ?? true;
 const rules = [ssh];
 if (drifty) {
-  rules.push(new SecurityGroupRule("all-tcp-from-host", {
-    securityGroupId: group.id,
-    protocol: 6,
-    portRangeMin: 1,
-    portRangeMax: 65535,
-    remoteIpPrefix: "1.2.3.4",
-    description: cfg.get("ruleDescription") ?? "admin host",
-  }));
+  rules.push(
+    new SecurityGroupRule("all-tcp-from-host", {
+      securityGroupId: group.id,
+      protocol: 6,
+      portRangeMin: 1,
+      portRangeMax: 65535,
+      remoteIpPrefix: "1.2.3.4",
+      description: cfg.get("ruleDescription") ?? "admin host",
+    }),
+  );
 }
 
 export const groupId = group.id;
