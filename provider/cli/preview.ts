@@ -11,7 +11,7 @@
  * reported as "known after apply", never guessed.
  */
 import type { ExposureDiff, PortChange } from "../domain/exposureDiff";
-import { ruleLabel } from "../domain/exposure";
+import { ruleLabel, trafficText } from "../domain/exposure";
 import { portLabel, type Severity } from "../domain/findings";
 import { RESOURCE_TYPES, type PlannedState, type Preview, type PreviewStep, type ResourceType } from "../domain/plan";
 import { SecgroupsError } from "../errors";
@@ -91,7 +91,7 @@ function changeLines(port: PortChange): string[] {
   const lines = (verb: string, changes: PortChange["opened"]) => {
     const merged = new Map<string, string[]>();
     for (const c of changes) {
-      const what = `${c.direction} ${c.family} ${c.traffic} ${c.direction === "ingress" ? "from" : "to"} ${c.remote}`;
+      const what = `${c.direction} ${trafficText(c.direction, c.family, c.traffic, c.remote)}`;
       merged.set(what, [...(merged.get(what) ?? []), ruleLabel(c)]);
     }
     return [...merged].map(([what, rules]) => `- ${verb} ${markdownText(what)} (${markdownText(rules.join("; "))})`);

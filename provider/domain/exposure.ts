@@ -119,6 +119,11 @@ export function describeTraffic(t: Omit<Traffic, "family">): string {
   return names;
 }
 
+/** Traffic with its family and remote, as every report says it: `IPv4 tcp 22 from 0.0.0.0/0`, `IPv6 any protocol to ::/0`. */
+export function trafficText(direction: "ingress" | "egress", family: string, traffic: string, remote: string): string {
+  return `${family} ${traffic} ${direction === "ingress" ? "from" : "to"} ${remote}`;
+}
+
 /** What a rule's remote resolved to. */
 export type ResolvedRemote =
   | { kind: "any" }

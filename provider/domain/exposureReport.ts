@@ -5,7 +5,16 @@
  * and HTML in provider/exposureReport.ts, the terminal table and Markdown in cli/exposureFormat.ts.
  */
 import { coversInternet, describeSet, isEmpty, touchesInternet } from "./addressSet";
-import { addressesOf, describeTraffic, evaluateExposure, type ExposureModel, type Piece, type PortAccess, type ResolvedRemote } from "./exposure";
+import {
+  addressesOf,
+  describeTraffic,
+  evaluateExposure,
+  trafficText,
+  type ExposureModel,
+  type Piece,
+  type PortAccess,
+  type ResolvedRemote,
+} from "./exposure";
 import { findingsOf, SEVERITIES, type Finding } from "./findings";
 import type { Profile } from "./profiles";
 
@@ -67,7 +76,7 @@ export function severityCounts(findings: readonly Finding[]): string {
 
 /** `IPv4 tcp 22 from 192.0.2.0/24`, or `… to …` for egress. */
 export function pieceText(p: Piece): string {
-  return `${p.family} ${describeTraffic(p)} ${p.direction === "ingress" ? "from" : "to"} ${describeRemote(p)}`;
+  return trafficText(p.direction, p.family, describeTraffic(p), describeRemote(p));
 }
 
 /** Who can reach one cell of the matrix, worst first. */

@@ -15,7 +15,7 @@ import { showValue } from "../text";
 import { parseCidr } from "./cidr";
 import { defaultGroupRuleOf, defaultRuleOf, newGroupDefaultRules } from "./defaultRules";
 import type { ExposureModel, ModelGroup, ModelPort, ModelRule, ModelServer } from "./exposure";
-import { describeTraffic, ruleTraffic } from "./exposure";
+import { describeTraffic, ruleTraffic, trafficText } from "./exposure";
 import type { AttachmentPolicy, NewRule } from "./model";
 import {
   decideAttach,
@@ -478,7 +478,7 @@ function describeRule(r: ModelRule, groupName: (id: string) => string): string {
   const remote =
     r.remoteIpPrefix ??
     (r.remoteGroupId !== null ? `group ${groupName(r.remoteGroupId)}` : r.remoteSubnetId !== null ? `subnet ${r.remoteSubnetId}` : "any (no remote)");
-  return `${r.direction} ${r.ethertype} ${describeTraffic(ruleTraffic(r))} ${r.direction === "ingress" ? "from" : "to"} ${remote} in group ${groupName(r.securityGroupId)}`;
+  return `${r.direction} ${trafficText(r.direction, r.ethertype, describeTraffic(ruleTraffic(r)), remote)} in group ${groupName(r.securityGroupId)}`;
 }
 
 /** What a deleted resource was. */
