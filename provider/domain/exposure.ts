@@ -14,7 +14,7 @@
  * dimension is the destination port for the protocols with ports, `type * 256 + code` for ICMP,
  * and 0-65535 (all) for every other protocol, so one box shape serves every rule.
  */
-import type { GroupRecord, NetworkRecord, PortRecord, RuleRecord, ServerRecord } from "./model";
+import type { GroupRecord, NetworkRecord, PortRecord, RuleFields, RuleRecord, ServerRecord } from "./model";
 import { fullSet, emptySet, hasAddress, setOf, setOfCidrs, union, type AddressSet } from "./addressSet";
 import { isAnyNetwork, parseAddress, type Family } from "./cidr";
 import { CONNECTION_PROTOCOLS, ICMP_PROTOCOLS, PORT_PROTOCOLS, PROTOCOL_NAMES, PROTOCOL_NUMBERS, protocolNumber } from "./protocols";
@@ -22,20 +22,7 @@ import { CONNECTION_PROTOCOLS, ICMP_PROTOCOLS, PORT_PROTOCOLS, PROTOCOL_NAMES, P
 /** A group as exposure reads it. */
 export type ModelGroup = Pick<GroupRecord, "id" | "name" | "stateful">;
 /** A rule as exposure reads it (null: any / absent, as stored). */
-export type ModelRule = Pick<
-  RuleRecord,
-  | "id"
-  | "securityGroupId"
-  | "direction"
-  | "ethertype"
-  | "protocol"
-  | "portRangeMin"
-  | "portRangeMax"
-  | "remoteIpPrefix"
-  | "remoteGroupId"
-  | "remoteSubnetId"
-  | "description"
->;
+export type ModelRule = Pick<RuleRecord, "id"> & RuleFields;
 /** A server's port; `fixedIp` null while it is not known (a server a preview plans to create). */
 export type ModelPort = Pick<PortRecord, "id" | "networkId" | "networkName" | "securityGroupIds"> & { fixedIp: string | null };
 /** A server with its ports. */

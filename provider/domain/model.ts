@@ -53,8 +53,8 @@ export interface DefaultRuleSpec {
   ethertype: Ethertype;
 }
 
-/** A rule to create: canonical fields (null = any) and its duplicate key from the domain core. */
-export type NewRule = Pick<
+/** What a rule is, without its identity and bookkeeping: its group, the traffic it matches (null = any), its remote, its description. */
+export type RuleFields = Pick<
   RuleRecord,
   | "securityGroupId"
   | "direction"
@@ -66,13 +66,16 @@ export type NewRule = Pick<
   | "remoteGroupId"
   | "remoteSubnetId"
   | "description"
-  | "managedBy"
-> & {
-  /** `ruleKey()` of the rule: equal keys are duplicates. */
-  key: string;
-  /** Idempotency key of this create request (the store keeps it with the object); a retry with it returns the first result. */
-  clientToken?: string;
-};
+>;
+
+/** A rule to create: canonical fields (null = any) and its duplicate key from the domain core. */
+export type NewRule = RuleFields &
+  Pick<RuleRecord, "managedBy"> & {
+    /** `ruleKey()` of the rule: equal keys are duplicates. */
+    key: string;
+    /** Idempotency key of this create request (the store keeps it with the object); a retry with it returns the first result. */
+    clientToken?: string;
+  };
 
 /** A server's state: BUILD until it has booted, then ACTIVE; ERROR when it failed. */
 export type ServerStatus = "BUILD" | "ACTIVE" | "ERROR";

@@ -16,7 +16,7 @@ import { parseCidr } from "./cidr";
 import { defaultGroupRuleOf, defaultRuleOf, newGroupDefaultRules } from "./defaultRules";
 import type { ExposureModel, ModelGroup, ModelPort, ModelRule, ModelServer } from "./exposure";
 import { describeTraffic, ruleTraffic, trafficText } from "./exposure";
-import type { AttachmentPolicy, NewRule } from "./model";
+import type { AttachmentPolicy, NewRule, RuleFields } from "./model";
 import {
   decideAttach,
   decideDetach,
@@ -354,19 +354,9 @@ function ensureDefaultGroups(model: ExposureModel, profile: Profile): void {
 }
 
 /** A rule the cloud makes (defaultRules.ts) as the model holds it, without the store's bookkeeping. */
-function plannedRuleOf(rule: NewRule): Omit<PlannedRule, "id"> {
-  return {
-    securityGroupId: rule.securityGroupId,
-    direction: rule.direction,
-    ethertype: rule.ethertype,
-    protocol: rule.protocol,
-    portRangeMin: rule.portRangeMin,
-    portRangeMax: rule.portRangeMax,
-    remoteIpPrefix: rule.remoteIpPrefix,
-    remoteGroupId: rule.remoteGroupId,
-    remoteSubnetId: rule.remoteSubnetId,
-    description: rule.description,
-  };
+function plannedRuleOf(rule: NewRule): RuleFields {
+  const { key: _key, managedBy: _managedBy, clientToken: _clientToken, ...fields } = rule;
+  return fields;
 }
 
 /** The rules a new group gets under the profile. */
