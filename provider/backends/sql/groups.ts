@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { defaultRuleOf } from "../../domain/defaultRules";
 import type { DefaultRuleSpec, GroupRecord } from "../../domain/model";
 import { SecgroupsError } from "../../errors";
-import { showValue } from "../../text";
+import { groupGone, groupInUse, nameTaken } from "../refusals";
 import type { GroupPatch, GroupState, NewGroup } from "../types";
 import type { Tx } from "./driver";
 import { count, groupFromRow, nextTimestamp } from "./rows";
@@ -33,25 +33,6 @@ export async function defaultRuleIds(tx: Tx, groupId: string): Promise<string[]>
     groupId,
   ]);
   return rows.map((r) => String(r.id));
-}
-
-function nameTaken(project: string, name: string, existing: GroupRecord): SecgroupsError {
-  return new SecgroupsError("SG_NAME_TAKEN", {
-    property: "name",
-    problem: `project ${project} already has a security group named ${showValue(name)} (id ${existing.id})`,
-    value: name,
-    allowed: "a name no other group in the project uses",
-    fix: `choose another name or another secgroups:project, or destroy group ${existing.id} in the stack that owns it`,
-  });
-}
-
-function groupGone(project: string, id: string): SecgroupsError {
-  return new SecgroupsError("SG_NOT_FOUND", {
-    property: "id",
-    problem: `security group ${id} does not exist in project ${project}`,
-    value: id,
-    fix: "run `pulumi refresh` to drop it from the stack, then `pulumi up` to create it again",
-  });
 }
 
 async function insertDefaultRules(tx: Tx, group: GroupRecord, rules: readonly DefaultRuleSpec[], at: string): Promise<void> {
@@ -203,12 +184,7 @@ export async function deleteGroup(tx: Tx, project: string, id: string): Promise<
       ...ports.map((p) => `server ${String(p.server)} port ${String(p.port)} on network ${String(p.network)}`),
       ...rules.map((r) => `rule ${String(r.rule)} of group ${String(r.grp)}`),
     ];
-    throw new SecgroupsError("SG_IN_USE", {
-      property: "id",
-      problem: `security group ${group.name} (${id}) is still in use by ${holders.join("; ")}`,
-      value: id,
-      fix: "detach the group from those ports and delete or change those rules first; nothing is removed automatically",
-    });
+    throw groupInUse(group, holders);
   }
   await countRules(tx, project, -(await tx.run("DELETE FROM security_group_rules WHERE security_group_id = ?", [id])));
   await tx.run("DELETE FROM security_groups WHERE id = ?", [id]);

@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { NewRule, RuleRecord } from "../../domain/model";
 import { SecgroupsError } from "../../errors";
+import { ruleExists, ruleGone } from "../refusals";
 import type { RuleLimits } from "../types";
 import type { Row, Tx } from "./driver";
 import { count, groupFromRow, nextTimestamp, ruleFromRow } from "./rows";
@@ -102,16 +103,7 @@ export async function createRule(tx: Tx, rule: NewRule, limits: RuleLimits): Pro
   }
   const dup = await tx.get("SELECT * FROM security_group_rules WHERE security_group_id = ? AND rule_key = ?", [rule.securityGroupId, rule.key]);
   if (dup) {
-    const existing = ruleFromRow(dup);
-    throw new SecgroupsError("SG_RULE_EXISTS", {
-      property: "",
-      problem: existing.isDefault
-        ? `group ${group.name} (${group.id}) already has this rule: it is the default ${existing.direction} ${existing.ethertype} rule ${existing.id} the group got when it was created`
-        : `group ${group.name} (${group.id}) already has this rule: rule ${existing.id} (duplicates are compared without the description; tcp = 6; 0.0.0.0/0, ::/0 and no remote are the same)`,
-      fix: existing.isDefault
-        ? "set deleteDefaultRules: true on the group to manage its egress rules yourself, or drop this rule"
-        : `drop this rule, or import rule ${existing.id} instead of creating it`,
-    });
+    throw ruleExists(group, ruleFromRow(dup));
   }
   if (limits.rulesPerGroup !== undefined) {
     const n = await count(tx, "SELECT COUNT(*) AS n FROM security_group_rules WHERE security_group_id = ?", [group.id]);
@@ -150,14 +142,7 @@ export async function getRule(tx: Tx, project: string, id: string): Promise<Rule
 
 export async function updateRuleDescription(tx: Tx, project: string, id: string, description: string): Promise<RuleRecord> {
   const current = await getRule(tx, project, id);
-  if (!current) {
-    throw new SecgroupsError("SG_NOT_FOUND", {
-      property: "id",
-      problem: `security group rule ${id} does not exist in project ${project}`,
-      value: id,
-      fix: "run `pulumi refresh` to drop it from the stack, then `pulumi up` to create it again",
-    });
-  }
+  if (!current) throw ruleGone(project, id);
   const at = nextTimestamp(current.updatedAt);
   await tx.run("UPDATE security_group_rules SET description = ?, updated_at = ? WHERE id = ?", [description, at, id]);
   return { ...current, description, updatedAt: at };

@@ -1,0 +1,493 @@
+/**
+ * The state backend `openstack`: a real Neutron is the cloud. This first part manages security
+ * groups and their rules through Neutron's API; networks, servers and attachments come next (until
+ * then they are refused with SG_BACKEND_INVALID naming what is missing).
+ *
+ * Neutron enforces what Neutron enforces — a duplicate rule (409 SecurityGroupRuleExists, naming
+ * the rule), a group in use (409 SecurityGroupInUse), its quotas — and each refusal becomes the
+ * code the embedded backend gives (provider/backends/refusals.ts). What the product adds on top is
+ * checked here before the request, the same way: one group name per project, the profile's group
+ * and rule quotas, and a group's default rules exactly as the profile says (Neutron makes its own;
+ * a profile without them, like rackspace, has them removed at create).
+ *
+ * Ids, names and revision numbers are Neutron's. A group's default rules are the rules equal to the
+ * rules the cloud gives a new group (defaultRules.ts): egress, any protocol, no remote. A create's
+ * client token is a tag on the group, so a create retried after a crash finds the group it made.
+ */
+import { defaultRuleOf } from "../../domain/defaultRules";
+import type { DefaultRuleSpec, GroupRecord, NewRule, RuleRecord } from "../../domain/model";
+import { canonicalRuleOf, ruleKey } from "../../domain/rules";
+import { SecgroupsError } from "../../errors";
+import { groupGone, groupInUse, nameTaken, ruleExists, ruleGone } from "../refusals";
+import type { GroupPatch, GroupState, NewGroup, RuleLimits, StateBackend } from "../types";
+import { NeutronClient, NeutronRefusal, type NeutronAuth } from "./neutron";
+
+/** A security group as Neutron shows it. */
+interface NeutronGroup {
+  id: string;
+  project_id: string;
+  name: string;
+  description: string;
+  stateful?: boolean;
+  tags?: string[];
+  revision_number: number;
+  created_at: string;
+  updated_at: string;
+  security_group_rules?: NeutronRule[];
+}
+
+/** A security group rule as Neutron shows it. */
+interface NeutronRule {
+  id: string;
+  project_id: string;
+  security_group_id: string;
+  direction: "ingress" | "egress";
+  ethertype: "IPv4" | "IPv6";
+  protocol: string | null;
+  port_range_min: number | null;
+  port_range_max: number | null;
+  remote_ip_prefix: string | null;
+  remote_group_id: string | null;
+  description: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The tag that carries a create's client token. */
+const TOKEN_TAG = "secgroups-client-token:";
+/** Neutron's own default rules of a new group: egress to anywhere, one per family. */
+const NEUTRON_DEFAULTS: readonly DefaultRuleSpec[] = [
+  { direction: "egress", ethertype: "IPv4" },
+  { direction: "egress", ethertype: "IPv6" },
+];
+
+/** Neutron's timestamps (`2026-12-04T21:00:00Z`) as the records keep them (milliseconds). */
+function timestamp(t: string): string {
+  const ms = Date.parse(t.endsWith("Z") ? t : `${t}Z`);
+  return Number.isNaN(ms) ? t : new Date(ms).toISOString();
+}
+
+function isDefaultRule(r: NeutronRule): boolean {
+  const key = ruleKey(canonicalRuleOf(ruleRecord(r, false)));
+  return NEUTRON_DEFAULTS.some((spec) => defaultRuleOf(r.security_group_id, spec).key === key);
+}
+
+function ruleRecord(r: NeutronRule, isDefault: boolean): RuleRecord {
+  return {
+    id: r.id,
+    project: r.project_id,
+    securityGroupId: r.security_group_id,
+    direction: r.direction,
+    ethertype: r.ethertype,
+    protocol: r.protocol,
+    portRangeMin: r.port_range_min,
+    portRangeMax: r.port_range_max,
+    remoteIpPrefix: r.remote_ip_prefix,
+    remoteGroupId: r.remote_group_id,
+    remoteSubnetId: null,
+    description: r.description ?? "",
+    isDefault,
+    createdAt: timestamp(r.created_at),
+    updatedAt: timestamp(r.updated_at),
+  };
+}
+
+function groupRecord(g: NeutronGroup): GroupRecord {
+  return {
+    id: g.id,
+    project: g.project_id,
+    name: g.name,
+    description: g.description ?? "",
+    stateful: g.stateful ?? true,
+    tags: (g.tags ?? []).filter((t) => !t.startsWith(TOKEN_TAG)).sort(),
+    revisionNumber: g.revision_number,
+    createdAt: timestamp(g.created_at),
+    updatedAt: timestamp(g.updated_at),
+  };
+}
+
+const byName = (a: GroupRecord, b: GroupRecord) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1);
+const oldestFirst = (a: RuleRecord, b: RuleRecord) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1);
+
+/** The rule id Neutron names in a SecurityGroupRuleExists message (`… Rule id is 5c1f….`). */
+function existingRuleId(message: string): string | undefined {
+  return /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/i.exec(message)?.[1];
+}
+
+/** The state backend over a real Neutron. */
+export class OpenstackBackend implements StateBackend {
+  readonly kind = "openstack";
+  readonly location: string;
+  private readonly neutron: NeutronClient;
+
+  constructor(auth: NeutronAuth) {
+    this.neutron = new NeutronClient(auth);
+    this.location = auth.describe;
+  }
+
+  private q(params: Record<string, string>): string {
+    return `?${new URLSearchParams(params).toString()}`;
+  }
+
+  private async groupsWhere(params: Record<string, string>): Promise<NeutronGroup[]> {
+    const r = await this.neutron.request<{ security_groups: NeutronGroup[] }>("GET", `/security-groups${this.q(params)}`);
+    return r?.security_groups ?? [];
+  }
+
+  private async neutronGroup(id: string): Promise<NeutronGroup | undefined> {
+    const r = await this.neutron.request<{ security_group: NeutronGroup }>("GET", `/security-groups/${encodeURIComponent(id)}`, { missingOk: true });
+    return r?.security_group;
+  }
+
+  private async rulesWhere(params: Record<string, string>): Promise<NeutronRule[]> {
+    const r = await this.neutron.request<{ security_group_rules: NeutronRule[] }>("GET", `/security-group-rules${this.q(params)}`);
+    return r?.security_group_rules ?? [];
+  }
+
+  private async state(g: NeutronGroup): Promise<GroupState> {
+    const rules = (await this.rulesWhere({ security_group_id: g.id })).filter(isDefaultRule).map((r) => ruleRecord(r, true));
+    return { group: groupRecord(g), defaultRuleIds: rules.sort(oldestFirst).map((r) => r.id) };
+  }
+
+  private async setTags(id: string, tags: readonly string[]): Promise<void> {
+    await this.neutron.request("PUT", `/security-groups/${encodeURIComponent(id)}/tags`, { body: { tags } });
+  }
+
+  /** Makes the group's default rules exactly `wanted` (Neutron made its own at create). */
+  private async alignDefaultRules(groupId: string, projectId: string, wanted: readonly DefaultRuleSpec[]): Promise<void> {
+    const current = (await this.rulesWhere({ security_group_id: groupId })).filter(isDefaultRule);
+    const keys = new Set(wanted.map((spec) => defaultRuleOf(groupId, spec).key));
+    for (const r of current) {
+      if (!keys.has(ruleKey(canonicalRuleOf(ruleRecord(r, true)))))
+        await this.neutron.request("DELETE", `/security-group-rules/${r.id}`, { missingOk: true });
+    }
+    const have = new Set(current.map((r) => ruleKey(canonicalRuleOf(ruleRecord(r, true)))));
+    for (const spec of wanted) {
+      if (have.has(defaultRuleOf(groupId, spec).key)) continue;
+      await this.neutron.request("POST", "/security-group-rules", {
+        body: { security_group_rule: { security_group_id: groupId, direction: spec.direction, ethertype: spec.ethertype, project_id: projectId } },
+      });
+    }
+  }
+
+  async createGroup(input: NewGroup): Promise<GroupState> {
+    if (input.clientToken) {
+      const [retried] = await this.groupsWhere({ project_id: input.project, tags: `${TOKEN_TAG}${input.clientToken}` });
+      if (retried) return this.state(retried);
+    }
+    const [existing] = await this.groupsWhere({ project_id: input.project, name: input.name });
+    if (existing) throw nameTaken(input.project, input.name, existing);
+    if (input.groupQuota !== undefined) {
+      const groups = (await this.groupsWhere({ project_id: input.project })).length;
+      if (groups >= input.groupQuota) {
+        throw new SecgroupsError("SG_QUOTA_EXCEEDED", {
+          property: "project",
+          problem: `project ${input.project} already holds ${groups} security groups, its quota`,
+          value: input.project,
+          allowed: `at most ${input.groupQuota} security groups per project`,
+          fix: "delete a group you no longer need, or use a profile with a larger quota",
+        });
+      }
+    }
+    const created = await this.mapRefusals(() =>
+      this.neutron.request<{ security_group: NeutronGroup }>("POST", "/security-groups", {
+        body: { security_group: { name: input.name, description: input.description, stateful: input.stateful, project_id: input.project } },
+      }),
+    );
+    const id = created!.security_group.id;
+    const tags = [...input.tags, ...(input.clientToken ? [`${TOKEN_TAG}${input.clientToken}`] : [])];
+    if (tags.length) await this.setTags(id, tags);
+    await this.alignDefaultRules(id, input.project, input.defaultRules);
+    return this.state((await this.neutronGroup(id))!);
+  }
+
+  async getGroup(project: string, id: string): Promise<GroupState | undefined> {
+    const g = await this.neutronGroup(id);
+    return g && g.project_id === project ? this.state(g) : undefined;
+  }
+
+  async findGroupByName(project: string, name: string): Promise<GroupRecord | undefined> {
+    const [g] = await this.groupsWhere({ project_id: project, name });
+    return g ? groupRecord(g) : undefined;
+  }
+
+  async listGroups(project: string): Promise<GroupRecord[]> {
+    return (await this.groupsWhere({ project_id: project })).map(groupRecord).sort(byName);
+  }
+
+  async updateGroup(project: string, id: string, patch: GroupPatch): Promise<GroupState> {
+    const current = await this.neutronGroup(id);
+    if (!current || current.project_id !== project) throw groupGone(project, id);
+    if (patch.name !== undefined && patch.name !== current.name) {
+      const clash = (await this.groupsWhere({ project_id: project, name: patch.name })).find((g) => g.id !== id);
+      if (clash) throw nameTaken(project, patch.name, clash);
+    }
+    const fields: Record<string, unknown> = {};
+    if (patch.name !== undefined) fields.name = patch.name;
+    if (patch.description !== undefined) fields.description = patch.description;
+    if (patch.stateful !== undefined && patch.stateful !== (current.stateful ?? true)) fields.stateful = patch.stateful;
+    if (Object.keys(fields).length) {
+      await this.mapRefusals(() => this.neutron.request("PUT", `/security-groups/${encodeURIComponent(id)}`, { body: { security_group: fields } }), {
+        inUse: () =>
+          new SecgroupsError("SG_IN_USE", {
+            property: "stateful",
+            problem: `security group ${current.name} (${id}) is on a port; stateful can only change while no port uses the group (Neutron)`,
+            value: patch.stateful,
+            fix: "detach the group from its servers, change stateful, and attach it again",
+          }),
+      });
+    }
+    if (patch.tags !== undefined) {
+      const token = (current.tags ?? []).filter((t) => t.startsWith(TOKEN_TAG));
+      await this.setTags(id, [...patch.tags, ...token]);
+    }
+    if (patch.deleteDefaultRules === true) await this.alignDefaultRules(id, project, []);
+    else if (patch.deleteDefaultRules === false) await this.alignDefaultRules(id, project, patch.defaultRules ?? []);
+    return this.state((await this.neutronGroup(id))!);
+  }
+
+  async deleteGroup(project: string, id: string): Promise<boolean> {
+    const g = await this.neutronGroup(id);
+    if (!g || g.project_id !== project) return false;
+    // Neutron would delete the other groups' rules that name this group with it; nothing cascades here.
+    const holders = await this.holders(g);
+    if (holders.length) throw groupInUse(groupRecord(g), holders);
+    await this.mapRefusals(() => this.neutron.request("DELETE", `/security-groups/${encodeURIComponent(id)}`, { missingOk: true }), {
+      inUse: async () => groupInUse(groupRecord(g), await this.holders(g)),
+    });
+    return true;
+  }
+
+  /** What holds a group: the ports that carry it and the other groups' rules that name it. */
+  private async holders(g: NeutronGroup): Promise<string[]> {
+    const ports = await this.neutron.request<{ ports: Array<{ id: string; device_id: string; network_id: string; security_groups: string[] }> }>(
+      "GET",
+      `/ports${this.q({ project_id: g.project_id })}`,
+    );
+    const rules = await this.rulesWhere({ remote_group_id: g.id });
+    return [
+      ...(ports?.ports ?? [])
+        .filter((p) => p.security_groups.includes(g.id))
+        .map((p) => `server ${p.device_id} port ${p.id} on network ${p.network_id}`),
+      ...rules.filter((r) => r.security_group_id !== g.id).map((r) => `rule ${r.id} of group ${r.security_group_id}`),
+    ];
+  }
+
+  async groupProject(id: string): Promise<string | undefined> {
+    return (await this.neutronGroup(id))?.project_id;
+  }
+
+  async createRule(rule: NewRule, limits: RuleLimits): Promise<RuleRecord> {
+    const g = await this.neutronGroup(rule.securityGroupId);
+    if (!g) {
+      throw new SecgroupsError("SG_GROUP_NOT_FOUND", {
+        property: "securityGroupId",
+        problem: `security group ${rule.securityGroupId} does not exist`,
+        value: rule.securityGroupId,
+        fix: "pass the id of an existing group (e.g. group.id of a SecurityGroup in the program)",
+      });
+    }
+    if (rule.remoteGroupId !== null) {
+      const remote = await this.neutronGroup(rule.remoteGroupId);
+      if (!remote || remote.project_id !== g.project_id) {
+        throw new SecgroupsError("SG_GROUP_NOT_FOUND", {
+          property: "remoteGroupId",
+          problem: `remote security group ${rule.remoteGroupId} does not exist in project ${g.project_id}`,
+          value: rule.remoteGroupId,
+          fix: "pass the id of an existing group of the same project",
+        });
+      }
+    }
+    const inGroup = await this.rulesWhere({ security_group_id: g.id });
+    const duplicate = inGroup.find((r) => ruleKey(canonicalRuleOf(ruleRecord(r, false))) === rule.key);
+    if (duplicate) throw ruleExists(g, ruleRecord(duplicate, isDefaultRule(duplicate)));
+    if (limits.rulesPerGroup !== undefined && inGroup.length >= limits.rulesPerGroup) {
+      throw new SecgroupsError("SG_QUOTA_EXCEEDED", {
+        property: "securityGroupId",
+        problem: `group ${g.name} (${g.id}) already has ${inGroup.length} rules, the limit of profile ${limits.profile}`,
+        value: g.id,
+        allowed: `at most ${limits.rulesPerGroup} rules per security group`,
+        fix: "merge rules (port ranges, wider CIDRs) or spread them over another group",
+      });
+    }
+    if (limits.rulesPerProject !== undefined) {
+      const n = (await this.rulesWhere({ project_id: g.project_id })).length;
+      if (n >= limits.rulesPerProject) {
+        throw new SecgroupsError("SG_QUOTA_EXCEEDED", {
+          property: "securityGroupId",
+          problem: `project ${g.project_id} already holds ${n} rules, the quota of profile ${limits.profile}`,
+          value: g.id,
+          allowed: `at most ${limits.rulesPerProject} rules per project`,
+          fix: "delete rules you no longer need, or use a profile with a larger quota",
+        });
+      }
+    }
+    const body = {
+      security_group_rule: {
+        security_group_id: rule.securityGroupId,
+        direction: rule.direction,
+        ethertype: rule.ethertype,
+        protocol: rule.protocol,
+        port_range_min: rule.portRangeMin,
+        port_range_max: rule.portRangeMax,
+        remote_ip_prefix: rule.remoteIpPrefix,
+        remote_group_id: rule.remoteGroupId,
+        description: rule.description,
+        project_id: g.project_id,
+      },
+    };
+    const created = await this.mapRefusals(
+      () => this.neutron.request<{ security_group_rule: NeutronRule }>("POST", "/security-group-rules", { body }),
+      {
+        exists: async (message) => {
+          // Made by someone else between our read and our create: Neutron names it.
+          const id = existingRuleId(message);
+          const r = id ? (await this.rulesWhere({ id }))[0] : undefined;
+          return ruleExists(
+            g,
+            r ? ruleRecord(r, isDefaultRule(r)) : { id: id ?? "(unknown)", isDefault: false, direction: rule.direction, ethertype: rule.ethertype },
+          );
+        },
+      },
+    );
+    return ruleRecord(created!.security_group_rule, false);
+  }
+
+  async getRule(project: string, id: string): Promise<RuleRecord | undefined> {
+    const r = await this.neutron.request<{ security_group_rule: NeutronRule }>("GET", `/security-group-rules/${encodeURIComponent(id)}`, {
+      missingOk: true,
+    });
+    const rule = r?.security_group_rule;
+    return rule && rule.project_id === project ? ruleRecord(rule, isDefaultRule(rule)) : undefined;
+  }
+
+  async updateRuleDescription(project: string, id: string, description: string): Promise<RuleRecord> {
+    if (!(await this.getRule(project, id))) throw ruleGone(project, id);
+    // Neutron's rules are immutable: ML2 has no update of a rule (a PUT fails with a 500).
+    throw new SecgroupsError("SG_INVALID_INPUT", {
+      property: "description",
+      problem: `Neutron cannot change the description of rule ${id} in place: its security group rules are immutable`,
+      value: description,
+      fix: "replace the rule (pulumi up --replace with the rule's URN), or keep its description",
+    });
+  }
+
+  async deleteRule(project: string, id: string): Promise<boolean> {
+    if (!(await this.getRule(project, id))) return false;
+    await this.neutron.request("DELETE", `/security-group-rules/${encodeURIComponent(id)}`, { missingOk: true });
+    return true;
+  }
+
+  async listRules(project: string, securityGroupId?: string): Promise<RuleRecord[]> {
+    const rules = await this.rulesWhere({ project_id: project, ...(securityGroupId !== undefined ? { security_group_id: securityGroupId } : {}) });
+    return rules.map((r) => ruleRecord(r, isDefaultRule(r))).sort(oldestFirst);
+  }
+
+  async setRuleManagedBy(): Promise<void> {
+    // Neutron keeps no such field on a rule; which stack manages a rule is not recorded here yet.
+  }
+
+  async ensureProject(): Promise<void> {
+    // Neutron makes a project's default group itself, on the project's first request.
+  }
+
+  async forgetClientToken(project: string, id: string): Promise<void> {
+    const g = await this.neutronGroup(id);
+    if (!g || g.project_id !== project) return;
+    const tags = g.tags ?? [];
+    if (tags.some((t) => t.startsWith(TOKEN_TAG)))
+      await this.setTags(
+        id,
+        tags.filter((t) => !t.startsWith(TOKEN_TAG)),
+      );
+  }
+
+  async checkIntegrity(): Promise<string[]> {
+    // Neutron's database keeps its own references; there is no bookkeeping of ours to check.
+    return [];
+  }
+
+  async close(): Promise<void> {}
+
+  /** Runs a request, turning Neutron's refusals into ours (in-use and duplicate ones by the caller's words). */
+  private async mapRefusals<T>(
+    run: () => Promise<T>,
+    words: { inUse?: () => SecgroupsError | Promise<SecgroupsError>; exists?: (message: string) => Promise<SecgroupsError> } = {},
+  ): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      if (!(err instanceof NeutronRefusal)) throw err;
+      if (err.type === "SecurityGroupInUse" && words.inUse) throw await words.inUse();
+      if (err.type === "SecurityGroupRuleExists" && words.exists) throw await words.exists(err.detail);
+      if (err.type === "OverQuota") {
+        throw new SecgroupsError("SG_QUOTA_EXCEEDED", {
+          property: "",
+          problem: `Neutron refused the request: its quota is used up (${err.detail})`,
+          fix: "delete what you no longer need, or ask the cloud's operator for a larger quota",
+        });
+      }
+      throw new SecgroupsError("SG_INVALID_INPUT", {
+        property: "",
+        problem: `Neutron refused the request (${err.status} ${err.type}: ${err.detail})`,
+        fix: "correct the input Neutron names; the profile's checks at preview do not cover this",
+      });
+    }
+  }
+
+  // ---- not yet on this backend ------------------------------------------------------------
+
+  private notYet(what: string): SecgroupsError {
+    return new SecgroupsError("SG_BACKEND_INVALID", {
+      property: "secgroups:backend",
+      problem: `the openstack backend does not manage ${what} yet (security groups and rules only)`,
+      value: "openstack",
+      fix: "manage groups and rules on openstack, or use the embedded backend (sqlite:) for networks, servers and attachments",
+    });
+  }
+  createNetwork(): Promise<never> {
+    return Promise.reject(this.notYet("networks"));
+  }
+  getNetwork(): Promise<never> {
+    return Promise.reject(this.notYet("networks"));
+  }
+  listNetworks(): Promise<never> {
+    return Promise.reject(this.notYet("networks"));
+  }
+  deleteNetwork(): Promise<never> {
+    return Promise.reject(this.notYet("networks"));
+  }
+  createServer(): Promise<never> {
+    return Promise.reject(this.notYet("servers"));
+  }
+  getServer(): Promise<never> {
+    return Promise.reject(this.notYet("servers"));
+  }
+  serverProject(): Promise<never> {
+    return Promise.reject(this.notYet("servers"));
+  }
+  setServerError(): Promise<never> {
+    return Promise.reject(this.notYet("servers"));
+  }
+  deleteServer(): Promise<never> {
+    return Promise.reject(this.notYet("servers"));
+  }
+  listServers(_project: string): Promise<never> {
+    return Promise.reject(this.notYet("servers"));
+  }
+  createAttachment(): Promise<never> {
+    return Promise.reject(this.notYet("attachments"));
+  }
+  getAttachment(): Promise<never> {
+    return Promise.reject(this.notYet("attachments"));
+  }
+  swapAttachment(): Promise<never> {
+    return Promise.reject(this.notYet("attachments"));
+  }
+  deleteAttachment(): Promise<never> {
+    return Promise.reject(this.notYet("attachments"));
+  }
+  listAttachments(): Promise<never> {
+    return Promise.reject(this.notYet("attachments"));
+  }
+}

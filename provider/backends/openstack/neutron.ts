@@ -1,0 +1,129 @@
+/**
+ * A small client of OpenStack Neutron's API (v2.0, JSON): one request at a time, authenticated by
+ * an `Auth` (no auth against a Neutron run with `noauth`, or a Keystone token), and every failure
+ * turned into one of our errors: Neutron's own refusals into the codes the embedded backend uses
+ * (a duplicate rule is SG_RULE_EXISTS, a group in use SG_IN_USE, a quota SG_QUOTA_EXCEEDED), and a
+ * server that cannot be reached or refuses the credentials into SG_BACKEND_UNAVAILABLE naming the
+ * URL. Never a library's raw message as the whole explanation, never a secret in a message.
+ */
+import { SecgroupsError } from "../../errors";
+
+/** How requests are authenticated, and where the network service is. */
+export interface NeutronAuth {
+  /** The network service's base URL (`http://host:9696`, no `/v2.0`). */
+  endpoint(): Promise<string>;
+  /** Headers that authenticate a request (`X-Auth-Token`), or none. */
+  headers(): Promise<Record<string, string>>;
+  /** Forgets a cached token after the service refused it, so the next request authenticates again. */
+  invalidate(): void;
+  /** What the auth is, for messages: `no auth (endpoint …)`, `Keystone at …`. Never a secret. */
+  readonly describe: string;
+}
+
+/** Neutron's error body: `{"NeutronError": {"type", "message", "detail"}}`. */
+interface NeutronErrorBody {
+  NeutronError?: { type?: string; message?: string };
+}
+
+/** A conditional update lost to a concurrent change (412): the caller re-reads and tries again. */
+export class RevisionConflict extends Error {
+  constructor(readonly detail: string) {
+    super(`revision conflict: ${detail}`);
+  }
+}
+
+/** A Neutron refusal the caller maps itself (status, Neutron's error type and message). */
+export class NeutronRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    readonly detail: string,
+  ) {
+    super(`${status} ${type}: ${detail}`);
+  }
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** `If-Match: revision_number=N` for a conditional update. */
+  ifRevision?: number;
+  /** Return undefined for a 404 instead of refusing. */
+  missingOk?: boolean;
+}
+
+/** One Neutron API. */
+export class NeutronClient {
+  constructor(private readonly auth: NeutronAuth) {}
+
+  get describe(): string {
+    return this.auth.describe;
+  }
+
+  /** Sends one request to `/v2.0{path}`; the parsed JSON body (undefined for 204 or a missing object with `missingOk`). */
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      const base = await this.auth.endpoint();
+      const url = `${base.replace(/\/+$/, "")}/v2.0${path}`;
+      const headers: Record<string, string> = { Accept: "application/json", ...(await this.auth.headers()) };
+      if (options.body !== undefined) headers["Content-Type"] = "application/json";
+      if (options.ifRevision !== undefined) headers["If-Match"] = `revision_number=${options.ifRevision}`;
+      let response: Response;
+      try {
+        response = await fetch(url, {
+          method,
+          headers,
+          ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+          signal: AbortSignal.timeout(60_000),
+        });
+      } catch (err) {
+        throw unavailable(`cannot reach the Neutron API at ${base}: ${causeOf(err)}`, base);
+      }
+      const text = await response.text();
+      if (response.status === 401 && attempt === 0) {
+        // A token that expired or was revoked: authenticate again once.
+        this.auth.invalidate();
+        continue;
+      }
+      if (response.ok) return text ? (JSON.parse(text) as T) : undefined;
+      if (response.status === 404 && options.missingOk) return undefined;
+      const parsed = parseError(text);
+      if (response.status === 412) throw new RevisionConflict(parsed.message);
+      if (response.status === 401 || response.status === 403) {
+        throw unavailable(
+          `the Neutron API at ${base} refused the credentials (${response.status} ${parsed.type || response.statusText}: ${parsed.message})`,
+          base,
+        );
+      }
+      if (response.status >= 500) {
+        throw unavailable(`the Neutron API at ${base} failed (${response.status} ${parsed.type || response.statusText}: ${parsed.message})`, base);
+      }
+      throw new NeutronRefusal(response.status, parsed.type, parsed.message);
+    }
+  }
+}
+
+function parseError(text: string): { type: string; message: string } {
+  try {
+    const body = JSON.parse(text) as NeutronErrorBody;
+    if (body.NeutronError) return { type: body.NeutronError.type ?? "", message: body.NeutronError.message ?? "" };
+  } catch {
+    // Not JSON: a proxy's or the server's plain text.
+  }
+  return { type: "", message: text.trim().slice(0, 500) };
+}
+
+function causeOf(err: unknown): string {
+  const e = err as { cause?: { code?: string; message?: string }; message?: string; name?: string };
+  if (e?.name === "TimeoutError") return "no answer within 60 s";
+  return e?.cause?.code ?? e?.cause?.message ?? e?.message ?? String(err);
+}
+
+/** SG_BACKEND_UNAVAILABLE for the network service at `base`. */
+export function unavailable(problem: string, base: string): SecgroupsError {
+  return new SecgroupsError("SG_BACKEND_UNAVAILABLE", {
+    property: "secgroups:backend",
+    problem,
+    value: base,
+    fix: "check that the Neutron API is reachable from here and that the credentials (OS_* variables or clouds.yaml) are right",
+  });
+}

@@ -1,0 +1,222 @@
+/**
+ * The openstack backend (provider/backends/openstack/) against a real Neutron 29.0.0 (noauth, on a
+ * private PostgreSQL; tools/neutron.ts) and, for auth, a real Keystone 30.0.0: groups and rules
+ * through the StateBackend interface, with the values and codes the embedded backend gives.
+ * Nothing is mocked; nothing is skipped.
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KeystoneAuth, NoAuth } from "../../provider/backends/openstack/auth";
+import { OpenstackBackend } from "../../provider/backends/openstack/backend";
+import type { DefaultRuleSpec, NewGroup } from "../../provider/backends/types";
+import { rejection, rule } from "../support/backend";
+import { startNeutron, type NeutronServer } from "../../tools/neutron";
+
+const START_TIMEOUT_MS = 600_000;
+const EGRESS_ANY: DefaultRuleSpec[] = [
+  { direction: "egress", ethertype: "IPv4" },
+  { direction: "egress", ethertype: "IPv6" },
+];
+
+/** A project of its own per test (Keystone writes ids as 32 hex digits). */
+function newProject(): string {
+  return randomUUID().replaceAll("-", "");
+}
+
+function newGroup(project: string, name: string, extra: Partial<NewGroup> = {}): NewGroup {
+  return { project, name, description: `group ${name}`, stateful: true, tags: [], defaultRules: EGRESS_ANY, ...extra };
+}
+
+describe("openstack backend on a real Neutron (noauth)", () => {
+  let neutron: NeutronServer;
+  let backend: OpenstackBackend;
+
+  beforeAll(async () => {
+    neutron = await startNeutron();
+    backend = new OpenstackBackend(new NoAuth(neutron.url));
+  }, START_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await neutron?.stop();
+  });
+
+  it("creates a group with the profile's default rules, its tags, and finds it by id and name", async () => {
+    const project = newProject();
+    const created = await backend.createGroup(newGroup(project, "web", { tags: ["b", "a"] }));
+    expect(created.group).toMatchObject({ project, name: "web", description: "group web", stateful: true, tags: ["a", "b"] });
+    expect(created.defaultRuleIds).toHaveLength(2);
+    const rules = await backend.listRules(project, created.group.id);
+    expect(rules.map((r) => [r.direction, r.ethertype, r.protocol, r.remoteIpPrefix, r.isDefault]).sort()).toEqual([
+      ["egress", "IPv4", null, null, true],
+      ["egress", "IPv6", null, null, true],
+    ]);
+    expect((await backend.getGroup(project, created.group.id))?.group).toEqual(created.group);
+    expect(await backend.findGroupByName(project, "web")).toEqual(created.group);
+    expect(await backend.getGroup(newProject(), created.group.id)).toBeUndefined();
+  });
+
+  it("a profile without default rules (rackspace) gets a group without Neutron's egress rules", async () => {
+    const project = newProject();
+    const created = await backend.createGroup(newGroup(project, "bare", { defaultRules: [] }));
+    expect(created.defaultRuleIds).toEqual([]);
+    expect(await backend.listRules(project, created.group.id)).toEqual([]);
+  });
+
+  it("refuses a second group of the same name in a project (SG_NAME_TAKEN) and counts the group quota", async () => {
+    const project = newProject();
+    const first = await backend.createGroup(newGroup(project, "app"));
+    const taken = await rejection(backend.createGroup(newGroup(project, "app")));
+    expect(taken.code).toBe("SG_NAME_TAKEN");
+    expect(taken.message).toContain(first.group.id);
+    const full = await rejection(backend.createGroup(newGroup(project, "more", { groupQuota: (await backend.listGroups(project)).length })));
+    expect(full.code).toBe("SG_QUOTA_EXCEEDED");
+  });
+
+  it("creates rules in canonical form; a duplicate is SG_RULE_EXISTS naming the rule, a default duplicate says so", async () => {
+    const project = newProject();
+    const g = await backend.createGroup(newGroup(project, "ssh"));
+    const ssh = await backend.createRule(rule(g.group.id, { protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "0.0.0.0/0" }), {
+      profile: "openstack",
+    });
+    expect(ssh).toMatchObject({
+      securityGroupId: g.group.id,
+      direction: "ingress",
+      ethertype: "IPv4",
+      protocol: "tcp",
+      portRangeMin: 22,
+      portRangeMax: 22,
+      remoteIpPrefix: "0.0.0.0/0",
+      isDefault: false,
+    });
+    const dup = await rejection(
+      backend.createRule(rule(g.group.id, { protocol: "6", portRangeMin: 22, portRangeMax: 22, description: "other" }), { profile: "openstack" }),
+    );
+    expect(dup.code).toBe("SG_RULE_EXISTS");
+    expect(dup.message).toContain(`rule ${ssh.id}`);
+    const egress = await rejection(backend.createRule(rule(g.group.id, { direction: "egress" }), { profile: "openstack" }));
+    expect(egress.code).toBe("SG_RULE_EXISTS");
+    expect(egress.message).toContain("it is the default egress IPv4 rule");
+    const limited = await rejection(
+      backend.createRule(rule(g.group.id, { protocol: "udp", portRangeMin: 53, portRangeMax: 53 }), { profile: "rackspace", rulesPerGroup: 3 }),
+    );
+    expect(limited.code).toBe("SG_QUOTA_EXCEEDED");
+    // Neutron's rules are immutable (ML2 has no rule update): a description change is refused, not half-done.
+    const immutable = await rejection(backend.updateRuleDescription(project, ssh.id, "admins"));
+    expect(immutable.code).toBe("SG_INVALID_INPUT");
+    expect(immutable.message).toContain("its security group rules are immutable");
+    expect((await backend.getRule(project, ssh.id))?.description).toBe("");
+    expect(await backend.deleteRule(project, ssh.id)).toBe(true);
+    expect(await backend.deleteRule(project, ssh.id)).toBe(false);
+    expect((await rejection(backend.updateRuleDescription(project, ssh.id, "x"))).code).toBe("SG_NOT_FOUND");
+  });
+
+  it("deleteDefaultRules removes and restores the default rules; rename, description, tags change in place", async () => {
+    const project = newProject();
+    const g = await backend.createGroup(newGroup(project, "db"));
+    const dropped = await backend.updateGroup(project, g.group.id, { deleteDefaultRules: true });
+    expect(dropped.defaultRuleIds).toEqual([]);
+    const restored = await backend.updateGroup(project, g.group.id, { deleteDefaultRules: false, defaultRules: EGRESS_ANY });
+    expect(restored.defaultRuleIds).toHaveLength(2);
+    const renamed = await backend.updateGroup(project, g.group.id, { name: "database", description: "the db", tags: ["x"] });
+    expect(renamed.group).toMatchObject({ name: "database", description: "the db", tags: ["x"] });
+    expect(renamed.group.revisionNumber).toBeGreaterThan(g.group.revisionNumber);
+    await backend.createGroup(newGroup(project, "other"));
+    expect((await rejection(backend.updateGroup(project, g.group.id, { name: "other" }))).code).toBe("SG_NAME_TAKEN");
+    expect((await rejection(backend.updateGroup(project, randomUUID(), { name: "x" }))).code).toBe("SG_NOT_FOUND");
+  });
+
+  it("refuses to delete a group another group's rule names (SG_IN_USE naming the rule), then deletes it", async () => {
+    const project = newProject();
+    const web = await backend.createGroup(newGroup(project, "web"));
+    const app = await backend.createGroup(newGroup(project, "app"));
+    const fromWeb = await backend.createRule(
+      rule(app.group.id, { protocol: "tcp", portRangeMin: 8080, portRangeMax: 8080, remoteGroupId: web.group.id }),
+      {
+        profile: "openstack",
+      },
+    );
+    const inUse = await rejection(backend.deleteGroup(project, web.group.id));
+    expect(inUse.code).toBe("SG_IN_USE");
+    expect(inUse.message).toContain(`rule ${fromWeb.id}`);
+    expect(await backend.deleteRule(project, fromWeb.id)).toBe(true);
+    expect(await backend.deleteGroup(project, web.group.id)).toBe(true);
+    expect(await backend.deleteGroup(project, web.group.id)).toBe(false);
+  });
+
+  it("a create retried with its client token returns the group the first one made; after forgetting, a new one", async () => {
+    const project = newProject();
+    const first = await backend.createGroup(newGroup(project, "tok", { clientToken: "t-1" }));
+    const again = await backend.createGroup(newGroup(project, "tok", { clientToken: "t-1" }));
+    expect(again.group.id).toBe(first.group.id);
+    expect(again.group.tags).toEqual([]);
+    await backend.forgetClientToken(project, first.group.id);
+    expect((await rejection(backend.createGroup(newGroup(project, "tok", { clientToken: "t-1" })))).code).toBe("SG_NAME_TAKEN");
+  });
+
+  it("refuses what it does not manage yet with SG_BACKEND_INVALID naming it", async () => {
+    const err = await rejection(backend.listServers(newProject()));
+    expect(err.code).toBe("SG_BACKEND_INVALID");
+    expect(err.message).toContain("does not manage servers yet");
+  });
+
+  it("an unreachable Neutron is SG_BACKEND_UNAVAILABLE naming the URL, no stack", async () => {
+    const down = new OpenstackBackend(new NoAuth("http://127.0.0.1:1"));
+    const err = await rejection(down.listGroups(newProject()));
+    expect(err.code).toBe("SG_BACKEND_UNAVAILABLE");
+    expect(err.message).toContain("cannot reach the Neutron API at http://127.0.0.1:1");
+    expect(err.stack).toBe("");
+  });
+});
+
+describe("openstack backend behind a real Keystone", () => {
+  let neutron: NeutronServer;
+
+  beforeAll(async () => {
+    neutron = await startNeutron({ keystone: true });
+  }, START_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await neutron?.stop();
+  });
+
+  it("logs in with the password, finds Neutron in the catalog and manages groups in the token's project", async () => {
+    const ks = neutron.keystone!;
+    const auth = new KeystoneAuth({
+      authUrl: ks.authUrl,
+      method: "password",
+      username: ks.username,
+      password: ks.password,
+      userDomainName: ks.userDomainName,
+      projectName: ks.projectName,
+      projectDomainName: ks.projectDomainName,
+      regionName: ks.region,
+    });
+    expect(await auth.endpoint()).toBe(neutron.url);
+    expect(await auth.projectId()).toBe(ks.projectId);
+    const backend = new OpenstackBackend(auth);
+    const g = await backend.createGroup(newGroup(ks.projectId, "behind-keystone"));
+    expect(g.group.project).toBe(ks.projectId);
+    expect(g.defaultRuleIds).toHaveLength(2);
+  });
+
+  it("a wrong password is SG_BACKEND_UNAVAILABLE naming the auth URL, never the password", async () => {
+    const ks = neutron.keystone!;
+    const wrong = `not-${ks.password}`;
+    const backend = new OpenstackBackend(
+      new KeystoneAuth({
+        authUrl: ks.authUrl,
+        method: "password",
+        username: ks.username,
+        password: wrong,
+        userDomainName: ks.userDomainName,
+        projectName: ks.projectName,
+        projectDomainName: ks.projectDomainName,
+      }),
+    );
+    const err = await rejection(backend.listGroups(ks.projectId));
+    expect(err.code).toBe("SG_BACKEND_UNAVAILABLE");
+    expect(err.message).toContain(`Keystone at ${ks.authUrl} refused the credentials (401)`);
+    expect(err.message).not.toContain(wrong);
+    expect(err.message).not.toContain(ks.password);
+  });
+});
