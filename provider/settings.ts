@@ -14,7 +14,7 @@ export const SETTING_KEYS = {
 
 /** Resolved settings of one provider process. */
 export interface Settings {
-  /** Backend URL (`sqlite:PATH` or `postgres://user@host:port/db`). */
+  /** Backend URL (`sqlite:PATH`, `postgres://user@host:port/db`, `openstack` or `openstack://CLOUD`). */
   backend: string;
   /** Built-in profile name or path to a JSON profile. */
   profile: string;
@@ -22,7 +22,7 @@ export interface Settings {
   project: string;
   /** Directory relative paths are resolved against: the Pulumi program's directory. */
   programDir: string;
-  /** Password for a postgres backend; never logged. */
+  /** Password for a postgres backend, or the Keystone password or application credential secret of an openstack one; never logged. */
   backendPassword?: string;
 }
 
@@ -43,7 +43,10 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv, progr
     project: pick("project") ?? "default",
     programDir,
   };
-  const password = pick("backendPassword");
+  // PGPASSWORD is PostgreSQL's variable: an openstack backend takes its password from the secret or
+  // from its own OS_* variables and clouds.yaml (backends/openstack/config.ts), never from PGPASSWORD.
+  const fromConfig = config[SETTING_KEYS.backendPassword.config];
+  const password = settings.backend.startsWith("openstack") ? (fromConfig === "" ? undefined : fromConfig) : pick("backendPassword");
   if (password !== undefined) settings.backendPassword = password;
   return settings;
 }

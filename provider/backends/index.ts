@@ -4,11 +4,14 @@ import { SecgroupsError } from "../errors";
 import { maskUrl } from "./mask";
 import { PostgresBackend } from "./postgres";
 import { SqliteBackend } from "./sqlite";
+import { OpenstackBackend } from "./openstack/backend";
+import { openstackAuth } from "./openstack/config";
 import type { StateBackend } from "./types";
 
 export { maskUrl };
 
-const ALLOWED = "sqlite:PATH (absolute, or relative to the program directory) or postgres://USER@HOST:PORT/DATABASE";
+const ALLOWED =
+  "sqlite:PATH (absolute, or relative to the program directory), postgres://USER@HOST:PORT/DATABASE, or openstack / openstack://CLOUD (a real Neutron; groups and rules so far)";
 
 /**
  * The file an `sqlite:` backend URL names, resolved against `baseDir`; undefined for other URLs,
@@ -40,6 +43,8 @@ export function openBackend(url: string, baseDir: string, password?: string): St
     }
     return new SqliteBackend(file);
   }
+  const openstack = openstackAuth(url, baseDir, process.env, password);
+  if (openstack) return new OpenstackBackend(openstack);
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   if (scheme === "postgres" || scheme === "postgresql") {
     let parsed: URL | undefined;
@@ -64,6 +69,6 @@ export function openBackend(url: string, baseDir: string, password?: string): St
     problem: "unknown backend kind",
     value: maskUrl(url),
     allowed: ALLOWED,
-    fix: "use an sqlite: or postgres:// backend URL",
+    fix: "use an sqlite:, postgres:// or openstack backend",
   });
 }

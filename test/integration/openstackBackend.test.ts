@@ -5,12 +5,24 @@
  * Nothing is mocked; nothing is skipped.
  */
 import { randomUUID } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeystoneAuth, NoAuth } from "../../provider/backends/openstack/auth";
 import { OpenstackBackend } from "../../provider/backends/openstack/backend";
 import type { DefaultRuleSpec, NewGroup } from "../../provider/backends/types";
 import { rejection, rule } from "../support/backend";
 import { startNeutron, type NeutronServer } from "../../tools/neutron";
+import { openstackAuth } from "../../provider/backends/openstack/config";
+import type { SecgroupsError } from "../../provider/errors";
+
+/** The backend `spec` names, as openBackend opens it, with `env` as the process environment. */
+function openBackendWith(spec: string, dir: string, env: Record<string, string>, secret?: string): OpenstackBackend {
+  const auth = openstackAuth(spec, dir, env, secret);
+  if (!auth) throw new Error(`${spec} is not an openstack backend`);
+  return new OpenstackBackend(auth);
+}
 
 const START_TIMEOUT_MS = 600_000;
 const EGRESS_ANY: DefaultRuleSpec[] = [
@@ -197,6 +209,76 @@ describe("openstack backend behind a real Keystone", () => {
     const g = await backend.createGroup(newGroup(ks.projectId, "behind-keystone"));
     expect(g.group.project).toBe(ks.projectId);
     expect(g.defaultRuleIds).toHaveLength(2);
+  });
+
+  it("secgroups:backend openstack://CLOUD reads clouds.yaml in the program's directory; the secret password wins over the file's", async () => {
+    const ks = neutron.keystone!;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "secgroups-clouds-"));
+    try {
+      const entry = (password: string) =>
+        [
+          "clouds:",
+          "  lab:",
+          "    auth:",
+          `      auth_url: ${ks.authUrl}`,
+          `      username: ${ks.username}`,
+          `      password: ${JSON.stringify(password)}`,
+          `      project_name: ${ks.projectName}`,
+          `      user_domain_name: ${ks.userDomainName}`,
+          `      project_domain_name: ${ks.projectDomainName}`,
+          `    region_name: ${ks.region}`,
+          "",
+        ].join("\n");
+      fs.writeFileSync(path.join(dir, "clouds.yaml"), entry(ks.password));
+      const env = { HOME: dir };
+      const backend = openBackendWith("openstack://lab", dir, env);
+      const g = await backend.createGroup(newGroup("ignored-behind-keystone", "from-clouds-yaml"));
+      expect(g.group.project).toBe(ks.projectId);
+      expect((await backend.findGroupByName("any", "from-clouds-yaml"))?.id).toBe(g.group.id);
+      // A wrong password in the file, the right one as the secret: the secret wins.
+      fs.writeFileSync(path.join(dir, "clouds.yaml"), entry("wrong"));
+      expect((await openBackendWith("openstack://lab", dir, env, ks.password).listGroups("x")).map((x) => x.name)).toContain("from-clouds-yaml");
+      const missing = (() => {
+        try {
+          openBackendWith("openstack://nowhere", dir, env);
+        } catch (err) {
+          return err as SecgroupsError;
+        }
+        throw new Error("openstack://nowhere opened");
+      })();
+      expect(missing.code).toBe("SG_BACKEND_INVALID");
+      expect(missing.message).toContain(`no clouds.yaml entry named nowhere; found ${path.join(dir, "clouds.yaml")} (lab)`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("secgroups:backend openstack reads the OS_* variables of an openrc file", async () => {
+    const ks = neutron.keystone!;
+    const env = {
+      HOME: os.tmpdir(),
+      OS_AUTH_URL: ks.authUrl,
+      OS_USERNAME: ks.username,
+      OS_PASSWORD: ks.password,
+      OS_PROJECT_NAME: ks.projectName,
+      OS_USER_DOMAIN_NAME: ks.userDomainName,
+      OS_PROJECT_DOMAIN_NAME: ks.projectDomainName,
+      OS_REGION_NAME: ks.region,
+    };
+    const backend = openBackendWith("openstack", os.tmpdir(), env);
+    expect(backend.kind).toBe("openstack");
+    expect(backend.location).toBe(`Keystone at ${ks.authUrl}`);
+    expect(Array.isArray(await backend.listGroups("x"))).toBe(true);
+    const none = (() => {
+      try {
+        openBackendWith("openstack", os.tmpdir(), { HOME: os.tmpdir() });
+      } catch (err) {
+        return err as SecgroupsError;
+      }
+      throw new Error("openstack opened without credentials");
+    })();
+    expect(none.code).toBe("SG_BACKEND_INVALID");
+    expect(none.message).toContain("neither OS_CLOUD nor OS_AUTH_URL");
   });
 
   it("a wrong password is SG_BACKEND_UNAVAILABLE naming the auth URL, never the password", async () => {

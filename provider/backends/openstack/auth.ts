@@ -43,6 +43,9 @@ export class NoAuth implements NeutronAuth {
     return {};
   }
   invalidate(): void {}
+  async scopedProject(): Promise<undefined> {
+    return undefined;
+  }
 }
 
 interface Token {
@@ -82,6 +85,10 @@ export class KeystoneAuth implements NeutronAuth {
   /** The project the token is scoped to (Neutron's project_id of everything this backend makes). */
   async projectId(): Promise<string | undefined> {
     return (await this.current()).projectId;
+  }
+
+  scopedProject(): Promise<string | undefined> {
+    return this.projectId();
   }
 
   invalidate(): void {

@@ -120,9 +120,17 @@ export class OpenstackBackend implements StateBackend {
   readonly location: string;
   private readonly neutron: NeutronClient;
 
-  constructor(auth: NeutronAuth) {
+  constructor(private readonly auth: NeutronAuth) {
     this.neutron = new NeutronClient(auth);
     this.location = auth.describe;
+  }
+
+  /**
+   * The Neutron project of a request for `project`: behind Keystone, the token's project (the
+   * credentials choose it; `secgroups:project` only names it in messages); without auth, `project`.
+   */
+  private async pid(project: string): Promise<string> {
+    return (await this.auth.scopedProject()) ?? project;
   }
 
   private q(params: Record<string, string>): string {
@@ -170,7 +178,8 @@ export class OpenstackBackend implements StateBackend {
     }
   }
 
-  async createGroup(input: NewGroup): Promise<GroupState> {
+  async createGroup(given: NewGroup): Promise<GroupState> {
+    const input = { ...given, project: await this.pid(given.project) };
     if (input.clientToken) {
       const [retried] = await this.groupsWhere({ project_id: input.project, tags: `${TOKEN_TAG}${input.clientToken}` });
       if (retried) return this.state(retried);
@@ -201,21 +210,25 @@ export class OpenstackBackend implements StateBackend {
     return this.state((await this.neutronGroup(id))!);
   }
 
-  async getGroup(project: string, id: string): Promise<GroupState | undefined> {
+  async getGroup(given: string, id: string): Promise<GroupState | undefined> {
+    const project = await this.pid(given);
     const g = await this.neutronGroup(id);
     return g && g.project_id === project ? this.state(g) : undefined;
   }
 
-  async findGroupByName(project: string, name: string): Promise<GroupRecord | undefined> {
+  async findGroupByName(given: string, name: string): Promise<GroupRecord | undefined> {
+    const project = await this.pid(given);
     const [g] = await this.groupsWhere({ project_id: project, name });
     return g ? groupRecord(g) : undefined;
   }
 
-  async listGroups(project: string): Promise<GroupRecord[]> {
+  async listGroups(given: string): Promise<GroupRecord[]> {
+    const project = await this.pid(given);
     return (await this.groupsWhere({ project_id: project })).map(groupRecord).sort(byName);
   }
 
-  async updateGroup(project: string, id: string, patch: GroupPatch): Promise<GroupState> {
+  async updateGroup(given: string, id: string, patch: GroupPatch): Promise<GroupState> {
+    const project = await this.pid(given);
     const current = await this.neutronGroup(id);
     if (!current || current.project_id !== project) throw groupGone(project, id);
     if (patch.name !== undefined && patch.name !== current.name) {
@@ -246,7 +259,8 @@ export class OpenstackBackend implements StateBackend {
     return this.state((await this.neutronGroup(id))!);
   }
 
-  async deleteGroup(project: string, id: string): Promise<boolean> {
+  async deleteGroup(given: string, id: string): Promise<boolean> {
+    const project = await this.pid(given);
     const g = await this.neutronGroup(id);
     if (!g || g.project_id !== project) return false;
     // Neutron would delete the other groups' rules that name this group with it; nothing cascades here.
@@ -353,7 +367,8 @@ export class OpenstackBackend implements StateBackend {
     return ruleRecord(created!.security_group_rule, false);
   }
 
-  async getRule(project: string, id: string): Promise<RuleRecord | undefined> {
+  async getRule(given: string, id: string): Promise<RuleRecord | undefined> {
+    const project = await this.pid(given);
     const r = await this.neutron.request<{ security_group_rule: NeutronRule }>("GET", `/security-group-rules/${encodeURIComponent(id)}`, {
       missingOk: true,
     });
@@ -378,7 +393,8 @@ export class OpenstackBackend implements StateBackend {
     return true;
   }
 
-  async listRules(project: string, securityGroupId?: string): Promise<RuleRecord[]> {
+  async listRules(given: string, securityGroupId?: string): Promise<RuleRecord[]> {
+    const project = await this.pid(given);
     const rules = await this.rulesWhere({ project_id: project, ...(securityGroupId !== undefined ? { security_group_id: securityGroupId } : {}) });
     return rules.map((r) => ruleRecord(r, isDefaultRule(r))).sort(oldestFirst);
   }
@@ -391,7 +407,8 @@ export class OpenstackBackend implements StateBackend {
     // Neutron makes a project's default group itself, on the project's first request.
   }
 
-  async forgetClientToken(project: string, id: string): Promise<void> {
+  async forgetClientToken(given: string, id: string): Promise<void> {
+    const project = await this.pid(given);
     const g = await this.neutronGroup(id);
     if (!g || g.project_id !== project) return;
     const tags = g.tags ?? [];

@@ -16,6 +16,8 @@ export interface NeutronAuth {
   headers(): Promise<Record<string, string>>;
   /** Forgets a cached token after the service refused it, so the next request authenticates again. */
   invalidate(): void;
+  /** The project a Keystone token is scoped to (everything is made there), or undefined without auth. */
+  scopedProject(): Promise<string | undefined>;
   /** What the auth is, for messages: `no auth (endpoint …)`, `Keystone at …`. Never a secret. */
   readonly describe: string;
 }
