@@ -157,14 +157,19 @@ export async function deleteRule(tx: Tx, project: string, id: string): Promise<b
   return true;
 }
 
+/**
+ * Rules oldest first. Rules made in one transaction share a timestamp (a group's default rules);
+ * they come in the order of what they match, not of their random ids, so a listing reads the same
+ * in every deployment. NULLs count as '' and -1: SQLite sorts NULL first, PostgreSQL last.
+ */
+const RULE_ORDER =
+  "ORDER BY created_at, direction, ethertype, COALESCE(protocol, ''), COALESCE(port_range_min, -1), COALESCE(port_range_max, -1), COALESCE(remote_ip_prefix, ''), id";
+
 export async function listRules(tx: Tx, project: string, securityGroupId?: string): Promise<RuleRecord[]> {
   const rows: Row[] =
     securityGroupId === undefined
-      ? await tx.all("SELECT * FROM security_group_rules WHERE project = ? ORDER BY created_at, id", [project])
-      : await tx.all("SELECT * FROM security_group_rules WHERE project = ? AND security_group_id = ? ORDER BY created_at, id", [
-          project,
-          securityGroupId,
-        ]);
+      ? await tx.all(`SELECT * FROM security_group_rules WHERE project = ? ${RULE_ORDER}`, [project])
+      : await tx.all(`SELECT * FROM security_group_rules WHERE project = ? AND security_group_id = ? ${RULE_ORDER}`, [project, securityGroupId]);
   return rows.map(ruleFromRow);
 }
 
