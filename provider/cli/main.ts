@@ -55,7 +55,7 @@ const EXIT_CODES_HELP = [
   `  ${EXIT.notFound}  not found: no group or server of the project has that name or id, or several servers have that name;`,
   `     or the answer is no: can-reach found the flow blocked, preview-report --fail-on found a new finding that bad`,
   `  ${EXIT.usage}  usage: unknown command or flag, missing or extra argument, bad --format or --max-width, invalid --profile`,
-  `  ${EXIT.backend}  backend invalid, missing or unreachable (SG_BACKEND_INVALID, SG_BACKEND_UNAVAILABLE)`,
+  `  ${EXIT.backend}  backend invalid, missing, unreachable or busy (SG_BACKEND_INVALID, SG_BACKEND_UNAVAILABLE, SG_BACKEND_BUSY)`,
   `  ${EXIT.internal}  internal error (please report it)`,
 ];
 
