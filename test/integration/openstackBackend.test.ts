@@ -165,6 +165,46 @@ describe("openstack backend on a real Neutron (noauth)", () => {
     expect((await rejection(backend.createGroup(newGroup(project, "tok", { clientToken: "t-1" })))).code).toBe("SG_NAME_TAKEN");
   });
 
+  it("networks: created with their subnets, found by id and name; the cloud's shared networks are built-in; deletes refused while in use", async () => {
+    const project = newProject();
+    const net = await backend.createNetwork(project, "app-net", ["10.10.0.0/24", "fd00:10::/64"], "net-token");
+    expect(net).toMatchObject({ project, name: "app-net", subnets: ["10.10.0.0/24", "fd00:10::/64"], builtin: false });
+    expect((await backend.createNetwork(project, "app-net", ["10.10.0.0/24", "fd00:10::/64"], "net-token")).id).toBe(net.id);
+    expect(await backend.getNetwork(project, "app-net")).toEqual(net);
+    expect(await backend.getNetwork(project, net.id)).toEqual(net);
+    const taken = await rejection(backend.createNetwork(project, "app-net", ["10.11.0.0/24"]));
+    expect(taken.code).toBe("SG_NAME_TAKEN");
+    expect(taken.message).toContain(net.id);
+    // A network the cloud shares (made by another project) is a built-in network of every project.
+    const cloud = newProject();
+    const shared = await fetch(`${neutron.url}/v2.0/networks`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ network: { name: "PublicNet", project_id: cloud, shared: true } }),
+    }).then(async (r) => (await r.json()) as { network: { id: string } });
+    const listed = await backend.listNetworks(project);
+    expect(listed.map((n) => [n.name, n.builtin])).toEqual([
+      ["PublicNet", true],
+      ["app-net", false],
+    ]);
+    const builtin = await rejection(backend.deleteNetwork(project, shared.network.id));
+    expect(builtin.code).toBe("SG_IN_USE");
+    expect(builtin.message).toContain("belongs to the cloud");
+    // A server's port on the network (as the compute service makes one) holds it.
+    const port = await fetch(`${neutron.url}/v2.0/ports`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ port: { network_id: net.id, project_id: project, device_owner: "compute:nova", device_id: "server-1" } }),
+    }).then(async (r) => (await r.json()) as { port: { id: string } });
+    const used = await rejection(backend.deleteNetwork(project, net.id));
+    expect(used.code).toBe("SG_IN_USE");
+    expect(used.message).toContain(`server server-1 port ${port.port.id}`);
+    await fetch(`${neutron.url}/v2.0/ports/${port.port.id}`, { method: "DELETE" });
+    expect(await backend.deleteNetwork(project, net.id)).toBe(true);
+    expect(await backend.deleteNetwork(project, net.id)).toBe(false);
+    expect(await backend.getNetwork(project, "app-net")).toBeUndefined();
+  });
+
   it("refuses what it does not manage yet with SG_BACKEND_INVALID naming it", async () => {
     const err = await rejection(backend.listServers(newProject()));
     expect(err.code).toBe("SG_BACKEND_INVALID");

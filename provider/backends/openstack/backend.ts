@@ -1,7 +1,9 @@
 /**
- * The state backend `openstack`: a real Neutron is the cloud. This first part manages security
- * groups and their rules through Neutron's API; networks, servers and attachments come next (until
- * then they are refused with SG_BACKEND_INVALID naming what is missing).
+ * The state backend `openstack`: a real Neutron is the cloud. It manages security groups, their
+ * rules and networks (with their subnets) through Neutron's API; servers belong to the compute
+ * service and attachments come next (until then they are refused with SG_BACKEND_INVALID naming
+ * what is missing). The networks a project sees are its own and those the cloud shares (those are
+ * its built-in networks: PublicNet on Rackspace).
  *
  * Neutron enforces what Neutron enforces — a duplicate rule (409 SecurityGroupRuleExists, naming
  * the rule), a group in use (409 SecurityGroupInUse), its quotas — and each refusal becomes the
@@ -15,9 +17,10 @@
  * client token is a tag on the group, so a create retried after a crash finds the group it made.
  */
 import { defaultRuleOf } from "../../domain/defaultRules";
-import type { DefaultRuleSpec, GroupRecord, NewRule, RuleRecord } from "../../domain/model";
+import type { DefaultRuleSpec, GroupRecord, NetworkRecord, NewRule, RuleRecord } from "../../domain/model";
 import { canonicalRuleOf, ruleKey } from "../../domain/rules";
 import { SecgroupsError } from "../../errors";
+import { showValue } from "../../text";
 import { groupGone, groupInUse, nameTaken, ruleExists, ruleGone } from "../refusals";
 import type { GroupPatch, GroupState, NewGroup, RuleLimits, StateBackend } from "../types";
 import { NeutronClient, NeutronRefusal, type NeutronAuth } from "./neutron";
@@ -51,6 +54,16 @@ interface NeutronRule {
   description: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/** A network as Neutron shows it. */
+interface NeutronNetwork {
+  id: string;
+  project_id: string;
+  name: string;
+  shared?: boolean;
+  tags?: string[];
+  created_at: string;
 }
 
 /** The tag that carries a create's client token. */
@@ -452,27 +465,123 @@ export class OpenstackBackend implements StateBackend {
     }
   }
 
+  // ---- networks ------------------------------------------------------------------------------
+
+  private async neutronNetwork(id: string): Promise<NeutronNetwork | undefined> {
+    const r = await this.neutron.request<{ network: NeutronNetwork }>("GET", `/networks/${encodeURIComponent(id)}`, { missingOk: true });
+    return r?.network;
+  }
+
+  private async networksWhere(params: Record<string, string>): Promise<NeutronNetwork[]> {
+    const r = await this.neutron.request<{ networks: NeutronNetwork[] }>("GET", `/networks${this.q(params)}`);
+    return r?.networks ?? [];
+  }
+
+  /** A network as the records keep it: its subnets' CIDRs; built-in when the cloud shares it (not the project's own). */
+  private async networkRecord(n: NeutronNetwork, project: string): Promise<NetworkRecord> {
+    const subnets = await this.neutron.request<{ subnets: Array<{ cidr: string; created_at: string }> }>(
+      "GET",
+      `/subnets${this.q({ network_id: n.id })}`,
+    );
+    return {
+      id: n.id,
+      project: n.project_id,
+      name: n.name,
+      subnets: (subnets?.subnets ?? []).sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0)).map((x) => x.cidr),
+      builtin: n.project_id !== project,
+      createdAt: timestamp(n.created_at),
+    };
+  }
+
+  /** The networks a project may use: its own and the ones the cloud shares. */
+  private async usableNetworks(project: string): Promise<NeutronNetwork[]> {
+    const own = await this.networksWhere({ project_id: project });
+    const shared = await this.networksWhere({ shared: "true" });
+    const seen = new Set(own.map((n) => n.id));
+    return [...own, ...shared.filter((n) => !seen.has(n.id))];
+  }
+
+  async createNetwork(given: string, name: string, subnets: string[], clientToken?: string): Promise<NetworkRecord> {
+    const project = await this.pid(given);
+    if (clientToken) {
+      const [retried] = await this.networksWhere({ project_id: project, tags: `${TOKEN_TAG}${clientToken}` });
+      if (retried) return this.networkRecord(retried, project);
+    }
+    const existing = (await this.usableNetworks(project)).find((n) => n.name === name);
+    if (existing) {
+      throw new SecgroupsError("SG_NAME_TAKEN", {
+        property: "name",
+        problem: `project ${given} already has a network named ${showValue(name)} (id ${existing.id})`,
+        value: name,
+        fix: "choose another name",
+      });
+    }
+    const created = await this.mapRefusals(() =>
+      this.neutron.request<{ network: NeutronNetwork }>("POST", "/networks", { body: { network: { name, project_id: project } } }),
+    );
+    const id = created!.network.id;
+    if (clientToken) await this.neutron.request("PUT", `/networks/${id}/tags`, { body: { tags: [`${TOKEN_TAG}${clientToken}`] } });
+    for (const cidr of subnets) {
+      await this.mapRefusals(() =>
+        this.neutron.request("POST", "/subnets", {
+          body: { subnet: { network_id: id, cidr, ip_version: cidr.includes(":") ? 6 : 4, project_id: project } },
+        }),
+      );
+    }
+    return this.networkRecord((await this.neutronNetwork(id))!, project);
+  }
+
+  async getNetwork(given: string, idOrName: string): Promise<NetworkRecord | undefined> {
+    const project = await this.pid(given);
+    const usable = await this.usableNetworks(project);
+    const n = usable.find((x) => x.id === idOrName) ?? usable.find((x) => x.name === idOrName);
+    return n ? this.networkRecord(n, project) : undefined;
+  }
+
+  async listNetworks(given: string): Promise<NetworkRecord[]> {
+    const project = await this.pid(given);
+    const records = await Promise.all((await this.usableNetworks(project)).map((n) => this.networkRecord(n, project)));
+    return records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1));
+  }
+
+  async deleteNetwork(given: string, id: string): Promise<boolean> {
+    const project = await this.pid(given);
+    const n = await this.neutronNetwork(id);
+    if (!n) return false;
+    if (n.project_id !== project) {
+      throw new SecgroupsError("SG_IN_USE", {
+        property: "id",
+        problem: `network ${n.name} (${id}) belongs to the cloud, not to project ${given}, and cannot be deleted`,
+        value: id,
+        fix: "remove the Network resource from the program with `pulumi state delete` (it only adopted the network)",
+      });
+    }
+    const ports = await this.neutron.request<{ ports: Array<{ id: string; device_id: string; device_owner: string }> }>(
+      "GET",
+      `/ports${this.q({ network_id: id })}`,
+    );
+    const users = (ports?.ports ?? []).filter((p) => p.device_owner.startsWith("compute:"));
+    if (users.length) {
+      throw new SecgroupsError("SG_IN_USE", {
+        property: "id",
+        problem: `network ${n.name} (${id}) still has ports: ${users.map((p) => `server ${p.device_id} port ${p.id}`).join(", ")}`,
+        value: id,
+        fix: "delete the servers on the network first",
+      });
+    }
+    await this.neutron.request("DELETE", `/networks/${encodeURIComponent(id)}`, { missingOk: true });
+    return true;
+  }
+
   // ---- not yet on this backend ------------------------------------------------------------
 
   private notYet(what: string): SecgroupsError {
     return new SecgroupsError("SG_BACKEND_INVALID", {
       property: "secgroups:backend",
-      problem: `the openstack backend does not manage ${what} yet (security groups and rules only)`,
+      problem: `the openstack backend does not manage ${what} yet (security groups, rules and networks only)`,
       value: "openstack",
-      fix: "manage groups and rules on openstack, or use the embedded backend (sqlite:) for networks, servers and attachments",
+      fix: "manage groups, rules and networks on openstack, or use the embedded backend (sqlite:) for servers and attachments",
     });
-  }
-  createNetwork(): Promise<never> {
-    return Promise.reject(this.notYet("networks"));
-  }
-  getNetwork(): Promise<never> {
-    return Promise.reject(this.notYet("networks"));
-  }
-  listNetworks(): Promise<never> {
-    return Promise.reject(this.notYet("networks"));
-  }
-  deleteNetwork(): Promise<never> {
-    return Promise.reject(this.notYet("networks"));
   }
   createServer(): Promise<never> {
     return Promise.reject(this.notYet("servers"));
