@@ -45,6 +45,7 @@ export { nextTimestamp } from "./sql/rows";
 export class SqlStore implements StateBackend {
   readonly kind: string;
   readonly location: string;
+  readonly mutableRuleDescription = true;
   private ready: Promise<void> | undefined;
 
   constructor(private readonly driver: SqlDriver) {

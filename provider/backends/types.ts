@@ -96,6 +96,8 @@ export interface StateBackend {
   readonly kind: string;
   /** Where the backend lives, with any password masked; safe for messages and logs. */
   readonly location: string;
+  /** Whether a rule's description changes in place (false: Neutron's rules are immutable, so a new description replaces the rule). */
+  readonly mutableRuleDescription: boolean;
   /** Creates a group and its default rules; SG_NAME_TAKEN if the name is used in the project. */
   createGroup(input: NewGroup): Promise<GroupState>;
   /** The group with this id in this project, or undefined. */

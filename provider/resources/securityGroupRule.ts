@@ -47,9 +47,14 @@ export function checkSecurityGroupRule(news: Props): CheckResult<CanonicalRule> 
 }
 
 /** Only a description change is in place; every other change replaces (create, then delete). */
-export function diffSecurityGroupRule(olds: Fields<keyof SecurityGroupRuleOutputs>, news: Fields<keyof CanonicalRule>): dynamic.DiffResult {
+export function diffSecurityGroupRule(
+  olds: Fields<keyof SecurityGroupRuleOutputs>,
+  news: Fields<keyof CanonicalRule>,
+  mutableDescription = true,
+): dynamic.DiffResult {
   const changed = RULE_FIELDS.filter((f) => news[f] === UNKNOWN || JSON.stringify(olds[f]) !== JSON.stringify(news[f]));
-  const replaces = changed.filter((f) => f !== "description");
+  // A description changes in place where the backend can (not on Neutron, whose rules are immutable).
+  const replaces = changed.filter((f) => f !== "description" || !mutableDescription);
   // Create-before-delete, unless the new rule is a duplicate of the old one in Neutron's sense
   // (e.g. remote 0.0.0.0/0 → no remote, protocol ip → 0): then the old one must go first.
   const sameKey =
@@ -64,7 +69,7 @@ export const securityGroupRuleProvider: ResourceImpl<CanonicalRule, SecurityGrou
   },
 
   async diff(_id, olds, news) {
-    return diffSecurityGroupRule(olds, news);
+    return diffSecurityGroupRule(olds, news, getContext().backend.mutableRuleDescription);
   },
 
   async create(inputs, token, managedBy) {

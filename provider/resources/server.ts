@@ -6,7 +6,8 @@ import { getContext, getProfile, getSettings } from "../context";
 import { attachmentPolicy, projectSetup, type Profile } from "../domain/profiles";
 import { decideLaunch } from "../domain/policy";
 import { UNKNOWN } from "../domain/unknown";
-import { SecgroupsError, failureOf } from "../errors";
+import { SecgroupsError, checkFailure, failureOf } from "../errors";
+import { isOpenstackBackend } from "../backends/openstack/config";
 import type { Previewed, ResourceImpl } from "../lifecycle";
 import { checkDefaultProject, validateInputs } from "../schema";
 import { changedFields, stripProvider } from "./common";
@@ -46,6 +47,21 @@ export const serverProvider: ResourceImpl<ServerInputs, schema.ServerOutputs> = 
     const given = stripProvider(news);
     const failures = validateInputs("ServerInputs", given);
     failures.push(...checkDefaultProject(getSettings().project, given.project));
+    if (isOpenstackBackend(getSettings().backend)) {
+      // Servers belong to the compute service, which this provider does not drive.
+      failures.push(
+        checkFailure(
+          "SG_BACKEND_INVALID",
+          {
+            property: "",
+            problem: "a Server cannot be created on the openstack backend: servers belong to the cloud's compute service (Nova), not to Neutron",
+            value: getSettings().backend,
+            fix: "create the server with the cloud's own tools (or its Pulumi provider) and pass its id to ServerAttachment.serverId",
+          },
+          "name",
+        ),
+      );
+    }
     const profile = getProfile();
     const groups = given.securityGroupIds;
     if (groups === undefined || Array.isArray(groups)) {

@@ -23,6 +23,11 @@ describe("rule replacement order", () => {
     expect(d).toEqual({ changes: true, replaces: ["portRangeMin", "portRangeMax"], deleteBeforeReplace: false });
   });
 
+  it("replaces the rule for a new description, delete-first, where rules are immutable (Neutron)", () => {
+    const d = diffSecurityGroupRule({ ...base, project: "default" }, { ...base, description: "x" }, false);
+    expect(d).toEqual({ changes: true, replaces: ["description"], deleteBeforeReplace: true });
+  });
+
   it("changes only the description in place", () => {
     const d = diffSecurityGroupRule({ ...base, project: "default" }, { ...base, description: "x" });
     expect(d).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });

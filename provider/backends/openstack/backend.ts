@@ -131,6 +131,8 @@ function existingRuleId(message: string): string | undefined {
 export class OpenstackBackend implements StateBackend {
   readonly kind = "openstack";
   readonly location: string;
+  /** Neutron's rules are immutable (ML2 has no rule update): a new description replaces the rule. */
+  readonly mutableRuleDescription = false;
   private readonly neutron: NeutronClient;
 
   constructor(private readonly auth: NeutronAuth) {

@@ -137,6 +137,11 @@ function envEntry(env: Env): CloudEntry {
   };
 }
 
+/** Whether `spec` (a `secgroups:backend` value) names the openstack backend. */
+export function isOpenstackBackend(spec: string): boolean {
+  return spec === "openstack" || spec.startsWith("openstack://");
+}
+
 /**
  * The auth `spec` (`openstack` or `openstack://CLOUD`) names; undefined when `spec` is not an
  * openstack backend. `baseDir` is the program's directory; `secret` the secret backend password.
