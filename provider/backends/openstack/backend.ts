@@ -20,10 +20,10 @@ import { defaultRuleOf } from "../../domain/defaultRules";
 import type { DefaultRuleSpec, GroupRecord, NetworkRecord, NewRule, RuleRecord } from "../../domain/model";
 import { canonicalRuleOf, ruleKey } from "../../domain/rules";
 import { SecgroupsError } from "../../errors";
-import { showValue } from "../../text";
 import { groupGone, groupInUse, nameTaken, ruleExists, ruleGone } from "../refusals";
 import type { GroupPatch, GroupState, NewGroup, RuleLimits, StateBackend } from "../types";
-import { NeutronClient, NeutronRefusal, type NeutronAuth } from "./neutron";
+import { Networks } from "./networks";
+import { mapRefusals, NeutronClient, query, timestamp, TOKEN_TAG, type NeutronAuth } from "./neutron";
 
 /** A security group as Neutron shows it. */
 interface NeutronGroup {
@@ -56,29 +56,11 @@ interface NeutronRule {
   updated_at: string;
 }
 
-/** A network as Neutron shows it. */
-interface NeutronNetwork {
-  id: string;
-  project_id: string;
-  name: string;
-  shared?: boolean;
-  tags?: string[];
-  created_at: string;
-}
-
-/** The tag that carries a create's client token. */
-const TOKEN_TAG = "secgroups-client-token:";
 /** Neutron's own default rules of a new group: egress to anywhere, one per family. */
 const NEUTRON_DEFAULTS: readonly DefaultRuleSpec[] = [
   { direction: "egress", ethertype: "IPv4" },
   { direction: "egress", ethertype: "IPv6" },
 ];
-
-/** Neutron's timestamps (`2026-12-04T21:00:00Z`) as the records keep them (milliseconds). */
-function timestamp(t: string): string {
-  const ms = Date.parse(t.endsWith("Z") ? t : `${t}Z`);
-  return Number.isNaN(ms) ? t : new Date(ms).toISOString();
-}
 
 function isDefaultRule(r: NeutronRule): boolean {
   const key = ruleKey(canonicalRuleOf(ruleRecord(r, false)));
@@ -135,8 +117,11 @@ export class OpenstackBackend implements StateBackend {
   readonly mutableRuleDescription = false;
   private readonly neutron: NeutronClient;
 
+  private readonly networks: Networks;
+
   constructor(private readonly auth: NeutronAuth) {
     this.neutron = new NeutronClient(auth);
+    this.networks = new Networks(this.neutron);
     this.location = auth.describe;
   }
 
@@ -148,12 +133,8 @@ export class OpenstackBackend implements StateBackend {
     return (await this.auth.scopedProject()) ?? project;
   }
 
-  private q(params: Record<string, string>): string {
-    return `?${new URLSearchParams(params).toString()}`;
-  }
-
   private async groupsWhere(params: Record<string, string>): Promise<NeutronGroup[]> {
-    const r = await this.neutron.request<{ security_groups: NeutronGroup[] }>("GET", `/security-groups${this.q(params)}`);
+    const r = await this.neutron.request<{ security_groups: NeutronGroup[] }>("GET", `/security-groups${query(params)}`);
     return r?.security_groups ?? [];
   }
 
@@ -163,7 +144,7 @@ export class OpenstackBackend implements StateBackend {
   }
 
   private async rulesWhere(params: Record<string, string>): Promise<NeutronRule[]> {
-    const r = await this.neutron.request<{ security_group_rules: NeutronRule[] }>("GET", `/security-group-rules${this.q(params)}`);
+    const r = await this.neutron.request<{ security_group_rules: NeutronRule[] }>("GET", `/security-group-rules${query(params)}`);
     return r?.security_group_rules ?? [];
   }
 
@@ -213,7 +194,7 @@ export class OpenstackBackend implements StateBackend {
         });
       }
     }
-    const created = await this.mapRefusals(() =>
+    const created = await mapRefusals(() =>
       this.neutron.request<{ security_group: NeutronGroup }>("POST", "/security-groups", {
         body: { security_group: { name: input.name, description: input.description, stateful: input.stateful, project_id: input.project } },
       }),
@@ -255,7 +236,7 @@ export class OpenstackBackend implements StateBackend {
     if (patch.description !== undefined) fields.description = patch.description;
     if (patch.stateful !== undefined && patch.stateful !== (current.stateful ?? true)) fields.stateful = patch.stateful;
     if (Object.keys(fields).length) {
-      await this.mapRefusals(() => this.neutron.request("PUT", `/security-groups/${encodeURIComponent(id)}`, { body: { security_group: fields } }), {
+      await mapRefusals(() => this.neutron.request("PUT", `/security-groups/${encodeURIComponent(id)}`, { body: { security_group: fields } }), {
         inUse: () =>
           new SecgroupsError("SG_IN_USE", {
             property: "stateful",
@@ -281,7 +262,7 @@ export class OpenstackBackend implements StateBackend {
     // Neutron would delete the other groups' rules that name this group with it; nothing cascades here.
     const holders = await this.holders(g);
     if (holders.length) throw groupInUse(groupRecord(g), holders);
-    await this.mapRefusals(() => this.neutron.request("DELETE", `/security-groups/${encodeURIComponent(id)}`, { missingOk: true }), {
+    await mapRefusals(() => this.neutron.request("DELETE", `/security-groups/${encodeURIComponent(id)}`, { missingOk: true }), {
       inUse: async () => groupInUse(groupRecord(g), await this.holders(g)),
     });
     return true;
@@ -291,7 +272,7 @@ export class OpenstackBackend implements StateBackend {
   private async holders(g: NeutronGroup): Promise<string[]> {
     const ports = await this.neutron.request<{ ports: Array<{ id: string; device_id: string; network_id: string; security_groups: string[] }> }>(
       "GET",
-      `/ports${this.q({ project_id: g.project_id })}`,
+      `/ports${query({ project_id: g.project_id })}`,
     );
     const rules = await this.rulesWhere({ remote_group_id: g.id });
     return [
@@ -365,20 +346,17 @@ export class OpenstackBackend implements StateBackend {
         project_id: g.project_id,
       },
     };
-    const created = await this.mapRefusals(
-      () => this.neutron.request<{ security_group_rule: NeutronRule }>("POST", "/security-group-rules", { body }),
-      {
-        exists: async (message) => {
-          // Made by someone else between our read and our create: Neutron names it.
-          const id = existingRuleId(message);
-          const r = id ? (await this.rulesWhere({ id }))[0] : undefined;
-          return ruleExists(
-            g,
-            r ? ruleRecord(r, isDefaultRule(r)) : { id: id ?? "(unknown)", isDefault: false, direction: rule.direction, ethertype: rule.ethertype },
-          );
-        },
+    const created = await mapRefusals(() => this.neutron.request<{ security_group_rule: NeutronRule }>("POST", "/security-group-rules", { body }), {
+      exists: async (message) => {
+        // Made by someone else between our read and our create: Neutron names it.
+        const id = existingRuleId(message);
+        const r = id ? (await this.rulesWhere({ id }))[0] : undefined;
+        return ruleExists(
+          g,
+          r ? ruleRecord(r, isDefaultRule(r)) : { id: id ?? "(unknown)", isDefault: false, direction: rule.direction, ethertype: rule.ethertype },
+        );
       },
-    );
+    });
     return ruleRecord(created!.security_group_rule, false);
   }
 
@@ -441,138 +419,22 @@ export class OpenstackBackend implements StateBackend {
 
   async close(): Promise<void> {}
 
-  /** Runs a request, turning Neutron's refusals into ours (in-use and duplicate ones by the caller's words). */
-  private async mapRefusals<T>(
-    run: () => Promise<T>,
-    words: { inUse?: () => SecgroupsError | Promise<SecgroupsError>; exists?: (message: string) => Promise<SecgroupsError> } = {},
-  ): Promise<T> {
-    try {
-      return await run();
-    } catch (err) {
-      if (!(err instanceof NeutronRefusal)) throw err;
-      if (err.type === "SecurityGroupInUse" && words.inUse) throw await words.inUse();
-      if (err.type === "SecurityGroupRuleExists" && words.exists) throw await words.exists(err.detail);
-      if (err.type === "OverQuota") {
-        throw new SecgroupsError("SG_QUOTA_EXCEEDED", {
-          property: "",
-          problem: `Neutron refused the request: its quota is used up (${err.detail})`,
-          fix: "delete what you no longer need, or ask the cloud's operator for a larger quota",
-        });
-      }
-      throw new SecgroupsError("SG_INVALID_INPUT", {
-        property: "",
-        problem: `Neutron refused the request (${err.status} ${err.type}: ${err.detail})`,
-        fix: "correct the input Neutron names; the profile's checks at preview do not cover this",
-      });
-    }
-  }
-
-  // ---- networks ------------------------------------------------------------------------------
-
-  private async neutronNetwork(id: string): Promise<NeutronNetwork | undefined> {
-    const r = await this.neutron.request<{ network: NeutronNetwork }>("GET", `/networks/${encodeURIComponent(id)}`, { missingOk: true });
-    return r?.network;
-  }
-
-  private async networksWhere(params: Record<string, string>): Promise<NeutronNetwork[]> {
-    const r = await this.neutron.request<{ networks: NeutronNetwork[] }>("GET", `/networks${this.q(params)}`);
-    return r?.networks ?? [];
-  }
-
-  /** A network as the records keep it: its subnets' CIDRs; built-in when the cloud shares it (not the project's own). */
-  private async networkRecord(n: NeutronNetwork, project: string): Promise<NetworkRecord> {
-    const subnets = await this.neutron.request<{ subnets: Array<{ cidr: string; created_at: string }> }>(
-      "GET",
-      `/subnets${this.q({ network_id: n.id })}`,
-    );
-    return {
-      id: n.id,
-      project: n.project_id,
-      name: n.name,
-      subnets: (subnets?.subnets ?? []).sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0)).map((x) => x.cidr),
-      builtin: n.project_id !== project,
-      createdAt: timestamp(n.created_at),
-    };
-  }
-
-  /** The networks a project may use: its own and the ones the cloud shares. */
-  private async usableNetworks(project: string): Promise<NeutronNetwork[]> {
-    const own = await this.networksWhere({ project_id: project });
-    const shared = await this.networksWhere({ shared: "true" });
-    const seen = new Set(own.map((n) => n.id));
-    return [...own, ...shared.filter((n) => !seen.has(n.id))];
-  }
+  // ---- networks (openstack/networks.ts) -------------------------------------------------------
 
   async createNetwork(given: string, name: string, subnets: string[], clientToken?: string): Promise<NetworkRecord> {
-    const project = await this.pid(given);
-    if (clientToken) {
-      const [retried] = await this.networksWhere({ project_id: project, tags: `${TOKEN_TAG}${clientToken}` });
-      if (retried) return this.networkRecord(retried, project);
-    }
-    const existing = (await this.usableNetworks(project)).find((n) => n.name === name);
-    if (existing) {
-      throw new SecgroupsError("SG_NAME_TAKEN", {
-        property: "name",
-        problem: `project ${given} already has a network named ${showValue(name)} (id ${existing.id})`,
-        value: name,
-        fix: "choose another name",
-      });
-    }
-    const created = await this.mapRefusals(() =>
-      this.neutron.request<{ network: NeutronNetwork }>("POST", "/networks", { body: { network: { name, project_id: project } } }),
-    );
-    const id = created!.network.id;
-    if (clientToken) await this.neutron.request("PUT", `/networks/${id}/tags`, { body: { tags: [`${TOKEN_TAG}${clientToken}`] } });
-    for (const cidr of subnets) {
-      await this.mapRefusals(() =>
-        this.neutron.request("POST", "/subnets", {
-          body: { subnet: { network_id: id, cidr, ip_version: cidr.includes(":") ? 6 : 4, project_id: project } },
-        }),
-      );
-    }
-    return this.networkRecord((await this.neutronNetwork(id))!, project);
+    return this.networks.create(await this.pid(given), given, name, subnets, clientToken);
   }
 
   async getNetwork(given: string, idOrName: string): Promise<NetworkRecord | undefined> {
-    const project = await this.pid(given);
-    const usable = await this.usableNetworks(project);
-    const n = usable.find((x) => x.id === idOrName) ?? usable.find((x) => x.name === idOrName);
-    return n ? this.networkRecord(n, project) : undefined;
+    return this.networks.get(await this.pid(given), idOrName);
   }
 
   async listNetworks(given: string): Promise<NetworkRecord[]> {
-    const project = await this.pid(given);
-    const records = await Promise.all((await this.usableNetworks(project)).map((n) => this.networkRecord(n, project)));
-    return records.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.id < b.id ? -1 : 1));
+    return this.networks.list(await this.pid(given));
   }
 
   async deleteNetwork(given: string, id: string): Promise<boolean> {
-    const project = await this.pid(given);
-    const n = await this.neutronNetwork(id);
-    if (!n) return false;
-    if (n.project_id !== project) {
-      throw new SecgroupsError("SG_IN_USE", {
-        property: "id",
-        problem: `network ${n.name} (${id}) belongs to the cloud, not to project ${given}, and cannot be deleted`,
-        value: id,
-        fix: "remove the Network resource from the program with `pulumi state delete` (it only adopted the network)",
-      });
-    }
-    const ports = await this.neutron.request<{ ports: Array<{ id: string; device_id: string; device_owner: string }> }>(
-      "GET",
-      `/ports${this.q({ network_id: id })}`,
-    );
-    const users = (ports?.ports ?? []).filter((p) => p.device_owner.startsWith("compute:"));
-    if (users.length) {
-      throw new SecgroupsError("SG_IN_USE", {
-        property: "id",
-        problem: `network ${n.name} (${id}) still has ports: ${users.map((p) => `server ${p.device_id} port ${p.id}`).join(", ")}`,
-        value: id,
-        fix: "delete the servers on the network first",
-      });
-    }
-    await this.neutron.request("DELETE", `/networks/${encodeURIComponent(id)}`, { missingOk: true });
-    return true;
+    return this.networks.delete(await this.pid(given), given, id);
   }
 
   // ---- not yet on this backend ------------------------------------------------------------

@@ -129,3 +129,43 @@ export function unavailable(problem: string, base: string): SecgroupsError {
     fix: "check that the Neutron API is reachable from here and that the credentials (OS_* variables or clouds.yaml) are right",
   });
 }
+
+/** Runs a request, turning Neutron's refusals into ours (in-use and duplicate ones by the caller's words). */
+export async function mapRefusals<T>(
+  run: () => Promise<T>,
+  words: { inUse?: () => SecgroupsError | Promise<SecgroupsError>; exists?: (message: string) => Promise<SecgroupsError> } = {},
+): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!(err instanceof NeutronRefusal)) throw err;
+    if (err.type === "SecurityGroupInUse" && words.inUse) throw await words.inUse();
+    if (err.type === "SecurityGroupRuleExists" && words.exists) throw await words.exists(err.detail);
+    if (err.type === "OverQuota") {
+      throw new SecgroupsError("SG_QUOTA_EXCEEDED", {
+        property: "",
+        problem: `Neutron refused the request: its quota is used up (${err.detail})`,
+        fix: "delete what you no longer need, or ask the cloud's operator for a larger quota",
+      });
+    }
+    throw new SecgroupsError("SG_INVALID_INPUT", {
+      property: "",
+      problem: `Neutron refused the request (${err.status} ${err.type}: ${err.detail})`,
+      fix: "correct the input Neutron names; the profile's checks at preview do not cover this",
+    });
+  }
+}
+
+/** The tag that carries a create's client token on a group or network (hidden from their tags). */
+export const TOKEN_TAG = "secgroups-client-token:";
+
+/** A query string of `params` (`?a=1&b=2`). */
+export function query(params: Record<string, string>): string {
+  return `?${new URLSearchParams(params).toString()}`;
+}
+
+/** Neutron's timestamps (`2026-12-04T21:00:00Z`) as the records keep them (milliseconds). */
+export function timestamp(t: string): string {
+  const ms = Date.parse(t.endsWith("Z") ? t : `${t}Z`);
+  return Number.isNaN(ms) ? t : new Date(ms).toISOString();
+}
