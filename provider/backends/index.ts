@@ -11,7 +11,7 @@ import type { StateBackend } from "./types";
 export { maskUrl };
 
 const ALLOWED =
-  "sqlite:PATH (absolute, or relative to the program directory), postgres://USER@HOST:PORT/DATABASE, or openstack / openstack://CLOUD (a real Neutron; groups, rules and networks so far)";
+  "sqlite:PATH (absolute, or relative to the program directory), postgres://USER@HOST:PORT/DATABASE, or openstack / openstack://CLOUD (a real Neutron)";
 
 /**
  * The file an `sqlite:` backend URL names, resolved against `baseDir`; undefined for other URLs,

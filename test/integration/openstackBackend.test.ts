@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeystoneAuth, NoAuth } from "../../provider/backends/openstack/auth";
 import { OpenstackBackend } from "../../provider/backends/openstack/backend";
 import type { DefaultRuleSpec, NewGroup } from "../../provider/backends/types";
+import { attachmentPolicy } from "../../provider/domain/profiles";
+import { loadProfile } from "../../provider/profileLoader";
 import { rejection, rule } from "../support/backend";
 import { startNeutron, type NeutronServer } from "../../tools/neutron";
 import { openstackAuth } from "../../provider/backends/openstack/config";
@@ -35,6 +37,25 @@ function newProject(): string {
   return randomUUID().replaceAll("-", "");
 }
 
+const RACKSPACE = attachmentPolicy(loadProfile("rackspace", path.resolve(__dirname, "../..")));
+
+/** A port on `networkId` as the compute service makes one for server `deviceId` (no groups yet); its id. */
+async function computePort(project: string, networkId: string, deviceId: string): Promise<string> {
+  const res = await fetch(`${neutronUrl}/v2.0/ports`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({
+      port: { network_id: networkId, project_id: project, device_owner: "compute:nova", device_id: deviceId, security_groups: [] },
+    }),
+  });
+  const body = (await res.json()) as { port: { id: string } };
+  expect(res.status, JSON.stringify(body)).toBe(201);
+  return body.port.id;
+}
+
+/** The URL of the noauth Neutron of the first describe. */
+let neutronUrl = "";
+
 function newGroup(project: string, name: string, extra: Partial<NewGroup> = {}): NewGroup {
   return { project, name, description: `group ${name}`, stateful: true, tags: [], defaultRules: EGRESS_ANY, ...extra };
 }
@@ -44,7 +65,9 @@ describe("openstack backend on a real Neutron (noauth)", () => {
   let backend: OpenstackBackend;
 
   beforeAll(async () => {
-    neutron = await startNeutron();
+    // Neutron's default quota is 10 groups and 100 rules per project; the race below needs 50 groups.
+    neutron = await startNeutron({ extraNeutronConf: "[quotas]\nquota_security_group = 100\nquota_security_group_rule = 1000\n" });
+    neutronUrl = neutron.url;
     backend = new OpenstackBackend(new NoAuth(neutron.url));
   }, START_TIMEOUT_MS);
 
@@ -205,10 +228,70 @@ describe("openstack backend on a real Neutron (noauth)", () => {
     expect(await backend.getNetwork(project, "app-net")).toBeUndefined();
   });
 
-  it("refuses what it does not manage yet with SG_BACKEND_INVALID naming it", async () => {
-    const err = await rejection(backend.listServers(newProject()));
+  it("attachments change a compute port's groups: attach, read, swap, detach; a server is what its ports say", async () => {
+    const project = newProject();
+    const net = await backend.createNetwork(project, "ServiceNet", ["198.51.100.0/24"]);
+    const port = await computePort(project, net.id, "server-a");
+    const server = await backend.getServer(project, "server-a");
+    expect(server).toMatchObject({ id: "server-a", project, status: "ACTIVE" });
+    expect(server!.ports.map((p) => [p.id, p.networkName, p.securityGroupIds])).toEqual([[port, "ServiceNet", []]]);
+    expect(await backend.serverProject("server-a")).toBe(project);
+    const web = await backend.createGroup(newGroup(project, "web"));
+    const ssh = await backend.createGroup(newGroup(project, "ssh"));
+    const a = await backend.createAttachment(project, "server-a", "web", "ServiceNet", RACKSPACE);
+    expect(a).toMatchObject({
+      id: `server-a/${web.group.id}/${net.id}`,
+      serverId: "server-a",
+      securityGroupId: web.group.id,
+      networkId: net.id,
+      portIds: [port],
+    });
+    expect((await backend.getAttachment(project, a.id))?.portIds).toEqual([port]);
+    const again = await rejection(backend.createAttachment(project, "server-a", web.group.id, "ServiceNet", RACKSPACE));
+    expect(again.code).toBe("SG_ALREADY_ATTACHED");
+    // A retried create (same client token) finds what the first one did.
+    expect((await backend.createAttachment(project, "server-a", web.group.id, "ServiceNet", RACKSPACE, "tok")).portIds).toEqual([port]);
+    const swapped = await backend.swapAttachment(project, a.id, ssh.group.id, RACKSPACE);
+    expect(swapped.securityGroupId).toBe(ssh.group.id);
+    expect((await backend.getServer(project, "server-a"))!.ports[0]!.securityGroupIds).toEqual([ssh.group.id]);
+    expect(await backend.deleteAttachment(project, swapped.id, RACKSPACE)).toBe(true);
+    expect(await backend.deleteAttachment(project, swapped.id, RACKSPACE)).toBe(false);
+    expect((await backend.getServer(project, "server-a"))!.ports[0]!.securityGroupIds).toEqual([]);
+    const closed = await rejection(
+      backend.createAttachment(project, "server-a", "web", "ServiceNet", { ...RACKSPACE, attachableNetworks: ["PublicNet"] }),
+    );
+    expect(closed.code).toBe("SG_NETWORK_NOT_ATTACHABLE");
+    expect((await rejection(backend.createAttachment(project, "no-such-server", "web", null, RACKSPACE))).code).toBe("SG_SERVER_NOT_FOUND");
+  });
+
+  it("50 concurrent attachments to one port under rackspace's limit: exactly 5 land, 45 are SG_LIMIT_GROUPS_PER_PORT", async () => {
+    const project = newProject();
+    const net = await backend.createNetwork(project, "ServiceNet", ["198.51.100.0/24"]);
+    const port = await computePort(project, net.id, "web-1");
+    const groups = [];
+    for (let i = 0; i < 50; i++) groups.push((await backend.createGroup(newGroup(project, `g${i}`))).group.id);
+    const outcomes = await Promise.all(
+      groups.map((g) =>
+        backend.createAttachment(project, "web-1", g, "ServiceNet", RACKSPACE).then(
+          (a) => ({ ok: a.securityGroupId }),
+          (err: SecgroupsError) => ({ code: err.code }),
+        ),
+      ),
+    );
+    const won = outcomes.flatMap((o) => ("ok" in o ? [o.ok] : []));
+    expect(won).toHaveLength(5);
+    expect(outcomes.filter((o) => "code" in o && o.code === "SG_LIMIT_GROUPS_PER_PORT")).toHaveLength(45);
+    const server = await backend.getServer(project, "web-1");
+    expect(server!.ports.map((p) => p.id)).toEqual([port]);
+    expect(server!.ports[0]!.securityGroupIds).toEqual([...won].sort());
+  });
+
+  it("creating or deleting a server is refused: servers belong to the compute service", async () => {
+    const err = await rejection(
+      backend.createServer({ project: newProject(), name: "vm", networks: ["PublicNet"], securityGroupIds: [], bootSeconds: 0 }, RACKSPACE),
+    );
     expect(err.code).toBe("SG_BACKEND_INVALID");
-    expect(err.message).toContain("does not manage servers yet");
+    expect(err.message).toContain("they belong to the compute service (Nova)");
   });
 
   it("an unreachable Neutron is SG_BACKEND_UNAVAILABLE naming the URL, no stack", async () => {

@@ -17,12 +17,22 @@
  * client token is a tag on the group, so a create retried after a crash finds the group it made.
  */
 import { defaultRuleOf } from "../../domain/defaultRules";
-import type { DefaultRuleSpec, GroupRecord, NetworkRecord, NewRule, RuleRecord } from "../../domain/model";
+import type {
+  AttachmentPolicy,
+  AttachmentRecord,
+  DefaultRuleSpec,
+  GroupRecord,
+  NetworkRecord,
+  NewRule,
+  RuleRecord,
+  ServerRecord,
+} from "../../domain/model";
 import { canonicalRuleOf, ruleKey } from "../../domain/rules";
 import { SecgroupsError } from "../../errors";
 import { groupGone, groupInUse, nameTaken, ruleExists, ruleGone } from "../refusals";
-import type { GroupPatch, GroupState, NewGroup, RuleLimits, StateBackend } from "../types";
+import type { GroupPatch, GroupState, NewGroup, NewServer, RuleLimits, StateBackend } from "../types";
 import { Networks } from "./networks";
+import { Ports } from "./ports";
 import { mapRefusals, NeutronClient, query, timestamp, TOKEN_TAG, type NeutronAuth } from "./neutron";
 
 /** A security group as Neutron shows it. */
@@ -118,10 +128,15 @@ export class OpenstackBackend implements StateBackend {
   private readonly neutron: NeutronClient;
 
   private readonly networks: Networks;
+  private readonly ports: Ports;
 
   constructor(private readonly auth: NeutronAuth) {
     this.neutron = new NeutronClient(auth);
     this.networks = new Networks(this.neutron);
+    this.ports = new Ports(this.neutron, this.networks, {
+      groupsById: (ids) => this.groupsById(ids),
+      groupByIdOrName: (project, idOrName) => this.groupByIdOrName(project, idOrName),
+    });
     this.location = auth.describe;
   }
 
@@ -437,23 +452,74 @@ export class OpenstackBackend implements StateBackend {
     return this.networks.delete(await this.pid(given), given, id);
   }
 
-  // ---- not yet on this backend ------------------------------------------------------------
+  // ---- servers and attachments (openstack/ports.ts) -------------------------------------------
+
+  async getServer(given: string, id: string): Promise<ServerRecord | undefined> {
+    return this.ports.getServer(await this.pid(given), id);
+  }
+
+  serverProject(id: string): Promise<string | undefined> {
+    return this.ports.serverProject(id);
+  }
+
+  async listServers(given: string): Promise<ServerRecord[]> {
+    return this.ports.listServers(await this.pid(given));
+  }
+
+  async createAttachment(
+    given: string,
+    serverId: string,
+    securityGroupId: string,
+    network: string | null,
+    policy: AttachmentPolicy,
+    clientToken?: string,
+  ): Promise<AttachmentRecord> {
+    return this.ports.createAttachment(await this.pid(given), serverId, securityGroupId, network, policy, clientToken);
+  }
+
+  async getAttachment(given: string, id: string): Promise<AttachmentRecord | undefined> {
+    return this.ports.getAttachment(await this.pid(given), id);
+  }
+
+  async swapAttachment(given: string, id: string, securityGroupId: string, policy: AttachmentPolicy): Promise<AttachmentRecord> {
+    return this.ports.swapAttachment(await this.pid(given), id, securityGroupId, policy);
+  }
+
+  async deleteAttachment(given: string, id: string, policy: AttachmentPolicy): Promise<boolean> {
+    return this.ports.deleteAttachment(await this.pid(given), id, policy);
+  }
+
+  async listAttachments(given: string): Promise<AttachmentRecord[]> {
+    return this.ports.listAttachments(await this.pid(given));
+  }
+
+  /** The groups with these ids, as records (for the policy: names and `stateful`). */
+  private async groupsById(ids: readonly string[]): Promise<GroupRecord[]> {
+    if (!ids.length) return [];
+    const params = new URLSearchParams(ids.map((id): [string, string] => ["id", id]));
+    const r = await this.neutron.request<{ security_groups: NeutronGroup[] }>("GET", `/security-groups?${params.toString()}`);
+    return (r?.security_groups ?? []).map(groupRecord);
+  }
+
+  /** The group with this id in the project, or with this name there (as the openstack CLI takes either). */
+  private async groupByIdOrName(project: string, idOrName: string): Promise<GroupRecord | undefined> {
+    const byId = await this.neutronGroup(idOrName);
+    if (byId && byId.project_id === project) return groupRecord(byId);
+    const [named] = await this.groupsWhere({ project_id: project, name: idOrName });
+    return named ? groupRecord(named) : undefined;
+  }
+
+  // ---- what belongs to the compute service --------------------------------------------------
 
   private notYet(what: string): SecgroupsError {
     return new SecgroupsError("SG_BACKEND_INVALID", {
       property: "secgroups:backend",
-      problem: `the openstack backend does not manage ${what} yet (security groups, rules and networks only)`,
+      problem: `the openstack backend cannot manage ${what}: they belong to the compute service (Nova)`,
       value: "openstack",
-      fix: "manage groups, rules and networks on openstack, or use the embedded backend (sqlite:) for servers and attachments",
+      fix: "create and delete servers with the cloud's own tools, and attach groups to them with ServerAttachment",
     });
   }
-  createServer(): Promise<never> {
-    return Promise.reject(this.notYet("servers"));
-  }
-  getServer(): Promise<never> {
-    return Promise.reject(this.notYet("servers"));
-  }
-  serverProject(): Promise<never> {
+  createServer(_server: NewServer, _policy: AttachmentPolicy): Promise<never> {
     return Promise.reject(this.notYet("servers"));
   }
   setServerError(): Promise<never> {
@@ -461,23 +527,5 @@ export class OpenstackBackend implements StateBackend {
   }
   deleteServer(): Promise<never> {
     return Promise.reject(this.notYet("servers"));
-  }
-  listServers(_project: string): Promise<never> {
-    return Promise.reject(this.notYet("servers"));
-  }
-  createAttachment(): Promise<never> {
-    return Promise.reject(this.notYet("attachments"));
-  }
-  getAttachment(): Promise<never> {
-    return Promise.reject(this.notYet("attachments"));
-  }
-  swapAttachment(): Promise<never> {
-    return Promise.reject(this.notYet("attachments"));
-  }
-  deleteAttachment(): Promise<never> {
-    return Promise.reject(this.notYet("attachments"));
-  }
-  listAttachments(): Promise<never> {
-    return Promise.reject(this.notYet("attachments"));
   }
 }
