@@ -1,7 +1,7 @@
 /**
  * The refusals every state backend gives in the same words, whichever enforces the rule (the SQL
  * store in its transaction, or Neutron through the openstack backend): a taken name, a duplicate
- * rule, a group still in use, an object that is gone.
+ * rule, a group still in use, an object that is gone or not found, a quota used up.
  */
 import type { GroupRecord, RuleRecord } from "../domain/model";
 import { SecgroupsError } from "../errors";
@@ -61,5 +61,54 @@ export function groupInUse(group: Pick<GroupRecord, "id" | "name">, holders: rea
     problem: `security group ${group.name} (${group.id}) is still in use by ${holders.join("; ")}`,
     value: group.id,
     fix: "detach the group from those ports and delete or change those rules first; nothing is removed automatically",
+  });
+}
+
+/** SG_SERVER_NOT_FOUND, SG_NETWORK_NOT_FOUND or SG_GROUP_NOT_FOUND: a server, network or group a request names. */
+export function notFound(
+  code: "SG_SERVER_NOT_FOUND" | "SG_NETWORK_NOT_FOUND" | "SG_GROUP_NOT_FOUND",
+  property: string,
+  what: string,
+  value: string,
+  project: string,
+): SecgroupsError {
+  return new SecgroupsError(code, {
+    property,
+    problem: `${what} ${value} does not exist in project ${project}`,
+    value,
+    fix: `pass the id${what === "network" ? " or name" : ""} of an existing ${what} of the project`,
+  });
+}
+
+/** SG_QUOTA_EXCEEDED: the project holds as many groups as its quota allows. */
+export function groupQuotaFull(project: string, groups: number, quota: number): SecgroupsError {
+  return new SecgroupsError("SG_QUOTA_EXCEEDED", {
+    property: "project",
+    problem: `project ${project} already holds ${groups} security groups, its quota`,
+    value: project,
+    allowed: `at most ${quota} security groups per project`,
+    fix: "delete a group you no longer need, or use a profile with a larger quota",
+  });
+}
+
+/** SG_QUOTA_EXCEEDED: the group holds as many rules as the profile allows one group. */
+export function groupRulesFull(group: Pick<GroupRecord, "id" | "name">, rules: number, profile: string, limit: number): SecgroupsError {
+  return new SecgroupsError("SG_QUOTA_EXCEEDED", {
+    property: "securityGroupId",
+    problem: `group ${group.name} (${group.id}) already has ${rules} rules, the limit of profile ${profile}`,
+    value: group.id,
+    allowed: `at most ${limit} rules per security group`,
+    fix: "merge rules (port ranges, wider CIDRs) or spread them over another group",
+  });
+}
+
+/** SG_QUOTA_EXCEEDED: the project holds as many rules as the profile's quota allows. */
+export function projectRulesFull(project: string, groupId: string, rules: number, profile: string, quota: number): SecgroupsError {
+  return new SecgroupsError("SG_QUOTA_EXCEEDED", {
+    property: "securityGroupId",
+    problem: `project ${project} already holds ${rules} rules, the quota of profile ${profile}`,
+    value: groupId,
+    allowed: `at most ${quota} rules per project`,
+    fix: "delete rules you no longer need, or use a profile with a larger quota",
   });
 }

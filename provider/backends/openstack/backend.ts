@@ -29,7 +29,7 @@ import type {
 } from "../../domain/model";
 import { canonicalRuleOf, ruleKey } from "../../domain/rules";
 import { SecgroupsError } from "../../errors";
-import { groupGone, groupInUse, nameTaken, ruleExists, ruleGone } from "../refusals";
+import { groupGone, groupInUse, groupQuotaFull, groupRulesFull, nameTaken, projectRulesFull, ruleExists, ruleGone } from "../refusals";
 import type { GroupPatch, GroupState, NewGroup, NewServer, RuleLimits, StateBackend } from "../types";
 import { Networks } from "./networks";
 import { Ports } from "./ports";
@@ -200,13 +200,7 @@ export class OpenstackBackend implements StateBackend {
     if (input.groupQuota !== undefined) {
       const groups = (await this.groupsWhere({ project_id: input.project })).length;
       if (groups >= input.groupQuota) {
-        throw new SecgroupsError("SG_QUOTA_EXCEEDED", {
-          property: "project",
-          problem: `project ${input.project} already holds ${groups} security groups, its quota`,
-          value: input.project,
-          allowed: `at most ${input.groupQuota} security groups per project`,
-          fix: "delete a group you no longer need, or use a profile with a larger quota",
-        });
+        throw groupQuotaFull(input.project, groups, input.groupQuota);
       }
     }
     const created = await mapRefusals(() =>
@@ -327,24 +321,12 @@ export class OpenstackBackend implements StateBackend {
     const duplicate = inGroup.find((r) => ruleKey(canonicalRuleOf(ruleRecord(r, false))) === rule.key);
     if (duplicate) throw ruleExists(g, ruleRecord(duplicate, isDefaultRule(duplicate)));
     if (limits.rulesPerGroup !== undefined && inGroup.length >= limits.rulesPerGroup) {
-      throw new SecgroupsError("SG_QUOTA_EXCEEDED", {
-        property: "securityGroupId",
-        problem: `group ${g.name} (${g.id}) already has ${inGroup.length} rules, the limit of profile ${limits.profile}`,
-        value: g.id,
-        allowed: `at most ${limits.rulesPerGroup} rules per security group`,
-        fix: "merge rules (port ranges, wider CIDRs) or spread them over another group",
-      });
+      throw groupRulesFull(g, inGroup.length, limits.profile, limits.rulesPerGroup);
     }
     if (limits.rulesPerProject !== undefined) {
       const n = (await this.rulesWhere({ project_id: g.project_id })).length;
       if (n >= limits.rulesPerProject) {
-        throw new SecgroupsError("SG_QUOTA_EXCEEDED", {
-          property: "securityGroupId",
-          problem: `project ${g.project_id} already holds ${n} rules, the quota of profile ${limits.profile}`,
-          value: g.id,
-          allowed: `at most ${limits.rulesPerProject} rules per project`,
-          fix: "delete rules you no longer need, or use a profile with a larger quota",
-        });
+        throw projectRulesFull(g.project_id, g.id, n, limits.profile, limits.rulesPerProject);
       }
     }
     const body = {

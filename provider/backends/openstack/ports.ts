@@ -14,6 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { AttachmentPolicy, AttachmentRecord, GroupRecord, PortRecord, ServerRecord } from "../../domain/model";
 import { decideAttach, decideDetach, decideSwap, groupsAfterAttach, groupsAfterDetach, type PolicyServer } from "../../domain/policy";
 import { SecgroupsError } from "../../errors";
+import { notFound } from "../refusals";
 import type { Networks } from "./networks";
 import { RevisionConflict, query, timestamp, type NeutronClient } from "./neutron";
 
@@ -40,21 +41,6 @@ export interface GroupLookup {
   groupsById(ids: readonly string[]): Promise<GroupRecord[]>;
   /** The group with this id, or with this name in the project. */
   groupByIdOrName(project: string, idOrName: string): Promise<GroupRecord | undefined>;
-}
-
-function notFound(
-  code: "SG_SERVER_NOT_FOUND" | "SG_NETWORK_NOT_FOUND" | "SG_GROUP_NOT_FOUND",
-  property: string,
-  what: string,
-  value: string,
-  project: string,
-): SecgroupsError {
-  return new SecgroupsError(code, {
-    property,
-    problem: `${what} ${value} does not exist in project ${project}`,
-    value,
-    fix: `pass the id${what === "network" ? " or name" : ""} of an existing ${what} of the project`,
-  });
 }
 
 /** Servers (read only) and attachments of the openstack backend. */

@@ -9,7 +9,8 @@ import { SecgroupsError } from "../../errors";
 import type { Tx } from "./driver";
 import { groupByIdOrName, groupByName } from "./groups";
 import { groupFromRow, nextTimestamp } from "./rows";
-import { networkRow, notFound, serverRow } from "./servers";
+import { notFound } from "../refusals";
+import { networkRow, serverRow } from "./servers";
 import { byToken, setToken } from "./tokens";
 
 export async function attachmentRow(tx: Tx, project: string, id: string): Promise<AttachmentRecord | undefined> {

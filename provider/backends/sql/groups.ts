@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { defaultRuleOf } from "../../domain/defaultRules";
 import type { DefaultRuleSpec, GroupRecord } from "../../domain/model";
 import { SecgroupsError } from "../../errors";
-import { groupGone, groupInUse, nameTaken } from "../refusals";
+import { groupGone, groupInUse, groupQuotaFull, nameTaken } from "../refusals";
 import type { GroupPatch, GroupState, NewGroup } from "../types";
 import type { Tx } from "./driver";
 import { count, groupFromRow, nextTimestamp } from "./rows";
@@ -66,13 +66,7 @@ export async function createGroup(tx: Tx, input: NewGroup): Promise<GroupState> 
   if (input.groupQuota !== undefined) {
     const groups = await count(tx, "SELECT COUNT(*) AS n FROM security_groups WHERE project = ?", [input.project]);
     if (groups >= input.groupQuota) {
-      throw new SecgroupsError("SG_QUOTA_EXCEEDED", {
-        property: "project",
-        problem: `project ${input.project} already holds ${groups} security groups, its quota`,
-        value: input.project,
-        allowed: `at most ${input.groupQuota} security groups per project`,
-        fix: "delete a group you no longer need, or use a profile with a larger quota",
-      });
+      throw groupQuotaFull(input.project, groups, input.groupQuota);
     }
   }
   const at = nextTimestamp();

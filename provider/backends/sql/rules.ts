@@ -2,7 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { NewRule, RuleRecord } from "../../domain/model";
 import { SecgroupsError } from "../../errors";
-import { ruleExists, ruleGone } from "../refusals";
+import { groupRulesFull, projectRulesFull, ruleExists, ruleGone } from "../refusals";
 import type { RuleLimits } from "../types";
 import type { Row, Tx } from "./driver";
 import { count, groupFromRow, nextTimestamp, ruleFromRow } from "./rows";
@@ -108,25 +108,13 @@ export async function createRule(tx: Tx, rule: NewRule, limits: RuleLimits): Pro
   if (limits.rulesPerGroup !== undefined) {
     const n = await count(tx, "SELECT COUNT(*) AS n FROM security_group_rules WHERE security_group_id = ?", [group.id]);
     if (n >= limits.rulesPerGroup) {
-      throw new SecgroupsError("SG_QUOTA_EXCEEDED", {
-        property: "securityGroupId",
-        problem: `group ${group.name} (${group.id}) already has ${n} rules, the limit of profile ${limits.profile}`,
-        value: group.id,
-        allowed: `at most ${limits.rulesPerGroup} rules per security group`,
-        fix: "merge rules (port ranges, wider CIDRs) or spread them over another group",
-      });
+      throw groupRulesFull(group, n, limits.profile, limits.rulesPerGroup);
     }
   }
   if (limits.rulesPerProject !== undefined) {
     const n = await count(tx, "SELECT rules AS n FROM project_rule_counts WHERE project = ?", [group.project]);
     if (n >= limits.rulesPerProject) {
-      throw new SecgroupsError("SG_QUOTA_EXCEEDED", {
-        property: "securityGroupId",
-        problem: `project ${group.project} already holds ${n} rules, the quota of profile ${limits.profile}`,
-        value: group.id,
-        allowed: `at most ${limits.rulesPerProject} rules per project`,
-        fix: "delete rules you no longer need, or use a profile with a larger quota",
-      });
+      throw projectRulesFull(group.project, group.id, n, limits.profile, limits.rulesPerProject);
     }
   }
   const record = await insertRule(tx, rule, group.project, false, nextTimestamp());

@@ -5,6 +5,7 @@ import { defaultGroupRuleOf } from "../../domain/defaultRules";
 import type { AttachmentPolicy, NetworkRecord, PortRecord, ProjectSetup, ServerRecord, ServerStatus } from "../../domain/model";
 import { decideLaunch, isAttachable } from "../../domain/policy";
 import { SecgroupsError } from "../../errors";
+import { notFound } from "../refusals";
 import { showValue } from "../../text";
 import type { NewServer } from "../types";
 import type { Tx } from "./driver";
@@ -12,22 +13,6 @@ import { groupByIdOrName, groupByName, insertGroup } from "./groups";
 import { networkFromRow, nextTimestamp } from "./rows";
 import { insertRule } from "./rules";
 import { byToken, setToken } from "./tokens";
-
-/** SG_*_NOT_FOUND for a server, network or group a request names. */
-export function notFound(
-  code: "SG_SERVER_NOT_FOUND" | "SG_NETWORK_NOT_FOUND" | "SG_GROUP_NOT_FOUND",
-  property: string,
-  what: string,
-  value: string,
-  project: string,
-): SecgroupsError {
-  return new SecgroupsError(code, {
-    property,
-    problem: `${what} ${value} does not exist in project ${project}`,
-    value,
-    fix: `pass the id${what === "network" ? " or name" : ""} of an existing ${what} of the project`,
-  });
-}
 
 export async function projectExists(tx: Tx, project: string): Promise<boolean> {
   return (await tx.get("SELECT 1 AS x FROM projects WHERE name = ?", [project])) !== undefined;
