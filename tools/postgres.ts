@@ -4,7 +4,7 @@
  * temporary directory, listening on a free loopback port, trust authentication for one superuser,
  * removed on stop. A missing PostgreSQL is a failure, never a skip.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -59,6 +59,19 @@ function freePort(): Promise<number> {
 }
 
 /**
+ * pg_ctl runs the server apart from the process that started it, so a test process killed outright
+ * (SIGKILL, a CI job cancelled) would leave it running: a detached watchdog waits for `parent` to
+ * end and then stops the server and removes its directory, unless stop() did so already.
+ */
+function stopWhenOrphaned(parent: number, dir: string, data: string, pgCtl: string[]): void {
+  const quote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
+  const script =
+    `while kill -0 ${parent} 2>/dev/null; do sleep 1; done; ` +
+    `if [ -d ${quote(data)} ]; then ${pgCtl.map(quote).join(" ")} -D ${quote(data)} -m immediate -w stop >/dev/null 2>&1; rm -rf ${quote(dir)}; fi`;
+  spawn("sh", ["-c", script], { detached: true, stdio: "ignore" }).unref();
+}
+
+/**
  * Starts a fresh private cluster with database `database`. Without `password`, loopback
  * connections are trusted; with it, user secgroups must log in over TCP with that password
  * (scram-sha-256), and `url` carries none.
@@ -100,6 +113,12 @@ export async function startPostgres(database = "secgroups", opts: { password?: s
       "start",
     ]);
   start();
+  stopWhenOrphaned(
+    process.pid,
+    dir,
+    data,
+    process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", path.join(bin, "pg_ctl")] : [path.join(bin, "pg_ctl")],
+  );
   asOwner("createdb", ["-h", dir, "-p", String(port), "-U", "secgroups", database]);
   let stopped = false;
   return {
