@@ -35,6 +35,15 @@ export class Server extends pulumi.dynamic.Resource {
   /** URN of this resource; makes its create idempotent (set by the SDK). */
   declare public readonly managedBy: pulumi.Output<string>;
 
+  /**
+   * A server that exists already, read by id and never changed or deleted by this program: on the
+   * openstack backend, a server the cloud's compute service made (its ports say which); on the
+   * embedded backends, one another stack made.
+   */
+  public static get(name: string, id: pulumi.Input<string>, opts?: pulumi.CustomResourceOptions): Server {
+    return new Server(name, {} as ServerArgs, { ...opts, id });
+  }
+
   constructor(name: string, args: ServerArgs, opts?: pulumi.CustomResourceOptions) {
     // Registers without the SDK's per-property promise stacks (see sdk/stacks.ts).
     const resume = pauseStackTraces();

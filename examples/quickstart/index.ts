@@ -5,7 +5,12 @@
 // running instance", seed 000).
 // The backend (the "cloud") is the embedded SQLite file .secgroups/cloud.db next to this program
 // unless secgroups:backend says otherwise.
+import * as pulumi from "@pulumi/pulumi";
 import { Peer, Port, SecurityGroup, Server, ServerAttachment } from "pulumi-secgroups";
+
+// On a real cloud (secgroups:backend openstack) servers are the compute service's: name the ones
+// it made, `pulumi config set --path existingServers.vm-1 SERVER_ID`, and they are read, not made.
+const existingServers = new pulumi.Config().getObject<Record<string, string>>("existingServers") ?? {};
 
 const group = new SecurityGroup("allow-ssh-from-anywhere", {
   description: "Beispiel",
@@ -14,7 +19,7 @@ const ssh = group.allowIngress("ssh", Peer.anyIpv4(), Port.SSH);
 
 // Launched without security groups, the server gets the project's `default` group; the
 // attachment adds allow-ssh-from-anywhere to its port on `public` once it is ACTIVE.
-const vm = new Server("vm-1", { networks: ["public"], bootSeconds: 1 });
+const vm = existingServers["vm-1"] ? Server.get("vm-1", existingServers["vm-1"]) : new Server("vm-1", { networks: ["public"], bootSeconds: 1 });
 const attachment = new ServerAttachment("vm-1-allow-ssh-from-anywhere", {
   serverId: vm.id,
   securityGroupId: group.id,

@@ -15,9 +15,14 @@ import { Peer, Port, SecurityGroup, Server, ServerAttachment } from "pulumi-secg
 
 const config = new pulumi.Config();
 const adminCidr = config.get("adminCidr") ?? "192.0.2.0/24";
+// On a real cloud (secgroups:backend openstack) servers are the compute service's: name the ones
+// it made, `pulumi config set --path existingServers.web-1 SERVER_ID`, and they are read, not made.
+const existingServers = config.getObject<Record<string, string>>("existingServers") ?? {};
 
 // The server: a port on each of Rackspace's two networks. bootSeconds simulates the boot.
-const web = new Server("web-1", { networks: ["PublicNet", "ServiceNet"], bootSeconds: 1 });
+const web = existingServers["web-1"]
+  ? Server.get("web-1", existingServers["web-1"])
+  : new Server("web-1", { networks: ["PublicNet", "ServiceNet"], bootSeconds: 1 });
 
 // Five groups for the PublicNet port, one concern each.
 const publicNet: Array<{ name: string; description: string; rules: (g: SecurityGroup) => void }> = [

@@ -10,6 +10,9 @@ import { Network, Peer, Port, SecurityGroup, Server, ServerAttachment } from "pu
 
 const config = new pulumi.Config();
 const adminCidr = config.require("adminCidr");
+// On a real cloud (secgroups:backend openstack) servers are the compute service's: name the ones
+// it made, `pulumi config set --path existingServers.web-1 SERVER_ID`, and they are read, not made.
+const existingServers = config.getObject<Record<string, string>>("existingServers") ?? {};
 
 const web = new SecurityGroup("web", { description: "Web tier: HTTP and HTTPS from anywhere" });
 web.allowIngress("web-http", Peer.anyIpv4(), Port.HTTP);
@@ -35,7 +38,8 @@ const tiers = [
   { server: "db-1", tier: "db", group: db, networks: [appNet.id] },
 ];
 const servers = tiers.map((t) => {
-  const server = new Server(t.server, { networks: t.networks, bootSeconds: 1 });
+  const existing = existingServers[t.server];
+  const server = existing ? Server.get(t.server, existing) : new Server(t.server, { networks: t.networks, bootSeconds: 1 });
   const attachments = [
     new ServerAttachment(`${t.server}-${t.tier}`, { serverId: server.id, securityGroupId: t.group.id }),
     new ServerAttachment(`${t.server}-admin-ssh`, { serverId: server.id, securityGroupId: adminSsh.id }),

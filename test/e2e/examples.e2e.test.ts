@@ -10,81 +10,16 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { TestStack, exampleSource, hasStackTrace, sqliteUrl } from "./harness";
 import { openTestBackend } from "./fleet";
+import { snapshot as snapshotOf, type Snapshot } from "./snapshot";
 
 /** The built `secgroups` command (the test command builds first). */
 const CLI = path.join(__dirname, "..", "..", "dist", "provider", "cli", "main.js");
 
-/** The backend's project `default`, by name, with ids and remotes replaced by names. */
-interface Snapshot {
-  /** Group name → description, revision number and its rules as `direction ethertype protocol ports remote`, sorted. */
-  groups: Record<string, { description: string; revision: number; rules: string[] }>;
-  /** Server name → status and, per network name, the port's fixed IP and group names (sorted). */
-  servers: Record<string, { status: string; ports: Record<string, { fixedIp: string; groups: string[] }> }>;
-  /** Private (non built-in) network name → subnets. */
-  networks: Record<string, string[]>;
-  /** `server <- group on network (n ports)`, sorted; network `*` = every attachable network. */
-  attachments: string[];
-  /** Name → id of every group, server and network. */
-  ids: Record<string, string>;
-}
-
+/** The backend's project `default`, by name (see snapshot.ts). */
 async function snapshot(backendUrl: string): Promise<Snapshot> {
   const backend = openTestBackend(backendUrl);
   try {
-    const project = "default";
-    const groups = await backend.listGroups(project);
-    const servers = await backend.listServers(project);
-    const networkIds = new Set([...servers.flatMap((s) => s.ports.map((p) => p.networkId))]);
-    const rules = await backend.listRules(project);
-    for (const r of rules) if (r.remoteSubnetId !== null) networkIds.add(r.remoteSubnetId);
-    const networks = (await Promise.all([...networkIds].map((id) => backend.getNetwork(project, id)))).filter((n) => n !== undefined);
-    const name = new Map<string, string>([...groups, ...servers, ...networks].map((x) => [x.id, x.name]));
-    const rule = (r: (typeof rules)[number]) => {
-      const ports = r.portRangeMin === null ? "any" : `${r.portRangeMin}-${r.portRangeMax}`;
-      const remote =
-        r.remoteIpPrefix ??
-        (r.remoteGroupId !== null
-          ? `group:${name.get(r.remoteGroupId)}`
-          : r.remoteSubnetId !== null
-            ? `subnet:${name.get(r.remoteSubnetId) ?? r.remoteSubnetId}`
-            : "any");
-      return `${r.direction} ${r.ethertype} ${r.protocol ?? "any"} ${ports} ${remote}`;
-    };
-    const attachments = await backend.listAttachments(project);
-    return {
-      groups: Object.fromEntries(
-        groups.map((g) => [
-          g.name,
-          {
-            description: g.description,
-            revision: g.revisionNumber,
-            rules: rules
-              .filter((r) => r.securityGroupId === g.id)
-              .map(rule)
-              .sort(),
-          },
-        ]),
-      ),
-      servers: Object.fromEntries(
-        servers.map((s) => [
-          s.name,
-          {
-            status: s.status,
-            ports: Object.fromEntries(
-              s.ports.map((p) => [p.networkName, { fixedIp: p.fixedIp, groups: p.securityGroupIds.map((id) => name.get(id)!).sort() }]),
-            ),
-          },
-        ]),
-      ),
-      networks: Object.fromEntries(networks.filter((n) => !n.builtin).map((n) => [n.name, n.subnets])),
-      attachments: attachments
-        .map(
-          (a) =>
-            `${name.get(a.serverId)} <- ${name.get(a.securityGroupId)} on ${a.networkId === null ? "*" : name.get(a.networkId)} (${a.portIds.length} ports)`,
-        )
-        .sort(),
-      ids: Object.fromEntries([...name].map(([id, n]) => [n, id])),
-    };
+    return await snapshotOf(backend, "default");
   } finally {
     await backend.close();
   }

@@ -1,0 +1,108 @@
+/**
+ * The `openstack` backend under the real Pulumi engine, on a real Neutron 29 (noauth, started by
+ * the test; tools/neutron.ts): an example up, its outputs, a clean second preview, refresh,
+ * destroy — checked by listing Neutron itself — and a Server refused at preview.
+ */
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadProfile } from "../../provider/profileLoader";
+import { startNeutron, type NeutronServer } from "../../tools/neutron";
+import { TestStack, exampleSource, hasStackTrace } from "./harness";
+import { NeutronCloud, newProject } from "./neutronCloud";
+
+const ROOT = path.resolve(__dirname, "../..");
+const START_TIMEOUT_MS = 600_000;
+
+let neutron: NeutronServer;
+let cloud: NeutronCloud;
+
+beforeAll(async () => {
+  neutron = await startNeutron();
+  cloud = new NeutronCloud(neutron.url);
+}, START_TIMEOUT_MS);
+
+afterAll(async () => {
+  await neutron?.stop();
+});
+
+/** A stack of examples/<name> on the Neutron, in `project`, with `servers` (name → id) passed as existingServers. */
+async function neutronStack(name: string, project: string, servers: Record<string, string>): Promise<TestStack> {
+  const stack = await TestStack.create(name, "os", {}, undefined, exampleSource(name));
+  stack.env.OS_CLIENT_CONFIG_FILE = cloud.cloudsYaml(stack.dir, "lab");
+  await stack.setConfig("secgroups:backend", "openstack://lab");
+  await stack.setConfig("secgroups:project", project);
+  for (const [server, id] of Object.entries(servers)) {
+    await stack.must(["config", "set", "--config-file", stack.configFile, "--path", `existingServers.${server}`, id]);
+  }
+  return stack;
+}
+
+describe("examples/quickstart on a real Neutron", () => {
+  const project = newProject();
+  let stack: TestStack;
+  let serverId = "";
+
+  beforeAll(async () => {
+    await cloud.builtinNetworks(loadProfile("openstack", ROOT));
+    serverId = await cloud.bootServer(project, ["public"]);
+    stack = await neutronStack("quickstart", project, { "vm-1": serverId });
+  }, START_TIMEOUT_MS);
+
+  it("up: the group, its SSH rule and the attachment land in Neutron; the outputs say so", async () => {
+    const r = await stack.up();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const out = await stack.outputs();
+    expect(out.name).toBe("allow-ssh-from-anywhere");
+    expect(out.description).toBe("Beispiel");
+    expect(out.project).toBe(project);
+    expect(out.sshRule).toMatchObject({ direction: "ingress", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "0.0.0.0/0" });
+    expect(out.server).toMatchObject({ id: serverId, status: "ACTIVE" });
+    expect(out.attachmentPortIds).toHaveLength(1);
+    const groups = await cloud.groups(project);
+    expect(groups.map((g) => g.name).sort()).toEqual(["allow-ssh-from-anywhere", "default"]);
+    const ssh = groups.find((g) => g.name === "allow-ssh-from-anywhere")!;
+    expect(ssh.id).toBe(out.id);
+    expect(ssh.description).toBe("Beispiel");
+    expect(
+      ssh.security_group_rules.map((x) => `${x.direction} ${x.ethertype} ${x.protocol} ${x.port_range_min} ${x.remote_ip_prefix}`).sort(),
+    ).toEqual(["egress IPv4 null null null", "egress IPv6 null null null", "ingress IPv4 tcp 22 0.0.0.0/0"]);
+    const [port] = await cloud.ports(project);
+    const defaultId = groups.find((g) => g.name === "default")!.id;
+    expect(port!.security_groups.sort()).toEqual([defaultId, ssh.id].sort());
+    expect(out.attachmentPortIds).toEqual([port!.id]);
+  });
+
+  it("a second preview, and a preview after refresh, show no changes", async () => {
+    const first = await stack.preview(["--expect-no-changes"]);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    const refresh = await stack.refresh();
+    expect(refresh.code, refresh.stdout + refresh.stderr).toBe(0);
+    const again = await stack.preview(["--expect-no-changes"]);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+  });
+
+  it("a Server of the program (no existing server named) is refused at preview: SG_BACKEND_INVALID, no trace, nothing changed", async () => {
+    await stack.removeConfig("existingServers");
+    try {
+      const r = await stack.preview();
+      const text = r.stdout + r.stderr;
+      expect(r.code, text).not.toBe(0);
+      expect(text).toContain("SG_BACKEND_INVALID");
+      expect(text).toContain("a Server cannot be created on the openstack backend");
+      expect(text).toContain("pass its id to ServerAttachment.serverId");
+      expect(hasStackTrace(text)).toBe(false);
+    } finally {
+      await stack.must(["config", "set", "--config-file", stack.configFile, "--path", "existingServers.vm-1", serverId]);
+    }
+    expect((await cloud.groups(project)).map((g) => g.name).sort()).toEqual(["allow-ssh-from-anywhere", "default"]);
+  });
+
+  it("destroy leaves the project as the cloud made it: its default group, the server's port with only that group", async () => {
+    const r = await stack.destroy();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const groups = await cloud.groups(project);
+    expect(groups.map((g) => g.name)).toEqual(["default"]);
+    const ports = await cloud.ports(project);
+    expect(ports.map((p) => [p.device_id, p.security_groups])).toEqual([[serverId, [groups[0]!.id]]]);
+  });
+});
