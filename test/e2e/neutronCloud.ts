@@ -101,6 +101,12 @@ export class NeutronCloud {
     return serverId;
   }
 
+  /** Deletes a server as the compute service does: its ports go. */
+  async deleteServer(serverId: string): Promise<void> {
+    const { ports } = await this.request<{ ports: NeutronPortView[] }>("GET", `/ports?device_id=${serverId}`);
+    for (const p of ports) await this.request("DELETE", `/ports/${p.id}`);
+  }
+
   /** The project's groups, as Neutron lists them. */
   async groups(project: string): Promise<NeutronGroupView[]> {
     return (await this.request<{ security_groups: NeutronGroupView[] }>("GET", `/security-groups?project_id=${project}`)).security_groups;

@@ -267,19 +267,27 @@ export class Ports {
   }
 
   /** Every group on a server's ports, as one attachment per server and group. */
+  /**
+   * Neutron records which groups a port has, not how they came there: a group on every port of a
+   * server is one attachment to the server (network `*`), a group on some of its ports one
+   * attachment per network. Groups the server was launched with are listed too.
+   */
   async listAttachments(project: string): Promise<AttachmentRecord[]> {
     const out: AttachmentRecord[] = [];
     for (const s of await this.listServers(project)) {
       for (const groupId of [...new Set(s.ports.flatMap((p) => p.securityGroupIds))].sort()) {
-        out.push(
-          this.attachment(
-            project,
-            s.id,
-            groupId,
-            null,
-            s.ports.filter((p) => p.securityGroupIds.includes(groupId)).map((p) => p.id),
-          ),
-        );
+        const holding = s.ports.filter((p) => p.securityGroupIds.includes(groupId));
+        if (holding.length === s.ports.length)
+          out.push(
+            this.attachment(
+              project,
+              s.id,
+              groupId,
+              null,
+              holding.map((p) => p.id),
+            ),
+          );
+        else for (const p of holding) out.push(this.attachment(project, s.id, groupId, p.networkId, [p.id]));
       }
     }
     return out;
