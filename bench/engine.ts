@@ -29,7 +29,7 @@ export interface EngineSample {
 }
 
 /** The openstack profile with quotas that never bite (as test/e2e/fleet.ts roomyProfile); its path. */
-function writeRoomyProfile(dir: string): string {
+export function writeRoomyProfile(dir: string): string {
   const profile = JSON.parse(fs.readFileSync(path.join(REPO, "provider", "profiles", "openstack.json"), "utf8"));
   profile.quotas = { groups: 100000, rules: 1000000 };
   const file = path.join(dir, "roomy-profile.json");
@@ -40,6 +40,27 @@ function writeRoomyProfile(dir: string): string {
 /** Bytes of a state value as stored: a string's UTF-8 length, else its JSON (e.g. a secret envelope). */
 function storedBytes(value: unknown): number {
   return Buffer.byteLength(typeof value === "string" ? value : JSON.stringify(value ?? ""), "utf8");
+}
+
+/**
+ * The stack's state (`pulumi stack export`): its text, the dynamic resources in it and how many of
+ * each type; fails unless there are exactly `n` of them.
+ */
+export async function stateCensus(
+  stack: BenchStack,
+  label: string,
+  n: number,
+): Promise<{ exported: string; dynamic: Array<Record<string, any>>; mix: Record<string, number> }> {
+  const exported = (await stack.must(["stack", "export"])).stdout;
+  const deployment = JSON.parse(exported).deployment as { resources?: Array<Record<string, any>> };
+  const dynamic = (deployment.resources ?? []).filter((r) => String(r.type).startsWith("pulumi-nodejs:dynamic/"));
+  const mix: Record<string, number> = {};
+  for (const r of dynamic) {
+    const type = String(r.type).slice(String(r.type).lastIndexOf(":") + 1);
+    mix[type] = (mix[type] ?? 0) + 1;
+  }
+  if (dynamic.length !== n) throw new Error(`${label}: the state holds ${dynamic.length} dynamic resources, not ${n}`);
+  return { exported, dynamic, mix };
 }
 
 /** Runs one repetition of `program` with `n` resources on a fresh stack, then discards the stack. */
@@ -56,15 +77,7 @@ export async function runEngineOnce(program: Program, n: number, rep: number, ke
     if (!/\b\d+ unchanged\b/.test(preview.stdout) || /\bto (create|update|delete|replace)\b/.test(preview.stdout)) {
       throw new Error(`preview after up of ${program} N=${n} shows changes:\n${preview.stdout.slice(-3000)}`);
     }
-    const exported = await stack.must(["stack", "export"]);
-    const deployment = JSON.parse(exported.stdout).deployment as { resources?: Array<Record<string, any>> };
-    const dynamic = (deployment.resources ?? []).filter((r) => String(r.type).startsWith("pulumi-nodejs:dynamic/"));
-    const mix: Record<string, number> = {};
-    for (const r of dynamic) {
-      const type = String(r.type).slice(String(r.type).lastIndexOf(":") + 1);
-      mix[type] = (mix[type] ?? 0) + 1;
-    }
-    if (dynamic.length !== n) throw new Error(`${program} N=${n}: the state holds ${dynamic.length} dynamic resources, not ${n}`);
+    const { exported, dynamic, mix } = await stateCensus(stack, `${program} N=${n}`, n);
     return {
       program,
       n,
@@ -73,7 +86,7 @@ export async function runEngineOnce(program: Program, n: number, rep: number, ke
       previewMs: preview.ms,
       resources: dynamic.length,
       providerBytes: dynamic.map((r) => storedBytes(r.outputs?.__provider)),
-      exportBytes: Buffer.byteLength(exported.stdout, "utf8"),
+      exportBytes: Buffer.byteLength(exported, "utf8"),
       mix,
     };
   } finally {

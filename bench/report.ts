@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import type { OpSamples } from "./backend";
 import type { EngineSample, Program } from "./engine";
+import type { OpenstackRun, Side } from "./openstack";
 import { median, p95, round } from "./stats";
 
 /** Target ratios and sizes of the issue (one run's ratios). */
@@ -54,6 +55,10 @@ export function machine(repo: string): Machine {
     loadAverageAtStart: os.loadavg().map((l) => round(l, 2)),
   };
 }
+
+/** The figures a run measures (`--only`), each its own part of results.json. */
+export const FIGURES = ["engine", "backend", "evaluation", "openstack"] as const;
+export type FigureName = (typeof FIGURES)[number];
 
 /** Samples of one program and their median. */
 interface Series {
@@ -124,14 +129,75 @@ export function evaluationResults(run: {
   return { bySize, ratioMedian, target: TARGETS.evaluationRatio, met: ratioMedian <= TARGETS.evaluationRatio };
 }
 
+/** One command of the openstack figure: the same program on Neutron and on the embedded backend. */
+export interface SidesFigure {
+  openstack: Series;
+  embedded: Series;
+  /** openstack / embedded, of the medians. */
+  ratio: number;
+}
+
+/** The openstack figure: `pulumi up` and `pulumi destroy` of one program on a real Neutron against the embedded SQLite backend. */
+export interface OpenstackFigure {
+  n: number;
+  repetitions: number;
+  mix: Record<string, number>;
+  /** What served the openstack side (Neutron, its libraries, gunicorn, Python, PostgreSQL). */
+  versions: Record<string, string>;
+  /** Starting the Neutron (not timed in the figure). */
+  neutronStartSeconds: number;
+  up: SidesFigure;
+  destroy: SidesFigure;
+}
+
 /** Everything bench/results.json holds. */
 export interface Results {
+  /** The machine of the run that wrote the file. */
   machine: Machine;
-  run: { quick: boolean; engineSizes: number[]; repetitions: number; backendSizes: number[]; backendOps: number; seconds: number };
+  run: {
+    quick: boolean;
+    engineSizes: number[];
+    repetitions: number;
+    backendSizes: number[];
+    backendOps: number;
+    openstackSize: number;
+    seconds: number;
+  };
   engine: EngineResult[];
   backend: Record<string, { ruleCreate: BackendFigure; attachmentCreate: BackendFigure }>;
   evaluation: EvaluationFigure;
+  openstack?: OpenstackFigure;
+  /**
+   * The machine as each figure was measured: a run with `--only` keeps the other figures of the
+   * previous results, with the date and load they were measured at.
+   */
+  measured: Partial<Record<FigureName, Machine>>;
   notes: string[];
+}
+
+/** Whether `r` holds figure `f`. */
+export function hasFigure(r: Results, f: FigureName): boolean {
+  if (f === "engine") return r.engine.length > 0;
+  if (f === "backend") return Object.keys(r.backend).length > 0;
+  if (f === "evaluation") return Object.keys(r.evaluation.bySize).length > 0;
+  return r.openstack !== undefined;
+}
+
+/**
+ * `current` with the figures it did not measure taken from `previous` (an earlier results.json), each
+ * with the machine it was measured on (files written before `measured` existed: their `machine`).
+ */
+export function mergeResults(current: Results, previous: Results, measuredNow: readonly FigureName[]): Results {
+  const merged: Results = { ...current, measured: { ...current.measured } };
+  for (const f of FIGURES) {
+    if (measuredNow.includes(f) || !hasFigure(previous, f)) continue;
+    if (f === "engine") merged.engine = previous.engine;
+    else if (f === "backend") merged.backend = previous.backend;
+    else if (f === "evaluation") merged.evaluation = previous.evaluation;
+    else merged.openstack = previous.openstack!;
+    merged.measured[f] = previous.measured?.[f] ?? previous.machine;
+  }
+  return merged;
 }
 
 function series(samples: number[]): Series {
@@ -176,6 +242,25 @@ export function engineResults(samples: EngineSample[], sizes: number[]): EngineR
   });
 }
 
+/** The openstack figure from its run (the embedded backend is the baseline). */
+export function openstackResults(run: OpenstackRun, n: number): OpenstackFigure {
+  const of = (side: Side) => run.samples.filter((s) => s.side === side && s.n === n);
+  const figure = (pick: (s: OpenstackRun["samples"][number]) => number): SidesFigure => {
+    const openstack = of("openstack").map(pick);
+    const embedded = of("embedded").map(pick);
+    return { openstack: series(openstack), embedded: series(embedded), ratio: round(median(openstack) / median(embedded), 2) };
+  };
+  return {
+    n,
+    repetitions: Math.min(of("openstack").length, of("embedded").length),
+    mix: of("openstack")[0]?.mix ?? {},
+    versions: run.versions,
+    neutronStartSeconds: run.neutronStartSeconds,
+    up: figure((s) => s.upMs),
+    destroy: figure((s) => s.destroyMs),
+  };
+}
+
 /** One backend figure from the samples at each size (the ratio is the largest size over the smallest). */
 export function backendFigure(bySize: Record<number, number[]>): BackendFigure {
   const sizes = Object.keys(bySize)
@@ -208,12 +293,25 @@ const ms = (x: number) => `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`;
 const yesNo = (met: boolean | null) => (met === null ? "—" : met ? "yes" : "**no**");
 const thousands = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
 
-/** The one-line description of the machine that goes with the table. */
-export function machineLine(m: Machine): string {
-  return (
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}, Pulumi CLI ${m.pulumiCli} (SDK ${m.pulumiSdk}); ` +
-    `${m.date.slice(0, 16).replace("T", " ")} UTC; load average at start ${m.loadAverageAtStart.join(" / ")}.`
-  );
+/**
+ * The one-line description of the machine that goes with the table; when the figures were measured
+ * by different runs (`--only`), the date and load of each run, with the figures it measured.
+ */
+export function machineLine(m: Machine, measured: Results["measured"] = {}): string {
+  const when = (x: Machine) => `${x.date.slice(0, 16).replace("T", " ")} UTC; load average at start ${x.loadAverageAtStart.join(" / ")}`;
+  const runs = new Map<string, { machine: Machine; figures: string[] }>();
+  for (const f of FIGURES) {
+    const x = measured[f];
+    if (!x) continue;
+    const run = runs.get(x.date) ?? { machine: x, figures: [] };
+    run.figures.push(f);
+    runs.set(x.date, run);
+  }
+  const software = (x: Machine) => `${x.os}; Node ${x.node}, Pulumi CLI ${x.pulumiCli} (SDK ${x.pulumiSdk})`;
+  const base = `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB`;
+  if (runs.size <= 1) return `${base}, ${software(m)}; ${when(m)}.`;
+  const each = [...runs.values()].sort((a, b) => a.machine.date.localeCompare(b.machine.date));
+  return `${base}; ${each.map((r) => `${r.figures.join(", ")}: ${software(r.machine)}; ${when(r.machine)}`).join(" — ")}.`;
 }
 
 /** The Markdown table of a run (with its machine line above it). */
@@ -288,14 +386,31 @@ export function markdown(r: Results): string {
       yesNo(ev.met),
     ]);
   }
+  const cloud = r.openstack;
+  if (cloud) {
+    const neutron = `Neutron ${cloud.versions.neutron ?? "?"} vs embedded SQLite`;
+    for (const [command, f] of [
+      ["up", cloud.up],
+      ["destroy", cloud.destroy],
+    ] as const)
+      rows.push([
+        `${neutron}: \`pulumi ${command}\`, N = ${cloud.n} (median of ${cloud.repetitions})`,
+        seconds(f.openstack.medianMs),
+        seconds(f.embedded.medianMs),
+        `${f.ratio}×`,
+        "—",
+        "—",
+      ]);
+  }
   const header = ["Figure", "Measured", "Baseline", "Ratio", "Target", "Met"];
   const lines = [header, header.map(() => "---"), ...rows].map((cells) => `| ${cells.join(" | ")} |`);
   return [
-    machineLine(r.machine),
+    machineLine(r.machine, r.measured),
     "",
     ...lines,
     "",
-    "Baseline: the no-op program at the same N (engine, state), the 1 000-rule project (backend), 100 servers (evaluation).",
+    "Baseline: the no-op program at the same N (engine, state), the 1 000-rule project (backend), 100 servers (evaluation), " +
+      "the same program on the embedded SQLite backend (Neutron).",
     ...(r.run.quick ? ["", "**Quick run** (`--quick`): small N and few samples; not the figures the targets are about."] : []),
   ].join("\n");
 }

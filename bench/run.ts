@@ -4,14 +4,29 @@
  *
  *   --quick          N = 20, one repetition, 40 backend operations; writes test-output/bench/run/results.quick.json
  *                    and leaves bench/results.json and bench/README.md alone
- *   --only=LIST      engine, backend, evaluation (comma-separated; default all three)
+ *   --only=LIST      engine, backend, evaluation, openstack (comma-separated; default all four); the
+ *                    figures not measured are kept from the previous bench/results.json
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runPostgres, runSqlite } from "./backend";
 import { runEngine } from "./engine";
 import { runEvaluation } from "./evaluation";
-import { backendResults, engineResults, evaluationResults, machine, markdown, TARGETS, withTable, type Results } from "./report";
+import { runOpenstack } from "./openstack";
+import {
+  backendResults,
+  engineResults,
+  evaluationResults,
+  FIGURES,
+  machine,
+  markdown,
+  mergeResults,
+  openstackResults,
+  TARGETS,
+  withTable,
+  type FigureName,
+  type Results,
+} from "./report";
 import { REPO, WORK } from "./stack";
 
 async function main(): Promise<void> {
@@ -19,27 +34,35 @@ async function main(): Promise<void> {
   const unknown = args.filter((a) => a !== "--quick" && !a.startsWith("--only="));
   if (unknown.length) throw new Error(`unknown option(s) ${unknown.join(" ")}; see the header of bench/run.ts`);
   const quick = args.includes("--quick");
-  const only = (args.find((a) => a.startsWith("--only="))?.slice("--only=".length) ?? "engine,backend,evaluation").split(",");
+  const only = (args.find((a) => a.startsWith("--only="))?.slice("--only=".length) ?? FIGURES.join(",")).split(",");
+  const unknownFigures = only.filter((f) => !(FIGURES as readonly string[]).includes(f));
+  if (unknownFigures.length) throw new Error(`unknown figure(s) ${unknownFigures.join(", ")}; --only takes ${FIGURES.join(", ")}`);
   const engineSizes = quick ? [20] : [100, 500];
   const repetitions = quick ? 1 : 3;
   const backendSizes = [1000, 10000];
   const backendOps = quick ? 40 : 200;
+  const openstackSize = quick ? 20 : 500;
   const log = (line: string) => console.error(`[bench] ${line}`);
 
   fs.rmSync(WORK, { recursive: true, force: true });
   fs.mkdirSync(WORK, { recursive: true });
   const started = Date.now();
-  const results: Results = {
-    machine: machine(REPO),
-    run: { quick, engineSizes, repetitions, backendSizes, backendOps, seconds: 0 },
+  const measuredNow = FIGURES.filter((f) => only.includes(f));
+  const here = machine(REPO);
+  let results: Results = {
+    machine: here,
+    run: { quick, engineSizes, repetitions, backendSizes, backendOps, openstackSize, seconds: 0 },
     engine: [],
     backend: {},
     evaluation: { bySize: {}, ratioMedian: NaN, target: TARGETS.evaluationRatio, met: false },
+    measured: Object.fromEntries(measuredNow.map((f) => [f, here])) as Partial<Record<FigureName, typeof here>>,
     notes: [
-      "Ratios are ours / no-op (engine, state) and 10k / 1k rules (backend), from samples taken alternately in this one run.",
+      "Ratios are ours / no-op (engine, state), 10k / 1k rules (backend) and Neutron / embedded (openstack), from samples taken alternately in one run.",
       "Engine: wall time of `pulumi up --yes --skip-preview`, then `pulumi preview` with nothing to change, on a fresh stack per repetition.",
       "Backend: the target applies to the median ratio; the p95 ratio is reported beside it.",
       "Evaluation: evaluateExposure and findingsOf in process on a synthetic openstack project (bench/evaluation.ts); ratio 1 000 / 100 servers.",
+      "Openstack: wall time of `pulumi up --yes --skip-preview`, then `pulumi destroy --yes --skip-preview`, of bench/programs/ours with its servers given (Server.get), on a real Neutron (noauth, one gunicorn worker) and on SQLite; no target.",
+      "measured: the machine, date and load of the run that measured each figure (a run with --only keeps the others from the previous results).",
     ],
   };
   log(results.machine.cpu + `, load ${results.machine.loadAverageAtStart.join(" ")}`);
@@ -59,7 +82,16 @@ async function main(): Promise<void> {
     log(`evaluation scaling: exposure and findings of 100 and 1 000 servers, ${rounds} alternating rounds`);
     results.evaluation = evaluationResults(runEvaluation([100, 1000], rounds, log));
   }
+  if (only.includes("openstack")) {
+    log(`openstack: pulumi up and destroy of N = ${openstackSize} on a real Neutron and on SQLite, ${repetitions} alternating repetition(s)`);
+    results.openstack = openstackResults(await runOpenstack(openstackSize, repetitions, log), openstackSize);
+  }
   results.run.seconds = Math.round((Date.now() - started) / 1000);
+  const previousFile = path.join(REPO, "bench", "results.json");
+  if (!quick && measuredNow.length < FIGURES.length && fs.existsSync(previousFile)) {
+    results = mergeResults(results, JSON.parse(fs.readFileSync(previousFile, "utf8")) as Results, measuredNow);
+    log(`kept ${FIGURES.filter((f) => !measuredNow.includes(f)).join(", ")} from the previous bench/results.json`);
+  }
   const table = markdown(results);
   const json = JSON.stringify(results, null, 2) + "\n";
   if (quick) {
@@ -68,7 +100,7 @@ async function main(): Promise<void> {
       `wrote ${path.relative(REPO, path.join(WORK, "results.quick.json"))} (a quick run leaves bench/results.json and bench/README.md as they are)`,
     );
   } else {
-    fs.writeFileSync(path.join(REPO, "bench", "results.json"), json);
+    fs.writeFileSync(previousFile, json);
     const readme = path.join(REPO, "bench", "README.md");
     fs.writeFileSync(readme, withTable(fs.readFileSync(readme, "utf8"), table));
     log("wrote bench/results.json and the table in bench/README.md");

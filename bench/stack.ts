@@ -33,6 +33,7 @@ export class BenchStack {
   private constructor(
     readonly dir: string,
     readonly stack: string,
+    env: NodeJS.ProcessEnv,
   ) {
     this.programDir = path.join(dir, "program");
     this.env = {
@@ -43,15 +44,16 @@ export class BenchStack {
       SECGROUPS_BACKEND: "",
       SECGROUPS_PROFILE: "",
       SECGROUPS_PROJECT: "",
+      ...env,
     };
   }
 
-  /** Copies the program, creates the stack and sets `config`. */
-  static async create(program: string, config: Record<string, string>): Promise<BenchStack> {
+  /** Copies the program, creates the stack and sets `config`; `env` is added to every command's environment. */
+  static async create(program: string, config: Record<string, string>, env: NodeJS.ProcessEnv = {}): Promise<BenchStack> {
     const dir = workDir(program);
     fs.cpSync(path.join(REPO, "bench", "programs", program), path.join(dir, "program"), { recursive: true });
     fs.mkdirSync(path.join(dir, "state"));
-    const s = new BenchStack(dir, "bench");
+    const s = new BenchStack(dir, "bench", env);
     await s.must(["stack", "init"]);
     for (const [k, v] of Object.entries(config)) await s.must(["config", "set", k, v]);
     return s;
