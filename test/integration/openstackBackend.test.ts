@@ -11,10 +11,8 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeystoneAuth, NoAuth } from "../../provider/backends/openstack/auth";
 import { OpenstackBackend } from "../../provider/backends/openstack/backend";
-import type { DefaultRuleSpec, NewGroup } from "../../provider/backends/types";
-import { attachmentPolicy } from "../../provider/domain/profiles";
-import { loadProfile } from "../../provider/profileLoader";
 import { rejection, rule } from "../support/backend";
+import { computePort, EGRESS_ANY, newGroup, newProject, RACKSPACE, RAISED_QUOTAS, START_TIMEOUT_MS } from "../support/openstack";
 import { startNeutron, type NeutronServer } from "../../tools/neutron";
 import { openstackAuth } from "../../provider/backends/openstack/config";
 import type { SecgroupsError } from "../../provider/errors";
@@ -26,39 +24,8 @@ function openBackendWith(spec: string, dir: string, env: Record<string, string>,
   return new OpenstackBackend(auth);
 }
 
-const START_TIMEOUT_MS = 600_000;
-const EGRESS_ANY: DefaultRuleSpec[] = [
-  { direction: "egress", ethertype: "IPv4" },
-  { direction: "egress", ethertype: "IPv6" },
-];
-
-/** A project of its own per test (Keystone writes ids as 32 hex digits). */
-function newProject(): string {
-  return randomUUID().replaceAll("-", "");
-}
-
-const RACKSPACE = attachmentPolicy(loadProfile("rackspace", path.resolve(__dirname, "../..")));
-
-/** A port on `networkId` as the compute service makes one for server `deviceId` (no groups yet); its id. */
-async function computePort(project: string, networkId: string, deviceId: string): Promise<string> {
-  const res = await fetch(`${neutronUrl}/v2.0/ports`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({
-      port: { network_id: networkId, project_id: project, device_owner: "compute:nova", device_id: deviceId, security_groups: [] },
-    }),
-  });
-  const body = (await res.json()) as { port: { id: string } };
-  expect(res.status, JSON.stringify(body)).toBe(201);
-  return body.port.id;
-}
-
 /** The URL of the noauth Neutron of the first describe. */
 let neutronUrl = "";
-
-function newGroup(project: string, name: string, extra: Partial<NewGroup> = {}): NewGroup {
-  return { project, name, description: `group ${name}`, stateful: true, tags: [], defaultRules: EGRESS_ANY, ...extra };
-}
 
 describe("openstack backend on a real Neutron (noauth)", () => {
   let neutron: NeutronServer;
@@ -66,7 +33,7 @@ describe("openstack backend on a real Neutron (noauth)", () => {
 
   beforeAll(async () => {
     // Neutron's default quota is 10 groups and 100 rules per project; the race below needs 50 groups.
-    neutron = await startNeutron({ extraNeutronConf: "[quotas]\nquota_security_group = 100\nquota_security_group_rule = 1000\n" });
+    neutron = await startNeutron({ extraNeutronConf: RAISED_QUOTAS });
     neutronUrl = neutron.url;
     backend = new OpenstackBackend(new NoAuth(neutron.url));
   }, START_TIMEOUT_MS);
@@ -231,7 +198,7 @@ describe("openstack backend on a real Neutron (noauth)", () => {
   it("attachments change a compute port's groups: attach, read, swap, detach; a server is what its ports say", async () => {
     const project = newProject();
     const net = await backend.createNetwork(project, "ServiceNet", ["198.51.100.0/24"]);
-    const port = await computePort(project, net.id, "server-a");
+    const port = await computePort(neutronUrl, project, net.id, "server-a");
     const server = await backend.getServer(project, "server-a");
     expect(server).toMatchObject({ id: "server-a", project, status: "ACTIVE" });
     expect(server!.ports.map((p) => [p.id, p.networkName, p.securityGroupIds])).toEqual([[port, "ServiceNet", []]]);
@@ -267,7 +234,7 @@ describe("openstack backend on a real Neutron (noauth)", () => {
   it("50 concurrent attachments to one port under rackspace's limit: exactly 5 land, 45 are SG_LIMIT_GROUPS_PER_PORT", async () => {
     const project = newProject();
     const net = await backend.createNetwork(project, "ServiceNet", ["198.51.100.0/24"]);
-    const port = await computePort(project, net.id, "web-1");
+    const port = await computePort(neutronUrl, project, net.id, "web-1");
     const groups = [];
     for (let i = 0; i < 50; i++) groups.push((await backend.createGroup(newGroup(project, `g${i}`))).group.id);
     const outcomes = await Promise.all(
