@@ -93,17 +93,28 @@ function found<Inputs, Outputs>(result: ReadResult<Inputs, Outputs>): result is 
   return Boolean(result.id);
 }
 
+/** The inputs a create's client token covers: without `managedBy` and `importId`. */
+function withoutAdoption(inputs: Props): Props {
+  const { managedBy: _urn, importId: _adopted, ...rest } = inputs;
+  return rest;
+}
+
 /** Whether `check` accepted the inputs (no failure). */
 function accepted<Inputs>(result: CheckResult<Inputs>): result is { inputs: Previewed<Inputs>; failures?: never[] } {
   return !result.failures?.length;
 }
 
-/** Forgets the client token of a recorded object; best effort (a backend that is down keeps it). */
-async function forgetClientToken(id: string, recorded: Props | undefined): Promise<void> {
+/**
+ * Forgets the client token of a recorded object; best effort (a backend that is down keeps it).
+ * `inputs`, when the engine gave them (diff), say which token the create used.
+ */
+async function forgetClientToken(id: string, recorded: Props | undefined, inputs?: Props): Promise<void> {
   try {
     const { backend, settings } = getContext();
     const project = typeof recorded?.project === "string" ? recorded.project : settings.project;
-    await backend.forgetClientToken(project, id);
+    const token = inputs ? clientToken(inputs.managedBy, withoutAdoption(inputs)) : undefined;
+    const groupId = typeof recorded?.securityGroupId === "string" ? recorded.securityGroupId : undefined;
+    await backend.forgetClientToken(project, id, { ...(token ? { token } : {}), ...(groupId ? { groupId } : {}) });
   } catch {
     // The token only matters for a create retried after a crash; failing to forget it is harmless here.
   }
@@ -242,7 +253,7 @@ export function engineProvider<Inputs extends object, Outputs extends object>(
     async diff(id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
       const { managedBy: _ignored, importId: _adopted, ...rest } = news ?? {};
       const result = await impl.diff(id, olds as Outputs, rest as Previewed<Inputs>);
-      await forgetClientToken(id, olds);
+      await forgetClientToken(id, olds, news);
       return result;
     },
     async read(id: string, props?: Props): Promise<dynamic.ReadResult<Props>> {
@@ -255,7 +266,9 @@ export function engineProvider<Inputs extends object, Outputs extends object>(
       return { ...read, props: { ...read.props, managedBy }, inputs: { ...read.inputs, managedBy } };
     },
     async create(inputs: Props): Promise<dynamic.CreateResult<Props>> {
-      const { managedBy, importId, ...rest } = inputs ?? {};
+      const { managedBy, importId } = inputs ?? {};
+      // forgetClientToken computes the same token from the inputs of the next diff.
+      const rest = withoutAdoption(inputs ?? {});
       const urn = typeof managedBy === "string" ? managedBy : undefined;
       const created =
         typeof importId === "string"

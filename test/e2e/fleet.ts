@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PostgresBackend } from "../../provider/backends/postgres";
 import { SqliteBackend } from "../../provider/backends/sqlite";
-import type { StateBackend } from "../../provider/backends/types";
+import type { ServerRecord, StateBackend } from "../../provider/backends/types";
 import type { CliResult, TestStack } from "./harness";
 
 /** The backend at `url` (sqlite:ABSOLUTE_PATH or postgres://…), opened from the test process. */
@@ -22,6 +22,8 @@ export interface FleetShape {
   rulesPerGroup: number;
   servers: number;
   attachPerServer: number;
+  /** Ids of servers that exist already (made by the compute service on a real Neutron): read, not made; no network. */
+  serverIds?: string[];
 }
 
 /** The stack config that makes the fleet program build `shape`. */
@@ -32,22 +34,33 @@ export function fleetConfig(shape: FleetShape): Record<string, string> {
     "fleet:rulesPerGroup": String(shape.rulesPerGroup),
     "fleet:servers": String(shape.servers),
     "fleet:attachPerServer": String(shape.attachPerServer),
+    ...(shape.serverIds ? { "fleet:serverIds": JSON.stringify(shape.serverIds) } : {}),
   };
 }
 
 /** How many backend objects the fleet makes (groups, user rules, network, servers, attachments). */
 export function fleetSize(s: FleetShape): number {
-  return s.groups * (1 + s.rulesPerGroup) + (s.servers > 0 ? 1 + s.servers * (1 + s.attachPerServer) : 0);
+  const made = s.serverIds ? s.servers * s.attachPerServer : s.servers > 0 ? 1 + s.servers * (1 + s.attachPerServer) : 0;
+  return s.groups * (1 + s.rulesPerGroup) + made;
+}
+
+/** The fleet's servers in the backend, named as the program names them (existing servers by their index in `serverIds`). */
+async function fleetServers(backend: StateBackend, project: string, prefix: string, serverIds?: string[]): Promise<ServerRecord[]> {
+  const servers = await backend.listServers(project);
+  if (!serverIds) return servers.filter((s) => s.name.startsWith(`${prefix}-`));
+  return servers.filter((s) => serverIds.includes(s.id)).map((s) => ({ ...s, name: `${prefix}-s${serverIds.indexOf(s.id)}` }));
 }
 
 /** How many of the fleet's objects the backend holds now (default rules not counted). */
-export async function fleetObjects(backend: StateBackend, project: string, prefix: string): Promise<number> {
+export async function fleetObjects(backend: StateBackend, project: string, prefix: string, serverIds?: string[]): Promise<number> {
   const groups = (await backend.listGroups(project)).filter((g) => g.name.startsWith(`${prefix}-`));
   const ids = new Set(groups.map((g) => g.id));
   const rules = (await backend.listRules(project)).filter((r) => ids.has(r.securityGroupId) && !r.isDefault);
-  const servers = (await backend.listServers(project)).filter((s) => s.name.startsWith(`${prefix}-`));
-  const serverIds = new Set(servers.map((s) => s.id));
-  const attachments = (await backend.listAttachments(project)).filter((a) => serverIds.has(a.serverId));
+  const servers = await fleetServers(backend, project, prefix, serverIds);
+  const ofServers = new Set(servers.map((s) => s.id));
+  // Only the fleet's groups: an existing server also has the group it was launched with.
+  const attachments = (await backend.listAttachments(project)).filter((a) => ofServers.has(a.serverId) && ids.has(a.securityGroupId));
+  if (serverIds) return groups.length + rules.length + attachments.length;
   const network = (await backend.getNetwork(project, `${prefix}-net`)) ? 1 : 0;
   return groups.length + rules.length + servers.length + attachments.length + network;
 }
@@ -85,17 +98,18 @@ export async function fleetMismatches(backend: StateBackend, project: string, s:
       Array.from({ length: s.rulesPerGroup }, (_, j) => `tcp ${1000 + j}-${1000 + j} 10.${i}.0.0/16`),
     );
   }
-  const servers = (await backend.listServers(project)).filter((x) => x.name.startsWith(`${s.prefix}-`));
+  const servers = await fleetServers(backend, project, s.prefix, s.serverIds);
   same(
     "servers",
     servers.map((x) => x.name),
     Array.from({ length: s.servers }, (_, k) => `${s.prefix}-s${k}`),
   );
   const net = await backend.getNetwork(project, `${s.prefix}-net`);
-  same("networks", net ? [net.name] : [], s.servers > 0 ? [`${s.prefix}-net`] : []);
+  same("networks", net ? [net.name] : [], s.servers > 0 && !s.serverIds ? [`${s.prefix}-net`] : []);
   const serverName = new Map(servers.map((x) => [x.id, x.name]));
   const groupName = new Map(groups.map((g) => [g.id, g.name]));
-  const attachments = (await backend.listAttachments(project)).filter((a) => serverName.has(a.serverId));
+  // The fleet's attachments (an existing server also has the group it was launched with).
+  const attachments = (await backend.listAttachments(project)).filter((a) => serverName.has(a.serverId) && groupName.has(a.securityGroupId));
   same(
     "attachments",
     attachments.map((a) => `${serverName.get(a.serverId)} <- ${groupName.get(a.securityGroupId) ?? a.securityGroupId}`),

@@ -30,10 +30,10 @@ import type {
 import { canonicalRuleOf, ruleKey } from "../../domain/rules";
 import { SecgroupsError } from "../../errors";
 import { groupGone, groupInUse, groupQuotaFull, groupRulesFull, nameTaken, projectRulesFull, ruleExists, ruleGone } from "../refusals";
-import type { GroupPatch, GroupState, NewGroup, NewServer, RuleLimits, StateBackend } from "../types";
+import type { GroupPatch, GroupState, NewGroup, NewServer, RuleLimits, StateBackend, TokenHint } from "../types";
 import { Networks } from "./networks";
 import { Ports } from "./ports";
-import { mapRefusals, NeutronClient, query, timestamp, TOKEN_TAG, type NeutronAuth } from "./neutron";
+import { isRuleTokenTag, mapRefusals, NeutronClient, query, ruleTokenTag, timestamp, TOKEN_TAG, type NeutronAuth } from "./neutron";
 
 /** A security group as Neutron shows it. */
 interface NeutronGroup {
@@ -129,6 +129,8 @@ export class OpenstackBackend implements StateBackend {
 
   private readonly networks: Networks;
   private readonly ports: Ports;
+  /** Per group, the rule tokens it carries (ruleTokenTag), as read once by forgetClientToken. */
+  private readonly ruleTokens = new Map<string, Promise<Set<string>>>();
 
   constructor(private readonly auth: NeutronAuth) {
     this.neutron = new NeutronClient(auth);
@@ -319,6 +321,10 @@ export class OpenstackBackend implements StateBackend {
     }
     const inGroup = await this.rulesWhere({ security_group_id: g.id });
     const duplicate = inGroup.find((r) => ruleKey(canonicalRuleOf(ruleRecord(r, false))) === rule.key);
+    const tag = rule.clientToken ? ruleTokenTag(rule.clientToken) : undefined;
+    const retried = tag !== undefined && (g.tags ?? []).includes(tag);
+    // A create retried after a crash: the rule its first attempt made is there, with its token on the group.
+    if (duplicate && retried && (duplicate.description ?? "") === rule.description) return ruleRecord(duplicate, false);
     if (duplicate) throw ruleExists(g, ruleRecord(duplicate, isDefaultRule(duplicate)));
     if (limits.rulesPerGroup !== undefined && inGroup.length >= limits.rulesPerGroup) {
       throw groupRulesFull(g, inGroup.length, limits.profile, limits.rulesPerGroup);
@@ -343,6 +349,10 @@ export class OpenstackBackend implements StateBackend {
         project_id: g.project_id,
       },
     };
+    if (tag !== undefined && !retried) {
+      await this.neutron.request("PUT", `/security-groups/${encodeURIComponent(g.id)}/tags/${encodeURIComponent(tag)}`);
+      this.ruleTokens.get(g.id)?.then((tags) => tags.add(tag));
+    }
     const created = await mapRefusals(() => this.neutron.request<{ security_group_rule: NeutronRule }>("POST", "/security-group-rules", { body }), {
       exists: async (message) => {
         // Made by someone else between our read and our create: Neutron names it.
@@ -397,15 +407,32 @@ export class OpenstackBackend implements StateBackend {
     // Neutron makes a project's default group itself, on the project's first request.
   }
 
-  async forgetClientToken(given: string, id: string): Promise<void> {
+  async forgetClientToken(given: string, id: string, hint?: TokenHint): Promise<void> {
+    if (hint?.groupId !== undefined && hint.token !== undefined) {
+      // A rule: its token is a tag on its group. The group's rule tokens are read once per process.
+      const groupId = hint.groupId;
+      const tag = ruleTokenTag(hint.token);
+      let tokens = this.ruleTokens.get(groupId);
+      if (!tokens) {
+        tokens = this.neutronGroup(groupId).then((g) => new Set((g?.tags ?? []).filter(isRuleTokenTag)));
+        this.ruleTokens.set(groupId, tokens);
+      }
+      const held = await tokens;
+      if (!held.has(tag)) return;
+      held.delete(tag);
+      await this.neutron.request("DELETE", `/security-groups/${encodeURIComponent(groupId)}/tags/${encodeURIComponent(tag)}`, { missingOk: true });
+      return;
+    }
     const project = await this.pid(given);
     const g = await this.neutronGroup(id);
     if (!g || g.project_id !== project) return;
+    // The group's own token; its rules' tokens stay until each rule is diffed.
     const tags = g.tags ?? [];
-    if (tags.some((t) => t.startsWith(TOKEN_TAG)))
+    const own = (t: string) => t.startsWith(TOKEN_TAG) && !isRuleTokenTag(t);
+    if (tags.some(own))
       await this.setTags(
         id,
-        tags.filter((t) => !t.startsWith(TOKEN_TAG)),
+        tags.filter((t) => !own(t)),
       );
   }
 

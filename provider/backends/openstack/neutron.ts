@@ -6,6 +6,7 @@
  * server that cannot be reached or refuses the credentials into SG_BACKEND_UNAVAILABLE naming the
  * URL. Never a library's raw message as the whole explanation, never a secret in a message.
  */
+import { createHash } from "node:crypto";
 import { SecgroupsError } from "../../errors";
 
 /** How requests are authenticated, and where the network service is. */
@@ -158,6 +159,20 @@ export async function mapRefusals<T>(
 
 /** The tag that carries a create's client token on a group or network (hidden from their tags). */
 export const TOKEN_TAG = "secgroups-client-token:";
+
+/**
+ * The tag a rule's create puts on the rule's group before it asks Neutron for the rule (Neutron's
+ * rules take no tags): a create retried after a crash that finds the same rule there, and this tag,
+ * knows the rule is its own. Forgotten when the engine next diffs the rule. Hidden from `tags`.
+ */
+export function ruleTokenTag(token: string): string {
+  return `${TOKEN_TAG}rule:${createHash("sha256").update(token).digest("hex").slice(0, 32)}`;
+}
+
+/** Whether `tag` is a rule's client token (ruleTokenTag) rather than the group's own. */
+export function isRuleTokenTag(tag: string): boolean {
+  return tag.startsWith(`${TOKEN_TAG}rule:`);
+}
 
 /** A query string of `params` (`?a=1&b=2`). */
 export function query(params: Record<string, string>): string {

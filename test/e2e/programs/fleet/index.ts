@@ -1,7 +1,9 @@
 // A fleet sized by stack config `fleet:*`, every name starting with `fleet:prefix`:
 // groups <prefix>-g0..g(G-1), each with R rules (tcp 1000+j from 10.<i>.0.0/16); with S > 0 servers
 // also a private network <prefix>-net and servers <prefix>-s0..s(S-1), each with groups g0..g(A-1)
-// attached. What the backend must hold afterwards is exactly this, which the tests check.
+// attached. With `fleet:serverIds` (a JSON list of ids, e.g. servers the compute service made on
+// a real Neutron) the servers exist already: they are read, and neither they nor a network are made.
+// What the backend must hold afterwards is exactly this, which the tests check.
 import * as pulumi from "@pulumi/pulumi";
 import { Network, SecurityGroup, SecurityGroupRule, Server, ServerAttachment } from "pulumi-secgroups";
 
@@ -11,6 +13,7 @@ const groupCount = cfg.requireNumber("groups");
 const rulesPerGroup = cfg.getNumber("rulesPerGroup") ?? 0;
 const serverCount = cfg.getNumber("servers") ?? 0;
 const attachPerServer = cfg.getNumber("attachPerServer") ?? 0;
+const existingIds = cfg.getObject<string[]>("serverIds");
 
 const groups = Array.from({ length: groupCount }, (_, i) => new SecurityGroup(`${prefix}-g${i}`, { description: `fleet group ${i}` }));
 const rules = groups.flatMap((g, i) =>
@@ -32,8 +35,10 @@ const rules = groups.flatMap((g, i) =>
   ),
 );
 
-const net = serverCount > 0 ? new Network(`${prefix}-net`, { subnets: ["10.99.0.0/24"] }) : undefined;
-const servers = Array.from({ length: serverCount }, (_, k) => new Server(`${prefix}-s${k}`, { networks: [net!.name] }));
+const net = serverCount > 0 && !existingIds ? new Network(`${prefix}-net`, { subnets: ["10.99.0.0/24"] }) : undefined;
+const servers = Array.from({ length: serverCount }, (_, k) =>
+  existingIds ? Server.get(`${prefix}-s${k}`, existingIds[k]!) : new Server(`${prefix}-s${k}`, { networks: [net!.name] }),
+);
 const attachments = servers.flatMap((s, k) =>
   Array.from(
     { length: attachPerServer },
