@@ -160,6 +160,23 @@ export class OpenstackBackend implements StateBackend {
     return r?.security_group;
   }
 
+  /**
+   * How many groups or rules `project` has, as Neutron's quota details count them (one cheap call,
+   * whatever the project's size); by listing their ids where the cloud has no quota details.
+   */
+  private async used(project: string, resource: "security_group" | "security_group_rule"): Promise<number> {
+    type Details = { quota: Record<string, { used: number }> };
+    const details = await this.neutron.request<Details>("GET", `/quotas/${encodeURIComponent(project)}/details`, { missingOk: true });
+    const used = details?.quota[resource]?.used;
+    if (typeof used === "number") return used;
+    const collection = resource === "security_group" ? "security_groups" : "security_group_rules";
+    const listed = await this.neutron.request<Record<string, unknown[]>>(
+      "GET",
+      `/${collection.replaceAll("_", "-")}${query({ project_id: project, fields: "id" })}`,
+    );
+    return listed?.[collection]?.length ?? 0;
+  }
+
   private async rulesWhere(params: Record<string, string>): Promise<NeutronRule[]> {
     const r = await this.neutron.request<{ security_group_rules: NeutronRule[] }>("GET", `/security-group-rules${query(params)}`);
     return r?.security_group_rules ?? [];
@@ -200,7 +217,7 @@ export class OpenstackBackend implements StateBackend {
     const [existing] = await this.groupsWhere({ project_id: input.project, name: input.name });
     if (existing) throw nameTaken(input.project, input.name, existing);
     if (input.groupQuota !== undefined) {
-      const groups = (await this.groupsWhere({ project_id: input.project })).length;
+      const groups = await this.used(input.project, "security_group");
       if (groups >= input.groupQuota) {
         throw groupQuotaFull(input.project, groups, input.groupQuota);
       }
@@ -330,7 +347,7 @@ export class OpenstackBackend implements StateBackend {
       throw groupRulesFull(g, inGroup.length, limits.profile, limits.rulesPerGroup);
     }
     if (limits.rulesPerProject !== undefined) {
-      const n = (await this.rulesWhere({ project_id: g.project_id })).length;
+      const n = await this.used(g.project_id, "security_group_rule");
       if (n >= limits.rulesPerProject) {
         throw projectRulesFull(g.project_id, g.id, n, limits.profile, limits.rulesPerProject);
       }

@@ -56,8 +56,23 @@ export class Ports {
     return (r?.ports ?? []).filter((p) => p.device_owner.startsWith("compute:"));
   }
 
-  private async serverRecord(serverId: string, ports: NeutronPort[], project: string): Promise<ServerRecord> {
+  /**
+   * Network id → name for the project, read once per process and again when a port is on a
+   * network not seen yet: an attachment's conditional updates re-read the ports many times under
+   * contention, and the networks do not change meanwhile.
+   */
+  private readonly networkNames = new Map<string, Map<string, string>>();
+
+  private async networkNamesFor(project: string, ports: readonly NeutronPort[]): Promise<Map<string, string>> {
+    const known = this.networkNames.get(project);
+    if (known && ports.every((p) => known.has(p.network_id))) return known;
     const names = new Map((await this.networks.list(project)).map((n) => [n.id, n.name]));
+    this.networkNames.set(project, names);
+    return names;
+  }
+
+  private async serverRecord(serverId: string, ports: NeutronPort[], project: string): Promise<ServerRecord> {
+    const names = await this.networkNamesFor(project, ports);
     const records: PortRecord[] = ports.map((p) => ({
       id: p.id,
       serverId,
