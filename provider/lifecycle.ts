@@ -99,6 +99,16 @@ function withoutAdoption(inputs: Props): Props {
   return rest;
 }
 
+/**
+ * `news` with the recorded project where the program's names the same one: behind Keystone the
+ * records carry the scoped project's id, whatever name the program gives (see StateBackend.projectOf).
+ */
+async function sameProjectAsRecorded(olds: Props | undefined, news: Props): Promise<Props> {
+  const recorded = olds?.project;
+  if (typeof news.project !== "string" || typeof recorded !== "string" || news.project === recorded) return news;
+  return (await getContext().backend.projectOf(news.project)) === recorded ? { ...news, project: recorded } : news;
+}
+
 /** Whether `check` accepted the inputs (no failure). */
 function accepted<Inputs>(result: CheckResult<Inputs>): result is { inputs: Previewed<Inputs>; failures?: never[] } {
   return !result.failures?.length;
@@ -251,7 +261,8 @@ export function engineProvider<Inputs extends object, Outputs extends object>(
     // skips the provider's diff for `--replace` and tainted resources, and checks replacements
     // with empty olds; see README "Crash safety" for the case this leaves.)
     async diff(id: string, olds: Props, news: Props): Promise<dynamic.DiffResult> {
-      const { managedBy: _ignored, importId: _adopted, ...rest } = news ?? {};
+      const { managedBy: _ignored, importId: _adopted, ...given } = news ?? {};
+      const rest = await sameProjectAsRecorded(olds, given);
       const result = await impl.diff(id, olds as Outputs, rest as Previewed<Inputs>);
       await forgetClientToken(id, olds, news);
       return result;

@@ -105,6 +105,11 @@ export interface StateBackend {
   readonly kind: string;
   /** Where the backend lives, with any password masked; safe for messages and logs. */
   readonly location: string;
+  /**
+   * The project a program's `project` means here: itself, except behind Keystone, where everything
+   * is in the project the credentials are scoped to (the records carry that project's id).
+   */
+  projectOf(given: string): Promise<string>;
   /** Whether a rule's description changes in place (false: Neutron's rules are immutable, so a new description replaces the rule). */
   readonly mutableRuleDescription: boolean;
   /** Creates a group and its default rules; SG_NAME_TAKEN if the name is used in the project. */

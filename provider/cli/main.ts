@@ -170,7 +170,12 @@ function settingsOf(
     const v = fromStack.config[SETTING_KEYS[k].config];
     if (!fromEnv(k) && v !== undefined) merged[SETTING_KEYS[k].env] = v;
   }
-  const settings = resolveSettings(flags, merged, cwd);
+  // The stack's password secret, as the provider gets it: its config (an openstack backend reads
+  // no PGPASSWORD, so it would not see it as the environment).
+  const stackPassword = fromStack.config[SETTING_KEYS.backendPassword.config];
+  const withStackPassword =
+    stackPassword !== undefined && !fromFlag("backendPassword") ? { ...flags, [SETTING_KEYS.backendPassword.config]: stackPassword } : flags;
+  const settings = resolveSettings(withStackPassword, merged, cwd);
   const source = (k: "backend" | "profile" | "project") =>
     fromFlag(k)
       ? `--${k}`

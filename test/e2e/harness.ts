@@ -190,6 +190,22 @@ export class TestStack {
   }
 }
 
+/** Every regular file below `dir`. */
+export function filesBelow(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name));
+}
+
+/** The lines of `outputs` that hold `secret`, shown with it replaced (to say where it leaked, not what it is). */
+export function linesHolding(outputs: readonly CliResult[], secret: string): string[] {
+  return outputs
+    .flatMap((o) => (o.stdout + "\n" + o.stderr).split("\n"))
+    .filter((line) => line.includes(secret))
+    .map((line) => line.split(secret).join("<SECRET>").slice(0, 400));
+}
+
 /** True if `text` shows a JavaScript stack frame (which users must never see). */
 export function hasStackTrace(text: string): boolean {
   return /^\s+at .+\(.+:\d+:\d+\)\s*$/m.test(text) || /^\s+at .+:\d+:\d+\s*$/m.test(text);

@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPostgres, type PostgresServer } from "../../tools/postgres";
 import { fleetConfig } from "./fleet";
-import { TestStack, hasStackTrace, type CliResult } from "./harness";
+import { TestStack, filesBelow, hasStackTrace, linesHolding, type CliResult } from "./harness";
 
 /** The built `secgroups` command (the test command builds first). */
 const CLI = path.join(__dirname, "..", "..", "dist", "provider", "cli", "main.js");
@@ -26,14 +26,6 @@ beforeAll(async () => {
 afterAll(() => {
   pg?.stop();
 });
-
-/** Every regular file below `dir`. */
-function filesBelow(dir: string): string[] {
-  return fs
-    .readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.join(e.parentPath, e.name));
-}
 
 describe("the backend password", () => {
   it("appears in no output, log, state, export or error message", async () => {
@@ -116,11 +108,7 @@ describe("the backend password", () => {
     expect(destroy.code, destroy.stdout + destroy.stderr).toBe(0);
 
     // The lines that hold it (shown with the password replaced, to say where it leaked).
-    const leaks = outputs
-      .flatMap((o) => (o.stdout + "\n" + o.stderr).split("\n"))
-      .filter((line) => line.includes(PASSWORD))
-      .map((line) => line.split(PASSWORD).join("<PASSWORD>").slice(0, 400));
-    expect(leaks).toStrictEqual([]);
+    expect(linesHolding(outputs, PASSWORD)).toStrictEqual([]);
     // Everything the run wrote: Pulumi state (incl. history and backups), config, program copy.
     const files = filesBelow(stack.dir);
     expect(files.length).toBeGreaterThan(5);

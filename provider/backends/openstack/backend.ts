@@ -150,6 +150,10 @@ export class OpenstackBackend implements StateBackend {
     return (await this.auth.scopedProject()) ?? project;
   }
 
+  projectOf(given: string): Promise<string> {
+    return this.pid(given);
+  }
+
   private async groupsWhere(params: Record<string, string>): Promise<NeutronGroup[]> {
     const r = await this.neutron.request<{ security_groups: NeutronGroup[] }>("GET", `/security-groups${query(params)}`);
     return r?.security_groups ?? [];
