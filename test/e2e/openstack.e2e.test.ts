@@ -7,6 +7,10 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadProfile } from "../../provider/profileLoader";
 import { startNeutron, type NeutronServer } from "../../tools/neutron";
+import { NoAuth } from "../../provider/backends/openstack/auth";
+import { OpenstackBackend } from "../../provider/backends/openstack/backend";
+import { attachmentPolicy } from "../../provider/domain/profiles";
+import { newRuleOf } from "../../provider/domain/rules";
 import { TestStack, exampleSource, hasStackTrace } from "./harness";
 import { NeutronCloud, newProject } from "./neutronCloud";
 
@@ -77,6 +81,9 @@ describe("examples/quickstart on a real Neutron", () => {
     expect(first.code, first.stdout + first.stderr).toBe(0);
     const refresh = await stack.refresh();
     expect(refresh.code, refresh.stdout + refresh.stderr).toBe(0);
+    // The SSH rule is the stack's own (Neutron's rules take no tags: its group carries the stack).
+    const group = ((await stack.export()).deployment.resources ?? []).find((r) => String(r.urn).endsWith("SecurityGroup::allow-ssh-from-anywhere"));
+    expect(group?.outputs?.unmanagedRules).toEqual([]);
     const again = await stack.preview(["--expect-no-changes"]);
     expect(again.code, again.stdout + again.stderr).toBe(0);
   });
@@ -104,5 +111,111 @@ describe("examples/quickstart on a real Neutron", () => {
     expect(groups.map((g) => g.name)).toEqual(["default"]);
     const ports = await cloud.ports(project);
     expect(ports.map((p) => [p.device_id, p.security_groups])).toEqual([[serverId, [groups[0]!.id]]]);
+  });
+});
+
+describe("adoption (import) and unmanagedRules on a real Neutron", () => {
+  const project = newProject();
+  let stack: TestStack;
+  let backend: OpenstackBackend;
+  const legacy = { groupId: "", ruleId: "", serverId: "", attachmentId: "" };
+
+  beforeAll(async () => {
+    const profile = loadProfile("openstack", ROOT);
+    await cloud.builtinNetworks(profile);
+    backend = new OpenstackBackend(new NoAuth(neutron.url));
+    // What an operator made by hand: a group with an HTTPS rule, on a server the compute service made.
+    const group = await backend.createGroup({
+      project,
+      name: "legacy-web",
+      description: "made by hand",
+      stateful: true,
+      tags: [],
+      defaultRules: profile.newGroupRules,
+    });
+    const https = {
+      direction: "ingress",
+      ethertype: "IPv4",
+      protocol: "tcp",
+      portRangeMin: 443,
+      portRangeMax: 443,
+      remoteIpPrefix: "0.0.0.0/0",
+    } as const;
+    const rule = await backend.createRule(newRuleOf({ securityGroupId: group.group.id, ...https, description: "https" }), { profile: "openstack" });
+    legacy.serverId = await cloud.bootServer(project, ["public"]);
+    const attachment = await backend.createAttachment(project, legacy.serverId, group.group.id, null, attachmentPolicy(profile));
+    Object.assign(legacy, { groupId: group.group.id, ruleId: rule.id, attachmentId: attachment.id });
+    stack = await TestStack.create("adopt", "os", {
+      "secgroups:backend": "openstack://lab",
+      "secgroups:project": project,
+      "adopt:groupId": legacy.groupId,
+      "adopt:ruleId": legacy.ruleId,
+      "adopt:serverId": legacy.serverId,
+      "adopt:attachmentId": legacy.attachmentId,
+      "adopt:description": "made by hand",
+      "adopt:ruleDescription": "https",
+    });
+    stack.env.OS_CLIENT_CONFIG_FILE = cloud.cloudsYaml(stack.dir, "lab");
+  }, START_TIMEOUT_MS);
+
+  /** The group's unmanagedRules as the stack records them. */
+  async function recordedUnmanagedRules(): Promise<Array<{ id: string }>> {
+    const group = ((await stack.export()).deployment.resources ?? []).find((r) => String(r.urn).endsWith("SecurityGroup::web"));
+    return group?.outputs?.unmanagedRules;
+  }
+
+  it("up adopts the group, its rule and the attachment as they are: same ids, nothing made, the rule managed by the stack", async () => {
+    const r = await stack.up();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const out = await stack.outputs();
+    expect(out).toMatchObject({ groupId: legacy.groupId, httpsRuleId: legacy.ruleId, attachmentId: legacy.attachmentId });
+    // As on the embedded backend: the group was adopted before its rule, so its outputs still list
+    // the rule as unmanaged; the refresh below reads the group again and finds it managed.
+    expect(out.unmanagedRules.map((r: { id: string }) => r.id)).toEqual([legacy.ruleId]);
+    const groups = await cloud.groups(project);
+    expect(groups.map((g) => g.name).sort()).toEqual(["default", "legacy-web"]);
+    expect(groups.find((g) => g.name === "legacy-web")!.security_group_rules).toHaveLength(3);
+    const preview = await stack.preview(["--expect-no-changes"]);
+    expect(preview.code, preview.stdout + preview.stderr).toBe(0);
+  });
+
+  it("a rule added by hand shows in unmanagedRules after refresh, and the preview stays clean", async () => {
+    const added = await backend.createRule(
+      newRuleOf({
+        securityGroupId: legacy.groupId,
+        direction: "ingress",
+        ethertype: "IPv4",
+        protocol: "tcp",
+        portRangeMin: 8443,
+        portRangeMax: 8443,
+        remoteIpPrefix: "10.0.0.0/8",
+        description: "by hand",
+      }),
+      { profile: "openstack" },
+    );
+    const refresh = await stack.refresh();
+    expect(refresh.code, refresh.stdout + refresh.stderr).toBe(0);
+    expect(await recordedUnmanagedRules()).toEqual([
+      {
+        id: added.id,
+        direction: "ingress",
+        ethertype: "IPv4",
+        protocol: "tcp",
+        portRangeMin: 8443,
+        portRangeMax: 8443,
+        remoteIpPrefix: "10.0.0.0/8",
+        description: "by hand",
+      },
+    ]);
+    const preview = await stack.preview(["--expect-no-changes"]);
+    expect(preview.code, preview.stdout + preview.stderr).toBe(0);
+  });
+
+  it("destroy deletes what the stack adopted; the server's port keeps its launch group", async () => {
+    const r = await stack.destroy();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const groups = await cloud.groups(project);
+    expect(groups.map((g) => g.name)).toEqual(["default"]);
+    expect((await cloud.ports(project)).map((p) => p.security_groups)).toEqual([[groups[0]!.id]]);
   });
 });

@@ -33,7 +33,20 @@ import { groupGone, groupInUse, groupQuotaFull, groupRulesFull, nameTaken, proje
 import type { GroupPatch, GroupState, NewGroup, NewServer, RuleLimits, StateBackend, TokenHint } from "../types";
 import { Networks } from "./networks";
 import { Ports } from "./ports";
-import { isRuleTokenTag, mapRefusals, NeutronClient, query, ruleTokenTag, timestamp, TOKEN_TAG, type NeutronAuth } from "./neutron";
+import {
+  isGroupTokenTag,
+  isRuleTokenTag,
+  managedByOf,
+  managedTag,
+  managedTagPrefix,
+  mapRefusals,
+  NeutronClient,
+  query,
+  ruleTokenTag,
+  timestamp,
+  TOKEN_TAG,
+  type NeutronAuth,
+} from "./neutron";
 
 /** A security group as Neutron shows it. */
 interface NeutronGroup {
@@ -77,8 +90,9 @@ function isDefaultRule(r: NeutronRule): boolean {
   return NEUTRON_DEFAULTS.some((spec) => defaultRuleOf(r.security_group_id, spec).key === key);
 }
 
-function ruleRecord(r: NeutronRule, isDefault: boolean): RuleRecord {
+function ruleRecord(r: NeutronRule, isDefault: boolean, managedBy?: string): RuleRecord {
   return {
+    ...(managedBy !== undefined ? { managedBy } : {}),
     id: r.id,
     project: r.project_id,
     securityGroupId: r.security_group_id,
@@ -345,7 +359,10 @@ export class OpenstackBackend implements StateBackend {
     const tag = rule.clientToken ? ruleTokenTag(rule.clientToken) : undefined;
     const retried = tag !== undefined && (g.tags ?? []).includes(tag);
     // A create retried after a crash: the rule its first attempt made is there, with its token on the group.
-    if (duplicate && retried && (duplicate.description ?? "") === rule.description) return ruleRecord(duplicate, false);
+    if (duplicate && retried && (duplicate.description ?? "") === rule.description) {
+      if (rule.managedBy) await this.tagManaged(g.id, duplicate.id, rule.managedBy);
+      return ruleRecord(duplicate, false, rule.managedBy);
+    }
     if (duplicate) throw ruleExists(g, ruleRecord(duplicate, isDefaultRule(duplicate)));
     if (limits.rulesPerGroup !== undefined && inGroup.length >= limits.rulesPerGroup) {
       throw groupRulesFull(g, inGroup.length, limits.profile, limits.rulesPerGroup);
@@ -385,7 +402,8 @@ export class OpenstackBackend implements StateBackend {
         );
       },
     });
-    return ruleRecord(created!.security_group_rule, false);
+    if (rule.managedBy) await this.tagManaged(g.id, created!.security_group_rule.id, rule.managedBy);
+    return ruleRecord(created!.security_group_rule, false, rule.managedBy);
   }
 
   async getRule(given: string, id: string): Promise<RuleRecord | undefined> {
@@ -409,19 +427,42 @@ export class OpenstackBackend implements StateBackend {
   }
 
   async deleteRule(project: string, id: string): Promise<boolean> {
-    if (!(await this.getRule(project, id))) return false;
+    const rule = await this.getRule(project, id);
+    if (!rule) return false;
     await this.neutron.request("DELETE", `/security-group-rules/${encodeURIComponent(id)}`, { missingOk: true });
+    await this.dropManagedTags(rule.securityGroupId, id);
     return true;
   }
 
   async listRules(given: string, securityGroupId?: string): Promise<RuleRecord[]> {
     const project = await this.pid(given);
     const rules = await this.rulesWhere({ project_id: project, ...(securityGroupId !== undefined ? { security_group_id: securityGroupId } : {}) });
-    return rules.map((r) => ruleRecord(r, isDefaultRule(r))).sort(oldestFirst);
+    // Which stack manages each rule: tags on the groups (managedTag).
+    const groups = securityGroupId !== undefined ? [await this.neutronGroup(securityGroupId)] : await this.groupsWhere({ project_id: project });
+    const managed = managedByOf(groups.flatMap((g) => g?.tags ?? []));
+    return rules.map((r) => ruleRecord(r, isDefaultRule(r), managed.get(r.id))).sort(oldestFirst);
   }
 
-  async setRuleManagedBy(): Promise<void> {
-    // Neutron keeps no such field on a rule; which stack manages a rule is not recorded here yet.
+  async setRuleManagedBy(given: string, id: string, managedBy: string): Promise<void> {
+    const rule = await this.getRule(given, id);
+    if (!rule) throw ruleGone(given, id);
+    await this.dropManagedTags(rule.securityGroupId, id);
+    await this.tagManaged(rule.securityGroupId, id, managedBy);
+  }
+
+  /** Records on the rule's group which stack manages it (managedTag); best effort: without it the rule shows as unmanaged. */
+  private async tagManaged(groupId: string, ruleId: string, managedBy: string): Promise<void> {
+    const tag = managedTag(ruleId, managedBy);
+    if (tag === undefined) return;
+    await this.neutron.request("PUT", `/security-groups/${encodeURIComponent(groupId)}/tags/${encodeURIComponent(tag)}`, { missingOk: true });
+  }
+
+  /** Removes the rule's managedTag from its group. */
+  private async dropManagedTags(groupId: string, ruleId: string): Promise<void> {
+    const g = await this.neutronGroup(groupId);
+    for (const t of (g?.tags ?? []).filter((x) => x.startsWith(managedTagPrefix(ruleId)))) {
+      await this.neutron.request("DELETE", `/security-groups/${encodeURIComponent(groupId)}/tags/${encodeURIComponent(t)}`, { missingOk: true });
+    }
   }
 
   async ensureProject(): Promise<void> {
@@ -447,9 +488,9 @@ export class OpenstackBackend implements StateBackend {
     const project = await this.pid(given);
     const g = await this.neutronGroup(id);
     if (!g || g.project_id !== project) return;
-    // The group's own token; its rules' tokens stay until each rule is diffed.
+    // The group's own token; its rules' tokens stay until each rule is diffed, their stacks while they live.
     const tags = g.tags ?? [];
-    const own = (t: string) => t.startsWith(TOKEN_TAG) && !isRuleTokenTag(t);
+    const own = isGroupTokenTag;
     if (tags.some(own))
       await this.setTags(
         id,

@@ -174,6 +174,45 @@ export function isRuleTokenTag(tag: string): boolean {
   return tag.startsWith(`${TOKEN_TAG}rule:`);
 }
 
+/** Neutron's longest tag. */
+const MAX_TAG_LENGTH = 255;
+
+/**
+ * The tag on a rule's group that says which stack manages the rule (Neutron's rules take no tags):
+ * the rule's id and the stack's part of the URN (`urn:pulumi:STACK::PROJECT::`), which is what a
+ * group's unmanagedRules compares. Undefined when it would be longer than Neutron takes (the rule
+ * then shows as unmanaged). Hidden from `tags`.
+ */
+export function managedTag(ruleId: string, managedBy: string): string | undefined {
+  const parts = managedBy.split("::");
+  if (parts.length < 3) return undefined;
+  const tag = `${managedTagPrefix(ruleId)}${parts[0]}::${parts[1]}::`;
+  return tag.length <= MAX_TAG_LENGTH ? tag : undefined;
+}
+
+/** The start of every managedTag of rule `ruleId`. */
+export function managedTagPrefix(ruleId: string): string {
+  return `${TOKEN_TAG}managed:${ruleId}:`;
+}
+
+/** Rule id → the stack that manages it, from a group's tags (managedTag). */
+export function managedByOf(tags: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const start = `${TOKEN_TAG}managed:`;
+  for (const t of tags) {
+    if (!t.startsWith(start)) continue;
+    const rest = t.slice(start.length);
+    const colon = rest.indexOf(":");
+    if (colon > 0) out.set(rest.slice(0, colon), rest.slice(colon + 1));
+  }
+  return out;
+}
+
+/** Whether `tag` is the group's own client token (not a rule's token, not a rule's stack). */
+export function isGroupTokenTag(tag: string): boolean {
+  return tag.startsWith(TOKEN_TAG) && !isRuleTokenTag(tag) && !tag.startsWith(`${TOKEN_TAG}managed:`);
+}
+
 /** A query string of `params` (`?a=1&b=2`). */
 export function query(params: Record<string, string>): string {
   return `?${new URLSearchParams(params).toString()}`;
