@@ -3,6 +3,8 @@
  * the test; tools/neutron.ts): an example up, its outputs, a clean second preview, refresh,
  * destroy — checked by listing Neutron itself — and a Server refused at preview.
  */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadProfile } from "../../provider/profileLoader";
@@ -15,6 +17,16 @@ import { TestStack, exampleSource, hasStackTrace } from "./harness";
 import { NeutronCloud, newProject } from "./neutronCloud";
 
 const ROOT = path.resolve(__dirname, "../..");
+/** The built `secgroups` command (the test command builds first). */
+const CLI = path.join(ROOT, "dist", "provider", "cli", "main.js");
+
+/** The secgroups command in the stack's program directory, reading the stack's settings as a user's would. */
+function secgroupsIn(stack: TestStack, args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const cwd = path.join(stack.dir, "program");
+  fs.copyFileSync(stack.configFile, path.join(cwd, `Pulumi.${stack.stack}.yaml`));
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, env: stack.env, encoding: "utf8", timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
 const START_TIMEOUT_MS = 600_000;
 
 let neutron: NeutronServer;
@@ -51,6 +63,19 @@ describe("examples/quickstart on a real Neutron", () => {
     serverId = await cloud.bootServer(project, ["public"]);
     stack = await neutronStack("quickstart", project, { "vm-1": serverId });
   }, START_TIMEOUT_MS);
+
+  it("preview-report of the first preview, read against the real project: SSH from the internet on the existing server, --fail-on high exits 1", async () => {
+    const preview = await stack.run(["preview", "--json", "--config-file", stack.configFile]);
+    expect(preview.code, preview.stderr).toBe(0);
+    const file = path.join(stack.dir, "preview.json");
+    fs.writeFileSync(file, preview.stdout);
+    const r = secgroupsIn(stack, ["preview-report", file, "--format", "json", "--fail-on", "high"]);
+    expect(r.status, r.stdout + r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout) as { newFindings: Array<{ code: string; severity: string; traffic: string; serverName: string }> };
+    expect(report.newFindings.map((f) => `${f.code} ${f.severity} ${f.traffic} ${f.serverName}`)).toEqual([
+      `admin-port-from-internet high tcp 22 ${serverId}`,
+    ]);
+  });
 
   it("up: the group, its SSH rule and the attachment land in Neutron; the outputs say so", async () => {
     const r = await stack.up();
@@ -102,6 +127,23 @@ describe("examples/quickstart on a real Neutron", () => {
       await stack.must(["config", "set", "--config-file", stack.configFile, "--path", "existingServers.vm-1", serverId]);
     }
     expect((await cloud.groups(project)).map((g) => g.name).sort()).toEqual(["allow-ssh-from-anywhere", "default"]);
+  });
+
+  it("secgroups exposure and can-reach read the real project: SSH open to the internet on the server, by the program's rule", () => {
+    const exposure = secgroupsIn(stack, ["exposure", "--format", "json"]);
+    expect(exposure.status, exposure.stderr).toBe(0);
+    const json = JSON.parse(exposure.stdout) as {
+      project: string;
+      findings: Array<{ code: string; serverName: string; groupName: string; traffic: string }>;
+    };
+    expect(json.project).toBe(project);
+    expect(json.findings.map((f) => `${f.code} ${f.serverName} ${f.groupName} ${f.traffic}`)).toEqual([
+      `admin-port-from-internet ${serverId} allow-ssh-from-anywhere tcp 22`,
+    ]);
+    const open = secgroupsIn(stack, ["can-reach", "--from", "8.8.8.8", "--to", serverId, "--protocol", "tcp", "--port", "22"]);
+    expect(open.status, open.stdout + open.stderr).toBe(0);
+    const closed = secgroupsIn(stack, ["can-reach", "--from", "8.8.8.8", "--to", serverId, "--protocol", "tcp", "--port", "23"]);
+    expect(closed.status, closed.stdout + closed.stderr).toBe(1);
   });
 
   it("destroy leaves the project as the cloud made it: its default group, the server's port with only that group", async () => {
