@@ -13,7 +13,7 @@ import { KeystoneAuth, NoAuth } from "../../provider/backends/openstack/auth";
 import { OpenstackBackend } from "../../provider/backends/openstack/backend";
 import { rejection, rule } from "../support/backend";
 import { computePort, EGRESS_ANY, newGroup, newProject, RACKSPACE, RAISED_QUOTAS, START_TIMEOUT_MS } from "../support/openstack";
-import { startNeutron, type NeutronServer } from "../../tools/neutron";
+import { keystoneToken, startNeutron, type NeutronServer } from "../../tools/neutron";
 import { openstackAuth } from "../../provider/backends/openstack/config";
 import type { SecgroupsError } from "../../provider/errors";
 
@@ -271,7 +271,8 @@ describe("openstack backend behind a real Keystone", () => {
   let neutron: NeutronServer;
 
   beforeAll(async () => {
-    neutron = await startNeutron({ keystone: true });
+    // Neutron asks Keystone about every token (no cache), so a revoked one is refused at once.
+    neutron = await startNeutron({ keystone: true, extraNeutronConf: "[keystone_authtoken]\ntoken_cache_time = -1\n" });
   }, START_TIMEOUT_MS);
 
   afterAll(async () => {
@@ -366,6 +367,62 @@ describe("openstack backend behind a real Keystone", () => {
     })();
     expect(none.code).toBe("SG_BACKEND_INVALID");
     expect(none.message).toContain("neither OS_CLOUD nor OS_AUTH_URL");
+  });
+
+  it("an application credential logs in; a revoked token is fetched again once; network_endpoint_override is honoured", async () => {
+    const ks = neutron.keystone!;
+    const admin = await keystoneToken(ks.authUrl, { username: ks.username, password: ks.password, projectName: ks.projectName });
+    expect(admin.status).toBe(201);
+    const keystone = async (
+      method: string,
+      route: string,
+      token: string,
+      body?: unknown,
+      subject?: string,
+    ): Promise<{ status: number; body: any }> => {
+      const res = await fetch(`${ks.authUrl}${route}`, {
+        method,
+        headers: { "Content-Type": "application/json", "X-Auth-Token": token, ...(subject ? { "X-Subject-Token": subject } : {}) },
+        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, body: res.status === 204 ? undefined : await res.json() };
+    };
+    const secret = `ac-${randomUUID()}`;
+    const made = await keystone("POST", `/users/${admin.body.token.user.id}/application_credentials`, admin.token!, {
+      application_credential: { name: `secgroups-${randomUUID().slice(0, 8)}`, secret },
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const auth = new KeystoneAuth({
+      authUrl: ks.authUrl,
+      method: "v3applicationcredential",
+      applicationCredentialId: made.body.application_credential.id,
+      applicationCredentialSecret: secret,
+    });
+    const backend = new OpenstackBackend(auth);
+    const g = await backend.createGroup(newGroup("named-only", "from-app-credential"));
+    expect(g.group.project).toBe(ks.projectId);
+
+    // Keystone revokes the token the backend holds: the next request is refused once, logs in again and succeeds.
+    const first = (await auth.headers())["X-Auth-Token"]!;
+    expect((await keystone("DELETE", "/auth/tokens", admin.token!, undefined, first)).status).toBe(204);
+    expect((await backend.listGroups("x")).map((x) => x.id)).toContain(g.group.id);
+    const second = (await auth.headers())["X-Auth-Token"]!;
+    expect(second).not.toBe(first);
+
+    // network_endpoint_override wins over the catalog: a wrong one is where the backend goes.
+    const elsewhere = new OpenstackBackend(
+      new KeystoneAuth({
+        authUrl: ks.authUrl,
+        method: "v3applicationcredential",
+        applicationCredentialId: made.body.application_credential.id,
+        applicationCredentialSecret: secret,
+        endpointOverride: "http://127.0.0.1:1",
+      }),
+    );
+    const err = await rejection(elsewhere.listGroups("x"));
+    expect(err.code).toBe("SG_BACKEND_UNAVAILABLE");
+    expect(err.message).toContain("http://127.0.0.1:1");
+    expect(err.message).not.toContain(secret);
   });
 
   it("a wrong password is SG_BACKEND_UNAVAILABLE naming the auth URL, never the password", async () => {
