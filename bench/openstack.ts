@@ -210,23 +210,10 @@ async function versions(neutron: NeutronServer): Promise<Record<string, string>>
 }
 
 /**
- * tools/neutron.ts finds scripts/neutron-venv.sh from its own directory; compiled, that directory is
- * under test-output/bench/build, so the script is linked there (nothing to do when run from source).
- */
-function linkVenvScript(): void {
-  const toolsDir = path.join(__dirname, "..", "tools");
-  const wanted = path.join(toolsDir, "..", "scripts", "neutron-venv.sh");
-  if (fs.existsSync(wanted)) return;
-  fs.mkdirSync(path.dirname(wanted), { recursive: true });
-  fs.symlinkSync(path.join(REPO, "scripts", "neutron-venv.sh"), wanted);
-}
-
-/**
  * Starts a Neutron with its quotas off, then runs every repetition on both sides, alternating
  * which goes first; stops the Neutron.
  */
 export async function runOpenstack(n: number, reps: number, log: (line: string) => void): Promise<OpenstackRun> {
-  linkVenvScript();
   const neutron = await startNeutron({ extraNeutronConf: UNLIMITED_QUOTAS });
   try {
     log(`  Neutron on ${neutron.url}, started in ${neutron.timings.total} s`);

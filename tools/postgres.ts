@@ -6,10 +6,10 @@
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
-import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ensureDebianPackage } from "./debian";
+import { freePort } from "./ports";
 
 /** A running private cluster. */
 export interface PostgresServer {
@@ -45,17 +45,6 @@ export function findPostgresBin(): string | undefined {
 /** Finds PostgreSQL, installing Debian's package when missing (as root); throws when impossible. */
 export function ensurePostgres(): string {
   return ensureDebianPackage("postgresql", "PostgreSQL", findPostgresBin);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /**
