@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NoAuth } from "../../provider/backends/openstack/auth";
 import { OpenstackBackend } from "../../provider/backends/openstack/backend";
+import { attachmentPolicy, projectSetup } from "../../provider/domain/profiles";
 import { loadProfile } from "../../provider/profileLoader";
 import { startNeutron, type NeutronServer } from "../../tools/neutron";
 import { openTestBackend } from "./fleet";
@@ -37,6 +38,8 @@ interface Twin {
   config: Record<string, string>;
   /** The program's servers: name → networks (by name). */
   servers: Record<string, string[]>;
+  /** A server that exists before the program on both backends (made through the embedded backend's API, and by "Nova" on Neutron), its id given as the config key `config`. */
+  made?: { name: string; networks: string[]; config: string };
   /** Resources (type, name) to create before the servers exist on Neutron (the networks they boot on). */
   first?: Array<[string, string]>;
   /** Config (key, value) under which a preview of the program is refused, with the refusals (`CODE property`) it must print on both. */
@@ -79,6 +82,29 @@ const TWINS: Twin[] = [
     servers: {},
   },
   { label: "programs/rules", source: programSource("rules"), project: "e2e-rules", profile: "openstack", config: {}, servers: {} },
+  {
+    label: "programs/attach",
+    source: programSource("attach"),
+    project: "e2e-attach",
+    profile: "rackspace",
+    config: { "test:groups": "6", "test:attach": "5", "test:attachNetwork": "PublicNet" },
+    servers: {},
+    made: { name: "web-1", networks: ["PublicNet", "ServiceNet"], config: "test:serverId" },
+    refused: ["test:attach", "6", ["SG_LIMIT_GROUPS_PER_PORT securityGroupId"]],
+  },
+  {
+    label: "programs/invalid",
+    source: programSource("invalid"),
+    project: "e2e-invalid",
+    profile: "openstack",
+    config: { "test:rule": JSON.stringify({ protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "10.0.0.0/8" }) },
+    servers: {},
+    refused: [
+      "test:rule",
+      JSON.stringify({ protocol: "tcp", portRangeMin: 30, portRangeMax: 20, remoteIpPrefix: "10.0.0.0/8" }),
+      ["SG_INVALID_INPUT portRangeMin"],
+    ],
+  },
 ];
 
 /**
@@ -120,6 +146,8 @@ const KNOWN: Record<string, Array<keyof typeof REASONS>> = {
   "examples/rackspace": ["default-group-made-by-neutron"],
   "programs/group": ["default-group-made-by-neutron"],
   "programs/rules": ["default-group-made-by-neutron"],
+  "programs/attach": ["default-group-made-by-neutron"],
+  "programs/invalid": ["default-group-made-by-neutron"],
 };
 
 /** One place where the two backends differ. */
@@ -171,8 +199,14 @@ function differences(a: unknown, b: unknown, at = ""): Difference[] {
 
 /** The `CODE` and `property` of each error a refused preview printed, sorted. */
 function refusals(r: CliResult): string[] {
-  const text = r.stdout + r.stderr;
-  return [...new Set([...text.matchAll(/\b(SG_[A-Z_]+)\b[^\n]*?\bproperty:? `?([A-Za-z.[\]0-9]+)`?/g)].map((m) => `${m[1]} ${m[2]}`))].sort();
+  const found = (r.stdout + r.stderr).split("\n").flatMap((line) => {
+    const code = /\b(SG_[A-Z_]+): (.*)$/.exec(line);
+    if (!code) return [];
+    // `… (property NAME, got …)`, or the rule checks' `NAME is …` (the property first).
+    const property = /\(property `?([A-Za-z.[\]0-9]+)`?/.exec(code[2]!)?.[1] ?? /^([A-Za-z]+) is /.exec(code[2]!)?.[1] ?? "?";
+    return [`${code[1]} ${property}`];
+  });
+  return [...new Set(found)].sort();
 }
 
 let neutron: NeutronServer;
@@ -198,6 +232,21 @@ describe("twin test: the embedded backend and a real Neutron hold the same after
       const url = sqliteUrl(embedded.dir);
       await embedded.setConfig("secgroups:backend", url);
       await embedded.setConfig("secgroups:profile", twin.profile);
+      const profile = loadProfile(twin.profile, ROOT);
+      if (twin.made) {
+        const b = openTestBackend(url);
+        try {
+          await b.ensureProject("default", projectSetup(profile));
+          const policy = attachmentPolicy(profile);
+          const s = await b.createServer(
+            { project: "default", name: twin.made.name, networks: twin.made.networks, securityGroupIds: [], bootSeconds: 0 },
+            policy,
+          );
+          await embedded.setConfig(twin.made.config, s.id);
+        } finally {
+          await b.close();
+        }
+      }
       const up = await embedded.up();
       expect(up.code, up.stdout + up.stderr).toBe(0);
       const local = openTestBackend(url);
@@ -205,7 +254,7 @@ describe("twin test: the embedded backend and a real Neutron hold the same after
 
       // The real Neutron: the cloud's networks, the program's first resources, the servers, then the program.
       const project = newProject();
-      await cloud.builtinNetworks(loadProfile(twin.profile, ROOT));
+      await cloud.builtinNetworks(profile);
       const real = await TestStack.create(path.basename(twin.source), "neutron", { ...twin.config }, undefined, twin.source);
       real.env.OS_CLIENT_CONFIG_FILE = cloud.cloudsYaml(real.dir, "lab");
       await real.setConfig("secgroups:backend", "openstack://lab");
@@ -220,6 +269,11 @@ describe("twin test: the embedded backend and a real Neutron hold the same after
         expect(first.code, first.stdout + first.stderr).toBe(0);
       }
       const serverNames: Record<string, string> = {};
+      if (twin.made) {
+        const id = await cloud.bootServer(project, twin.made.networks, twin.profile === "rackspace" ? [] : undefined);
+        serverNames[id] = twin.made.name;
+        await real.setConfig(twin.made.config, id);
+      }
       for (const [name, networks] of Object.entries(twin.servers)) {
         // Nova launches without groups into the project's default group; rackspace ports start with none.
         const id = await cloud.bootServer(project, networks, twin.profile === "rackspace" ? [] : undefined);
@@ -251,8 +305,8 @@ describe("twin test: the embedded backend and a real Neutron hold the same after
 
       // Neutron is left with only what the cloud made: the project's default group.
       if (twin.refused) {
-        await embedded.removeConfig(twin.refused[0]);
-        await real.removeConfig(twin.refused[0]);
+        const before = twin.config[twin.refused[0]];
+        for (const s of [embedded, real]) await (before !== undefined ? s.setConfig(twin.refused[0], before) : s.removeConfig(twin.refused[0]));
       }
       // The servers go first, with the cloud's tools (their ports hold the program's network).
       for (const id of Object.keys(serverNames)) await cloud.deleteServer(id);
