@@ -180,11 +180,15 @@ export class OpenstackBackend implements StateBackend {
 
   /**
    * How many groups or rules `project` has, as Neutron's quota details count them (one cheap call,
-   * whatever the project's size); by listing their ids where the cloud has no quota details.
+   * whatever the project's size); by listing their ids where the cloud has no quota details or its
+   * policy keeps them from the user.
    */
   private async used(project: string, resource: "security_group" | "security_group_rule"): Promise<number> {
     type Details = { quota: Record<string, { used: number }> };
-    const details = await this.neutron.request<Details>("GET", `/quotas/${encodeURIComponent(project)}/details`, { missingOk: true });
+    const details = await this.neutron.request<Details>("GET", `/quotas/${encodeURIComponent(project)}/details`, {
+      missingOk: true,
+      forbiddenOk: true,
+    });
     const used = details?.quota[resource]?.used;
     if (typeof used === "number") return used;
     const collection = resource === "security_group" ? "security_groups" : "security_group_rules";

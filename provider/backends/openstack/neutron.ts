@@ -52,6 +52,8 @@ export interface RequestOptions {
   ifRevision?: number;
   /** Return undefined for a 404 instead of refusing. */
   missingOk?: boolean;
+  /** Return undefined for a 403 too (a read the cloud's policy may keep from a project member). */
+  forbiddenOk?: boolean;
 }
 
 /** One Neutron API. */
@@ -89,6 +91,7 @@ export class NeutronClient {
       }
       if (response.ok) return text ? (JSON.parse(text) as T) : undefined;
       if (response.status === 404 && options.missingOk) return undefined;
+      if (response.status === 403 && options.forbiddenOk) return undefined;
       const parsed = parseError(text);
       if (response.status === 412) throw new RevisionConflict(parsed.message);
       if (response.status === 401 || response.status === 403) {
