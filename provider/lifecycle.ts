@@ -93,12 +93,6 @@ function found<Inputs, Outputs>(result: ReadResult<Inputs, Outputs>): result is 
   return Boolean(result.id);
 }
 
-/** The inputs a create's client token covers: without `managedBy` and `importId`. */
-function withoutAdoption(inputs: Props): Props {
-  const { managedBy: _urn, importId: _adopted, ...rest } = inputs;
-  return rest;
-}
-
 /**
  * `news` with the recorded project where the program's names the same one: behind Keystone the
  * records carry the scoped project's id, whatever name the program gives (see StateBackend.projectOf).
@@ -114,17 +108,12 @@ function accepted<Inputs>(result: CheckResult<Inputs>): result is { inputs: Prev
   return !result.failures?.length;
 }
 
-/**
- * Forgets the client token of a recorded object; best effort (a backend that is down keeps it).
- * `inputs`, when the engine gave them (diff), say which token the create used.
- */
-async function forgetClientToken(id: string, recorded: Props | undefined, inputs?: Props): Promise<void> {
+/** Forgets the client token of a recorded object; best effort (a backend that is down keeps it). */
+async function forgetClientToken(id: string, recorded: Props | undefined): Promise<void> {
   try {
     const { backend, settings } = getContext();
     const project = typeof recorded?.project === "string" ? recorded.project : settings.project;
-    const token = inputs ? clientToken(inputs.managedBy, withoutAdoption(inputs)) : undefined;
-    const groupId = typeof recorded?.securityGroupId === "string" ? recorded.securityGroupId : undefined;
-    await backend.forgetClientToken(project, id, { ...(token ? { token } : {}), ...(groupId ? { groupId } : {}) });
+    await backend.forgetClientToken(project, id);
   } catch {
     // The token only matters for a create retried after a crash; failing to forget it is harmless here.
   }
@@ -264,7 +253,7 @@ export function engineProvider<Inputs extends object, Outputs extends object>(
       const { managedBy: _ignored, importId: _adopted, ...given } = news ?? {};
       const rest = await sameProjectAsRecorded(olds, given);
       const result = await impl.diff(id, olds as Outputs, rest as Previewed<Inputs>);
-      await forgetClientToken(id, olds, news);
+      await forgetClientToken(id, olds);
       return result;
     },
     async read(id: string, props?: Props): Promise<dynamic.ReadResult<Props>> {
@@ -277,9 +266,7 @@ export function engineProvider<Inputs extends object, Outputs extends object>(
       return { ...read, props: { ...read.props, managedBy }, inputs: { ...read.inputs, managedBy } };
     },
     async create(inputs: Props): Promise<dynamic.CreateResult<Props>> {
-      const { managedBy, importId } = inputs ?? {};
-      // forgetClientToken computes the same token from the inputs of the next diff.
-      const rest = withoutAdoption(inputs ?? {});
+      const { managedBy, importId, ...rest } = inputs ?? {};
       const urn = typeof managedBy === "string" ? managedBy : undefined;
       const created =
         typeof importId === "string"

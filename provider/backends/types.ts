@@ -90,15 +90,6 @@ export interface NewServer {
   clientToken?: string;
 }
 
-/**
- * What the engine's record of an object says about its create (forgetClientToken): the token the
- * create used, and for a rule its group. A backend that keeps tokens by object id needs neither.
- */
-export interface TokenHint {
-  token?: string;
-  groupId?: string;
-}
-
 /** The state backend. Implementations: `sqlite` (embedded default) and `postgres`, both SqlStore. */
 export interface StateBackend {
   /** `sqlite` or `postgres`. */
@@ -201,7 +192,7 @@ export interface StateBackend {
    * recorded the object (it diffed or read it): from then on a create with the same token makes
    * a new object. Cheap when there is nothing to forget (a read, no write).
    */
-  forgetClientToken(project: string, id: string, hint?: TokenHint): Promise<void>;
+  forgetClientToken(project: string, id: string): Promise<void>;
   /** Releases the connection; the backend is unusable afterwards. */
   close(): Promise<void>;
 }

@@ -12,7 +12,7 @@ import type { StateBackend } from "../../provider/backends/types";
 const REPO = path.resolve(__dirname, "../..");
 const CHILD = path.join(__dirname, "fixtures", "backendChild.js");
 /** A child still running after this long has hung: it is killed, and its exit status says so. */
-const HANG_MS = 120_000;
+const HANG_MS = 300_000;
 
 /** What one call in a child gave: its result, or the error's code, property and message. */
 export type Outcome = { ok: true; value: unknown } | { ok: false; name?: string; code?: string; property?: string; message: string };

@@ -2,7 +2,7 @@
  * The twin test: every example and end-to-end program that uses only what Neutron has is applied
  * under the real engine to the embedded backend (SQLite) and to a real Neutron 29 (noauth,
  * tools/neutron.ts) in the same run, then both are read back through the backend interface and
- * compared by name: groups (description, revision number, rules in canonical form, default rules
+ * compared by name: groups (description, rules in canonical form, default rules
  * included), servers' ports and their groups, private networks, attachments, and the errors of the
  * refused steps (code and property). Servers are `Server` resources on the embedded backend and,
  * on Neutron, ports made as the compute service makes them, passed in by config (existingServers).

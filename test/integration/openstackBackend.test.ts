@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeystoneAuth, NoAuth } from "../../provider/backends/openstack/auth";
 import { OpenstackBackend } from "../../provider/backends/openstack/backend";
+import { managedTag, ruleTokenTag } from "../../provider/backends/openstack/neutron";
 import { rejection, rule } from "../support/backend";
 import { computePort, EGRESS_ANY, newGroup, newProject, RACKSPACE, RAISED_QUOTAS, START_TIMEOUT_MS } from "../support/openstack";
 import { keystoneToken, startNeutron, type NeutronServer } from "../../tools/neutron";
@@ -155,23 +156,40 @@ describe("openstack backend on a real Neutron (noauth)", () => {
     expect((await rejection(backend.createGroup(newGroup(project, "tok", { clientToken: "t-1" })))).code).toBe("SG_NAME_TAKEN");
   });
 
-  it("a rule's create retried with its client token returns the rule the first made (the token a hidden tag on its group); after forgetting, SG_RULE_EXISTS", async () => {
+  it("a rule's create whose answer was lost takes the rule it made (its token or its resource's tag on the group); another's is SG_RULE_EXISTS; the stack is a hidden tag", async () => {
     const project = newProject();
     const g = await backend.createGroup(newGroup(project, "rtok", { tags: ["x"] }));
     const ssh = { protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "0.0.0.0/0" } as const;
-    const first = await backend.createRule({ ...rule(g.group.id, ssh), clientToken: "urn:r#1" }, { profile: "openstack" });
-    const again = await backend.createRule({ ...rule(g.group.id, ssh), clientToken: "urn:r#1" }, { profile: "openstack" });
-    expect(again.id).toBe(first.id);
-    // Another resource's create of the same rule is a duplicate, token or not.
-    expect((await rejection(backend.createRule({ ...rule(g.group.id, ssh), clientToken: "urn:other#1" }, { profile: "openstack" }))).code).toBe(
-      "SG_RULE_EXISTS",
-    );
-    expect((await backend.getGroup(project, g.group.id))!.group.tags).toEqual(["x"]);
-    await backend.forgetClientToken(project, first.id, { token: "urn:r#1", groupId: g.group.id });
+    const stack = "urn:pulumi:dev::proj::";
+    const managedBy = `${stack}pulumi-nodejs:dynamic/secgroups:SecurityGroupRule::ssh`;
+    const first = await backend.createRule({ ...rule(g.group.id, ssh), clientToken: "urn:r#1", managedBy }, { profile: "openstack" });
+    const hidden = async () =>
+      (
+        (await (await fetch(`${neutronUrl}/v2.0/security-groups/${g.group.id}`)).json()) as { security_group: { tags: string[] } }
+      ).security_group.tags.sort();
+    // The token went with the create's answer; the stack stays.
+    expect(await hidden()).toEqual([managedTag(first.id, managedBy)!, "x"].sort());
+    expect((await backend.listRules(project, g.group.id)).find((r) => r.id === first.id)?.managedBy).toBe(stack);
     expect((await rejection(backend.createRule({ ...rule(g.group.id, ssh), clientToken: "urn:r#1" }, { profile: "openstack" }))).code).toBe(
       "SG_RULE_EXISTS",
     );
-    expect(await backend.listRules(project, g.group.id)).toHaveLength(3);
+    // A crash after Neutron made the rule and before the answer reached the engine: the token is still on the group.
+    await fetch(`${neutronUrl}/v2.0/security-groups/${g.group.id}/tags/${encodeURIComponent(ruleTokenTag("urn:r#1"))}`, { method: "PUT" });
+    const again = await backend.createRule({ ...rule(g.group.id, ssh), clientToken: "urn:r#1", managedBy }, { profile: "openstack" });
+    expect(again.id).toBe(first.id);
+    expect(await hidden()).toEqual([managedTag(first.id, managedBy)!, "x"].sort());
+    // A crash after the answer: the resource's own managedTag says the rule is its own.
+    expect((await backend.createRule({ ...rule(g.group.id, ssh), clientToken: "urn:r#2", managedBy }, { profile: "openstack" })).id).toBe(first.id);
+    // Another resource's create of the same rule is a duplicate, token or not.
+    const other = { clientToken: "urn:other#1", managedBy: `${stack}pulumi-nodejs:dynamic/secgroups:SecurityGroupRule::other` };
+    expect((await rejection(backend.createRule({ ...rule(g.group.id, ssh), ...other }, { profile: "openstack" }))).code).toBe("SG_RULE_EXISTS");
+    expect((await backend.getGroup(project, g.group.id))!.group.tags).toEqual(["x"]);
+    // A tag change leaves the hidden ones; deleting the rule takes its stack's tag off.
+    await backend.updateGroup(project, g.group.id, { tags: ["y"] });
+    expect(await hidden()).toEqual([managedTag(first.id, managedBy)!, "y"].sort());
+    expect(await backend.deleteRule(project, first.id)).toBe(true);
+    expect(await hidden()).toEqual(["y"]);
+    expect(await backend.listRules(project, g.group.id)).toHaveLength(2);
   });
 
   it("networks: created with their subnets, found by id and name; the cloud's shared networks are built-in; deletes refused while in use", async () => {

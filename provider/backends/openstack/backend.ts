@@ -1,9 +1,9 @@
 /**
  * The state backend `openstack`: a real Neutron is the cloud. It manages security groups, their
- * rules and networks (with their subnets) through Neutron's API; servers belong to the compute
- * service and attachments come next (until then they are refused with SG_BACKEND_INVALID naming
- * what is missing). The networks a project sees are its own and those the cloud shares (those are
- * its built-in networks: PublicNet on Rackspace).
+ * rules and networks (with their subnets) through Neutron's API, and attachments of groups to the
+ * servers' ports (ports.ts); servers belong to the compute service (creating one is refused with
+ * SG_BACKEND_INVALID). The networks a project sees are its own and those the cloud shares (those
+ * are its built-in networks: PublicNet on Rackspace).
  *
  * Neutron enforces what Neutron enforces — a duplicate rule (409 SecurityGroupRuleExists, naming
  * the rule), a group in use (409 SecurityGroupInUse), its quotas — and each refusal becomes the
@@ -15,6 +15,9 @@
  * Ids, names and revision numbers are Neutron's. A group's default rules are the rules equal to the
  * rules the cloud gives a new group (defaultRules.ts): egress, any protocol, no remote. A create's
  * client token is a tag on the group, so a create retried after a crash finds the group it made.
+ * Neutron's rules take no tags: a rule's create puts its token on the group while it runs, and
+ * which stack manages a rule is a tag on its group while the group has room (a group takes at most
+ * 50 tags). Every such tag is hidden from `tags` and written one at a time, never as a whole list.
  */
 import { defaultRuleOf } from "../../domain/defaultRules";
 import type {
@@ -30,12 +33,11 @@ import type {
 import { canonicalRuleOf, ruleKey } from "../../domain/rules";
 import { SecgroupsError } from "../../errors";
 import { groupGone, groupInUse, groupQuotaFull, groupRulesFull, nameTaken, projectRulesFull, ruleExists, ruleGone } from "../refusals";
-import type { GroupPatch, GroupState, NewGroup, NewServer, RuleLimits, StateBackend, TokenHint } from "../types";
+import type { GroupPatch, GroupState, NewGroup, NewServer, RuleLimits, StateBackend } from "../types";
 import { Networks } from "./networks";
 import { Ports } from "./ports";
 import {
   isGroupTokenTag,
-  isRuleTokenTag,
   managedByOf,
   managedTag,
   managedTagPrefix,
@@ -47,6 +49,9 @@ import {
   TOKEN_TAG,
   type NeutronAuth,
 } from "./neutron";
+
+/** A group takes hidden tags (rule tokens, rules' stacks) while it has fewer tags than this (Neutron's limit is 50). */
+const HIDDEN_TAGS_UNTIL = 40;
 
 /** A security group as Neutron shows it. */
 interface NeutronGroup {
@@ -143,8 +148,6 @@ export class OpenstackBackend implements StateBackend {
 
   private readonly networks: Networks;
   private readonly ports: Ports;
-  /** Per group, the rule tokens it carries (ruleTokenTag), as read once by forgetClientToken. */
-  private readonly ruleTokens = new Map<string, Promise<Set<string>>>();
 
   constructor(private readonly auth: NeutronAuth) {
     this.neutron = new NeutronClient(auth);
@@ -211,6 +214,30 @@ export class OpenstackBackend implements StateBackend {
 
   private async setTags(id: string, tags: readonly string[]): Promise<void> {
     await this.neutron.request("PUT", `/security-groups/${encodeURIComponent(id)}/tags`, { body: { tags } });
+  }
+
+  /** Adds one tag to a group (one at a time, never the whole list: others may add tags meanwhile). */
+  private async addTag(groupId: string, tag: string): Promise<void> {
+    await this.neutron.request("PUT", `/security-groups/${encodeURIComponent(groupId)}/tags/${encodeURIComponent(tag)}`);
+  }
+
+  /** Removes one tag from a group, if it is there. */
+  private async dropTag(groupId: string, tag: string): Promise<void> {
+    await this.neutron.request("DELETE", `/security-groups/${encodeURIComponent(groupId)}/tags/${encodeURIComponent(tag)}`, { missingOk: true });
+  }
+
+  /**
+   * Adds a hidden tag where the group has room for it (Neutron takes 50 tags per object: the user's
+   * own come first); best effort, false when skipped or refused.
+   */
+  private async addHiddenTag(group: NeutronGroup, tag: string): Promise<boolean> {
+    if ((group.tags ?? []).length >= HIDDEN_TAGS_UNTIL) return false;
+    try {
+      await this.addTag(group.id, tag);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Makes the group's default rules exactly `wanted` (Neutron made its own at create). */
@@ -297,8 +324,11 @@ export class OpenstackBackend implements StateBackend {
       });
     }
     if (patch.tags !== undefined) {
-      const token = (current.tags ?? []).filter((t) => t.startsWith(TOKEN_TAG));
-      await this.setTags(id, [...patch.tags, ...token]);
+      // One tag at a time, so the hidden ones (and any a concurrent create adds) stay.
+      const wanted = patch.tags;
+      const shown = (current.tags ?? []).filter((t) => !t.startsWith(TOKEN_TAG));
+      for (const t of shown.filter((x) => !wanted.includes(x))) await this.dropTag(id, t);
+      for (const t of wanted.filter((x) => !shown.includes(x))) await mapRefusals(() => this.addTag(id, t));
     }
     if (patch.deleteDefaultRules === true) await this.alignDefaultRules(id, project, []);
     else if (patch.deleteDefaultRules === false) await this.alignDefaultRules(id, project, patch.defaultRules ?? []);
@@ -362,9 +392,15 @@ export class OpenstackBackend implements StateBackend {
     const duplicate = inGroup.find((r) => ruleKey(canonicalRuleOf(ruleRecord(r, false))) === rule.key);
     const tag = rule.clientToken ? ruleTokenTag(rule.clientToken) : undefined;
     const retried = tag !== undefined && (g.tags ?? []).includes(tag);
-    // A create retried after a crash: the rule its first attempt made is there, with its token on the group.
-    if (duplicate && retried && (duplicate.description ?? "") === rule.description) {
-      if (rule.managedBy) await this.tagManaged(g.id, duplicate.id, rule.managedBy);
+    // A create retried after a crash: the rule its first attempt made is there, with the attempt's
+    // token on the group (it died before Neutron answered) or the resource's own managedTag (after).
+    const ours = (d: NeutronRule) => {
+      const own = rule.managedBy ? managedTag(d.id, rule.managedBy) : undefined;
+      return retried || (own !== undefined && (g.tags ?? []).includes(own));
+    };
+    if (duplicate && ours(duplicate) && (duplicate.description ?? "") === rule.description) {
+      if (rule.managedBy) await this.tagManaged(g, duplicate.id, rule.managedBy);
+      if (retried) await this.dropTag(g.id, tag!);
       return ruleRecord(duplicate, false, rule.managedBy);
     }
     if (duplicate) throw ruleExists(g, ruleRecord(duplicate, isDefaultRule(duplicate)));
@@ -391,10 +427,8 @@ export class OpenstackBackend implements StateBackend {
         project_id: g.project_id,
       },
     };
-    if (tag !== undefined && !retried) {
-      await this.neutron.request("PUT", `/security-groups/${encodeURIComponent(g.id)}/tags/${encodeURIComponent(tag)}`);
-      this.ruleTokens.get(g.id)?.then((tags) => tags.add(tag));
-    }
+    // The token stays on the group while the create runs: a retry after a crash in between finds it.
+    const tokenOn = tag !== undefined && (retried || (await this.addHiddenTag(g, tag)));
     const created = await mapRefusals(() => this.neutron.request<{ security_group_rule: NeutronRule }>("POST", "/security-group-rules", { body }), {
       exists: async (message) => {
         // Made by someone else between our read and our create: Neutron names it.
@@ -405,9 +439,14 @@ export class OpenstackBackend implements StateBackend {
           r ? ruleRecord(r, isDefaultRule(r)) : { id: id ?? "(unknown)", isDefault: false, direction: rule.direction, ethertype: rule.ethertype },
         );
       },
+    }).catch(async (err: unknown) => {
+      if (tokenOn) await this.dropTag(g.id, tag!).catch(() => undefined);
+      throw err;
     });
-    if (rule.managedBy) await this.tagManaged(g.id, created!.security_group_rule.id, rule.managedBy);
-    return ruleRecord(created!.security_group_rule, false, rule.managedBy);
+    // The rule's managedTag first, then the token off: a crash at any point leaves one of them.
+    const managed = rule.managedBy && (await this.tagManaged(g, created!.security_group_rule.id, rule.managedBy)) ? rule.managedBy : undefined;
+    if (tokenOn) await this.dropTag(g.id, tag!).catch(() => undefined);
+    return ruleRecord(created!.security_group_rule, false, managed);
   }
 
   async getRule(given: string, id: string): Promise<RuleRecord | undefined> {
@@ -433,8 +472,9 @@ export class OpenstackBackend implements StateBackend {
   async deleteRule(project: string, id: string): Promise<boolean> {
     const rule = await this.getRule(project, id);
     if (!rule) return false;
-    await this.neutron.request("DELETE", `/security-group-rules/${encodeURIComponent(id)}`, { missingOk: true });
+    // The stack's tag first: a crash in between leaves a rule that shows as unmanaged, never a tag without its rule.
     await this.dropManagedTags(rule.securityGroupId, id);
+    await this.neutron.request("DELETE", `/security-group-rules/${encodeURIComponent(id)}`, { missingOk: true });
     return true;
   }
 
@@ -444,6 +484,11 @@ export class OpenstackBackend implements StateBackend {
     // Which stack manages each rule: tags on the groups (managedTag).
     const groups = securityGroupId !== undefined ? [await this.neutronGroup(securityGroupId)] : await this.groupsWhere({ project_id: project });
     const managed = managedByOf(groups.flatMap((g) => g?.tags ?? []));
+    if (securityGroupId !== undefined) {
+      // Tags of rules deleted by hand use up the group's room: take them off (best effort).
+      const ids = new Set(rules.map((r) => r.id));
+      for (const gone of [...managed.keys()].filter((id) => !ids.has(id))) await this.dropManagedTags(securityGroupId, gone).catch(() => undefined);
+    }
     return rules.map((r) => ruleRecord(r, isDefaultRule(r), managed.get(r.id))).sort(oldestFirst);
   }
 
@@ -451,55 +496,35 @@ export class OpenstackBackend implements StateBackend {
     const rule = await this.getRule(given, id);
     if (!rule) throw ruleGone(given, id);
     await this.dropManagedTags(rule.securityGroupId, id);
-    await this.tagManaged(rule.securityGroupId, id, managedBy);
+    const g = await this.neutronGroup(rule.securityGroupId);
+    if (g) await this.tagManaged(g, id, managedBy);
   }
 
-  /** Records on the rule's group which stack manages it (managedTag); best effort: without it the rule shows as unmanaged. */
-  private async tagManaged(groupId: string, ruleId: string, managedBy: string): Promise<void> {
+  /**
+   * Records on the rule's group which stack manages it (managedTag), where the group has room;
+   * best effort: without it the rule shows as unmanaged. Whether it was recorded.
+   */
+  private async tagManaged(group: NeutronGroup, ruleId: string, managedBy: string): Promise<boolean> {
     const tag = managedTag(ruleId, managedBy);
-    if (tag === undefined) return;
-    await this.neutron.request("PUT", `/security-groups/${encodeURIComponent(groupId)}/tags/${encodeURIComponent(tag)}`, { missingOk: true });
+    return tag !== undefined && (await this.addHiddenTag(group, tag));
   }
 
   /** Removes the rule's managedTag from its group. */
   private async dropManagedTags(groupId: string, ruleId: string): Promise<void> {
     const g = await this.neutronGroup(groupId);
-    for (const t of (g?.tags ?? []).filter((x) => x.startsWith(managedTagPrefix(ruleId)))) {
-      await this.neutron.request("DELETE", `/security-groups/${encodeURIComponent(groupId)}/tags/${encodeURIComponent(t)}`, { missingOk: true });
-    }
+    for (const t of (g?.tags ?? []).filter((x) => x.startsWith(managedTagPrefix(ruleId)))) await this.dropTag(groupId, t);
   }
 
   async ensureProject(): Promise<void> {
     // Neutron makes a project's default group itself, on the project's first request.
   }
 
-  async forgetClientToken(given: string, id: string, hint?: TokenHint): Promise<void> {
-    if (hint?.groupId !== undefined && hint.token !== undefined) {
-      // A rule: its token is a tag on its group. The group's rule tokens are read once per process.
-      const groupId = hint.groupId;
-      const tag = ruleTokenTag(hint.token);
-      let tokens = this.ruleTokens.get(groupId);
-      if (!tokens) {
-        tokens = this.neutronGroup(groupId).then((g) => new Set((g?.tags ?? []).filter(isRuleTokenTag)));
-        this.ruleTokens.set(groupId, tokens);
-      }
-      const held = await tokens;
-      if (!held.has(tag)) return;
-      held.delete(tag);
-      await this.neutron.request("DELETE", `/security-groups/${encodeURIComponent(groupId)}/tags/${encodeURIComponent(tag)}`, { missingOk: true });
-      return;
-    }
+  async forgetClientToken(given: string, id: string): Promise<void> {
     const project = await this.pid(given);
     const g = await this.neutronGroup(id);
     if (!g || g.project_id !== project) return;
-    // The group's own token; its rules' tokens stay until each rule is diffed, their stacks while they live.
-    const tags = g.tags ?? [];
-    const own = isGroupTokenTag;
-    if (tags.some(own))
-      await this.setTags(
-        id,
-        tags.filter((t) => !own(t)),
-      );
+    // The group's own token (its rules' tokens go when their creates end, their stacks with them).
+    for (const t of (g.tags ?? []).filter(isGroupTokenTag)) await this.dropTag(id, t);
   }
 
   async checkIntegrity(): Promise<string[]> {

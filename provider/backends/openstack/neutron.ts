@@ -164,9 +164,9 @@ export async function mapRefusals<T>(
 export const TOKEN_TAG = "secgroups-client-token:";
 
 /**
- * The tag a rule's create puts on the rule's group before it asks Neutron for the rule (Neutron's
- * rules take no tags): a create retried after a crash that finds the same rule there, and this tag,
- * knows the rule is its own. Forgotten when the engine next diffs the rule. Hidden from `tags`.
+ * The tag a rule's create puts on the rule's group while it asks Neutron for the rule (Neutron's
+ * rules take no tags), and takes off when the answer is in: a create retried after a crash in
+ * between finds the same rule there, and this tag, and knows the rule is its own. Hidden from `tags`.
  */
 export function ruleTokenTag(token: string): string {
   return `${TOKEN_TAG}rule:${createHash("sha256").update(token).digest("hex").slice(0, 32)}`;
@@ -181,15 +181,18 @@ export function isRuleTokenTag(tag: string): boolean {
 const MAX_TAG_LENGTH = 255;
 
 /**
- * The tag on a rule's group that says which stack manages the rule (Neutron's rules take no tags):
- * the rule's id and the stack's part of the URN (`urn:pulumi:STACK::PROJECT::`), which is what a
- * group's unmanagedRules compares. Undefined when it would be longer than Neutron takes (the rule
- * then shows as unmanaged). Hidden from `tags`.
+ * The tag on a rule's group that says which resource manages the rule (Neutron's rules take no
+ * tags): the rule's id, a digest of the resource's URN (a create retried after a crash that finds
+ * the same rule with its own digest knows the rule is its own) and the stack's part of the URN
+ * (`urn:pulumi:STACK::PROJECT::`, what a group's unmanagedRules compares). One per rule, set when
+ * its create ends, taken off when it is deleted. Undefined when it would be longer than Neutron
+ * takes (the rule then shows as unmanaged). Hidden from `tags`.
  */
 export function managedTag(ruleId: string, managedBy: string): string | undefined {
   const parts = managedBy.split("::");
   if (parts.length < 3) return undefined;
-  const tag = `${managedTagPrefix(ruleId)}${parts[0]}::${parts[1]}::`;
+  const urn = createHash("sha256").update(managedBy).digest("hex").slice(0, 16);
+  const tag = `${managedTagPrefix(ruleId)}${urn}:${parts[0]}::${parts[1]}::`;
   return tag.length <= MAX_TAG_LENGTH ? tag : undefined;
 }
 
@@ -204,9 +207,9 @@ export function managedByOf(tags: readonly string[]): Map<string, string> {
   const start = `${TOKEN_TAG}managed:`;
   for (const t of tags) {
     if (!t.startsWith(start)) continue;
-    const rest = t.slice(start.length);
-    const colon = rest.indexOf(":");
-    if (colon > 0) out.set(rest.slice(0, colon), rest.slice(colon + 1));
+    // RULE_ID:URN_DIGEST:STACK
+    const [ruleId, digest, ...stack] = t.slice(start.length).split(":");
+    if (ruleId && digest && stack.length) out.set(ruleId, stack.join(":"));
   }
   return out;
 }

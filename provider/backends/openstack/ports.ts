@@ -281,7 +281,6 @@ export class Ports {
     throw this.busy(id);
   }
 
-  /** Every group on a server's ports, as one attachment per server and group. */
   /**
    * Neutron records which groups a port has, not how they came there: a group on every port of a
    * server is one attachment to the server (network `*`), a group on some of its ports one
