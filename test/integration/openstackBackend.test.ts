@@ -146,14 +146,15 @@ describe("openstack backend on a real Neutron (noauth)", () => {
     expect(await backend.deleteGroup(project, web.group.id)).toBe(false);
   });
 
-  it("a create retried with its client token returns the group the first one made; after forgetting, a new one", async () => {
+  it("a create retried with its client token (a URN longer than a Neutron tag) returns the group the first one made; after forgetting, a new one", async () => {
+    const LONG_TOKEN = `urn:pulumi:dev::proj::${"component$".repeat(30)}pulumi-nodejs:dynamic/secgroups:SecurityGroup::tok#0123`;
     const project = newProject();
-    const first = await backend.createGroup(newGroup(project, "tok", { clientToken: "t-1" }));
-    const again = await backend.createGroup(newGroup(project, "tok", { clientToken: "t-1" }));
+    const first = await backend.createGroup(newGroup(project, "tok", { clientToken: LONG_TOKEN }));
+    const again = await backend.createGroup(newGroup(project, "tok", { clientToken: LONG_TOKEN }));
     expect(again.group.id).toBe(first.group.id);
     expect(again.group.tags).toEqual([]);
     await backend.forgetClientToken(project, first.group.id);
-    expect((await rejection(backend.createGroup(newGroup(project, "tok", { clientToken: "t-1" })))).code).toBe("SG_NAME_TAKEN");
+    expect((await rejection(backend.createGroup(newGroup(project, "tok", { clientToken: LONG_TOKEN })))).code).toBe("SG_NAME_TAKEN");
   });
 
   it("a rule's create whose answer was lost takes the rule it made (its token or its resource's tag on the group); another's is SG_RULE_EXISTS; the stack is a hidden tag", async () => {

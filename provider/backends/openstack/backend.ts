@@ -47,6 +47,7 @@ import {
   ruleTokenTag,
   timestamp,
   TOKEN_TAG,
+  tokenTag,
   type NeutronAuth,
 } from "./neutron";
 
@@ -260,8 +261,12 @@ export class OpenstackBackend implements StateBackend {
   async createGroup(given: NewGroup): Promise<GroupState> {
     const input = { ...given, project: await this.pid(given.project) };
     if (input.clientToken) {
-      const [retried] = await this.groupsWhere({ project_id: input.project, tags: `${TOKEN_TAG}${input.clientToken}` });
-      if (retried) return this.state(retried);
+      const [retried] = await this.groupsWhere({ project_id: input.project, tags: tokenTag(input.clientToken) });
+      if (retried) {
+        // The first attempt may have died before it made the default rules what the profile says.
+        await this.alignDefaultRules(retried.id, input.project, input.defaultRules);
+        return this.state(retried);
+      }
     }
     const [existing] = await this.groupsWhere({ project_id: input.project, name: input.name });
     if (existing) throw nameTaken(input.project, input.name, existing);
@@ -277,7 +282,7 @@ export class OpenstackBackend implements StateBackend {
       }),
     );
     const id = created!.security_group.id;
-    const tags = [...input.tags, ...(input.clientToken ? [`${TOKEN_TAG}${input.clientToken}`] : [])];
+    const tags = [...input.tags, ...(input.clientToken ? [tokenTag(input.clientToken)] : [])];
     if (tags.length) await this.setTags(id, tags);
     await this.alignDefaultRules(id, input.project, input.defaultRules);
     return this.state((await this.neutronGroup(id))!);

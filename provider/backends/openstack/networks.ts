@@ -6,7 +6,7 @@
 import type { NetworkRecord } from "../../domain/model";
 import { SecgroupsError } from "../../errors";
 import { showValue } from "../../text";
-import { mapRefusals, query, timestamp, TOKEN_TAG, type NeutronClient } from "./neutron";
+import { mapRefusals, query, timestamp, tokenTag, type NeutronClient } from "./neutron";
 
 /** A network as Neutron shows it. */
 export interface NeutronNetwork {
@@ -61,7 +61,7 @@ export class Networks {
 
   async create(project: string, given: string, name: string, subnets: string[], clientToken?: string): Promise<NetworkRecord> {
     if (clientToken) {
-      const [retried] = await this.networksWhere({ project_id: project, tags: `${TOKEN_TAG}${clientToken}` });
+      const [retried] = await this.networksWhere({ project_id: project, tags: tokenTag(clientToken) });
       if (retried) return this.networkRecord(retried, project);
     }
     const existing = (await this.usableNetworks(project)).find((n) => n.name === name);
@@ -77,7 +77,7 @@ export class Networks {
       this.neutron.request<{ network: NeutronNetwork }>("POST", "/networks", { body: { network: { name, project_id: project } } }),
     );
     const id = created!.network.id;
-    if (clientToken) await this.neutron.request("PUT", `/networks/${id}/tags`, { body: { tags: [`${TOKEN_TAG}${clientToken}`] } });
+    if (clientToken) await this.neutron.request("PUT", `/networks/${id}/tags`, { body: { tags: [tokenTag(clientToken)] } });
     for (const cidr of subnets) {
       await mapRefusals(() =>
         this.neutron.request("POST", "/subnets", {

@@ -160,8 +160,16 @@ export async function mapRefusals<T>(
   }
 }
 
-/** The tag that carries a create's client token on a group or network (hidden from their tags). */
+/** The start of every tag the provider keeps on a group or network (hidden from their tags). */
 export const TOKEN_TAG = "secgroups-client-token:";
+
+/**
+ * The tag that carries a group's or network's create's client token: a digest, since a token holds
+ * the resource's URN, which can be longer than Neutron's 255 characters for a tag.
+ */
+export function tokenTag(token: string): string {
+  return `${TOKEN_TAG}${createHash("sha256").update(token).digest("hex").slice(0, 32)}`;
+}
 
 /**
  * The tag a rule's create puts on the rule's group while it asks Neutron for the rule (Neutron's
