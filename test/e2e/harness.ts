@@ -206,9 +206,44 @@ export function linesHolding(outputs: readonly CliResult[], secret: string): str
     .map((line) => line.split(secret).join("<SECRET>").slice(0, 400));
 }
 
-/** True if `text` shows a JavaScript stack frame (which users must never see). */
+/**
+ * `text` without the Node SDK's report of the engine shutting its resource monitor down while the
+ * program still sends its stack's outputs (an update that fails on a resource ends the engine
+ * first: the SDK's RegisterResourceOutputs gets gRPC UNAVAILABLE, its log call finds the channel
+ * closed and prints "failed to deliver log message" with the gRPC error's frames; upstream
+ * pulumi/pulumi#16853). Only a block whose message is that gRPC error and whose every frame lies
+ * in the SDK or gRPC under node_modules is dropped: a frame of ours keeps the block.
+ */
+export function withoutMonitorShutdownReport(text: string): string {
+  const lines = text.split("\n");
+  const kept: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i].includes("failed to deliver log message.")) {
+      kept.push(lines[i]);
+      continue;
+    }
+    const end = lines.findIndex((line, j) => j > i && line.includes("message severity:"));
+    const block = end < 0 ? [] : lines.slice(i, end + 1);
+    const frames = block.filter((line) => /\bat .+:\d+:\d+\)?\s*$/.test(line));
+    const sdkOnly = frames.every((line) =>
+      /node_modules\/(@grpc\/grpc-js|@pulumi\/pulumi|@pulumi\/runtime)\/|\(node:internal\/|\(<anonymous>\)|at new Promise/.test(line),
+    );
+    if (block.some((line) => line.includes("14 UNAVAILABLE: resource monitor shut down")) && sdkOnly) {
+      i = end;
+      continue;
+    }
+    kept.push(lines[i]);
+  }
+  return kept.join("\n");
+}
+
+/**
+ * True if `text` shows a JavaScript stack frame (which users must never see), leaving out the
+ * SDK's own report of an engine that shut down first (see withoutMonitorShutdownReport).
+ */
 export function hasStackTrace(text: string): boolean {
-  return /^\s+at .+\(.+:\d+:\d+\)\s*$/m.test(text) || /^\s+at .+:\d+:\d+\s*$/m.test(text);
+  const shown = withoutMonitorShutdownReport(text);
+  return /^\s+at .+\(.+:\d+:\d+\)\s*$/m.test(shown) || /^\s+at .+:\d+:\d+\s*$/m.test(shown);
 }
 
 /** A fresh SQLite backend URL inside `dir`. */
