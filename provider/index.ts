@@ -3,7 +3,6 @@
  * thin shim that Pulumi serializes into each resource. Keep this module's exports stable: state
  * written by an older version of the package is served by whatever version is installed now.
  */
-import * as net from "node:net";
 import { configure as configureContext } from "./context";
 import { engineProvider, type EngineProvider, type ResourceType } from "./lifecycle";
 import { securityGroupProvider } from "./resources/securityGroup";
@@ -12,6 +11,7 @@ import { networkProvider } from "./resources/network";
 import { serverProvider } from "./resources/server";
 import { serverAttachmentProvider } from "./resources/serverAttachment";
 import { SETTING_KEYS, type RawConfig } from "./settings";
+import { watchEngine } from "./watchEngine";
 
 export { SecgroupsError } from "./errors";
 export type { StateBackend } from "./backends/types";
@@ -46,38 +46,12 @@ export function configure(config: { get(key: string): string | undefined }): voi
   configureContext(raw);
 }
 
-let watching = false;
-
 /**
- * Ends this dynamic-provider process once the engine that started it is gone (a `pulumi` CLI
- * killed mid-run would otherwise leave it running, holding the backend). The process is started as
- * `node …/cmd/dynamic-provider/index.js ENGINE_ADDRESS`; that address stops accepting connections
- * when the engine dies: three refused probes, a second apart, end the process. Whatever it was
- * doing is a transaction the backend rolls back whole (see README "Crash safety").
+ * Ends this dynamic-provider process once the engine that started it is gone (see watchEngine.ts).
+ * The process is started as `node …/cmd/dynamic-provider/index.js ENGINE_ADDRESS`.
  */
-function watchEngine(): void {
-  if (watching) return;
-  const address = /^([\w.-]+|\[[\da-f:]+\]):(\d+)$/i.exec(process.argv[2] ?? "");
-  if (!address || !/dynamic-provider/.test(process.argv[1] ?? "")) return;
-  watching = true;
-  const host = address[1]!.replace(/^\[|\]$/g, "");
-  const port = Number(address[2]);
-  let failures = 0;
-  const timer = setInterval(() => {
-    const socket = net.connect({ host, port });
-    socket.setTimeout(2_000);
-    socket.once("connect", () => {
-      failures = 0;
-      socket.destroy();
-    });
-    const failed = () => {
-      socket.destroy();
-      if (++failures >= 3) process.exit(1);
-    };
-    socket.once("error", failed);
-    socket.once("timeout", failed);
-  }, 1_000);
-  timer.unref();
+function watchDynamicProviderEngine(): void {
+  if (/dynamic-provider/.test(process.argv[1] ?? "")) watchEngine(process.argv[2] ?? "");
 }
 
 /** The provider methods the shim gets (all of them, as the shims of earlier versions had). */
@@ -91,7 +65,7 @@ const SHIM_METHODS = ["check", "diff", "create", "read", "update", "delete"] as 
  */
 export function install(shim: Record<string, unknown>, type: string, config: { get(key: string): string | undefined }): void {
   configure(config);
-  watchEngine();
+  watchDynamicProviderEngine();
   const impl = implementation(type);
   for (const m of SHIM_METHODS) {
     shim[m] = (...args: unknown[]) => (impl[m] as (...a: unknown[]) => unknown)(...args);

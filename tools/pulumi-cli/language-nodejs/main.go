@@ -6,7 +6,12 @@
 // `preview`, `refresh` and `destroy` need for Node.js programs: it runs the program with the
 // `@pulumi/pulumi/cmd/run` script that ships in the program's own node_modules, exactly as the
 // upstream host does, and reports no extra plugins (programs here use dynamic providers only).
-// Template, program generation, RunPlugin and the like answer "unimplemented".
+// RunPlugin runs a Node plugin the way the upstream host does: a provider or component package
+// (PulumiPlugin.yaml, e.g. this project's plugin/ directory, which YAML and Python programs use)
+// with `@pulumi/pulumi/cmd/run-plugin`, a policy pack (PulumiPolicy.yaml) with
+// `@pulumi/pulumi/cmd/run-policy-pack` behind the SDK's policy proxy, which hands the pack the
+// stack's configuration. Template, program generation, package generation and the like answer
+// "unimplemented".
 //
 // Protocol: the engine starts `pulumi-language-nodejs [flags] ENGINE_ADDRESS`; the host prints the
 // port of its gRPC server on stdout and serves until the engine stops it.
@@ -27,9 +32,11 @@ import (
 	"time"
 
 	"github.com/google/shlex"
-	pbempty "google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/grpc"
+	pbempty "google.golang.org/protobuf/types/known/emptypb"
 
+	sdk "github.com/pulumi/pulumi/sdk/v3"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
@@ -79,6 +86,18 @@ func (h *host) watchEngine() {
 			}
 		}()
 	})
+}
+
+// track records a running program or plugin, for watchEngine to kill; call the result when it ended.
+func (h *host) track(cmd *exec.Cmd) func() {
+	h.mu.Lock()
+	h.programs[cmd] = struct{}{}
+	h.mu.Unlock()
+	return func() {
+		h.mu.Lock()
+		delete(h.programs, cmd)
+		h.mu.Unlock()
+	}
 }
 
 func main() {
@@ -192,10 +211,11 @@ type runOptions struct {
 	tsconfig   string
 }
 
-// parseRunOptions reads typescript (default true), nodeargs (split as a shell would) and tsconfig.
-func parseRunOptions(req *pulumirpc.RunRequest) (runOptions, error) {
+// parseRunOptions reads typescript (default true), nodeargs (split as a shell would) and tsconfig
+// from the options of a program or plugin.
+func parseRunOptions(info *pulumirpc.ProgramInfo) (runOptions, error) {
 	opts := runOptions{typescript: true}
-	fields := req.GetInfo().GetOptions().GetFields()
+	fields := info.GetOptions().GetFields()
 	if v, ok := fields["typescript"]; ok {
 		opts.typescript = v.GetBoolValue()
 	}
@@ -254,7 +274,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: "could not find node on $PATH"}, nil
 	}
-	opts, err := parseRunOptions(req)
+	opts, err := parseRunOptions(req.GetInfo())
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
@@ -309,14 +329,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	cmd.Stdout = os.Stdout
 	cmd.Stderr = os.Stderr
 	cmd.Env = env
-	h.mu.Lock()
-	h.programs[cmd] = struct{}{}
-	h.mu.Unlock()
-	defer func() {
-		h.mu.Lock()
-		delete(h.programs, cmd)
-		h.mu.Unlock()
-	}()
+	defer h.track(cmd)()
 	if err := cmd.Run(); err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
@@ -329,4 +342,124 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run the program with %s: %v", node, err)}, nil
 	}
 	return &pulumirpc.RunResponse{}, nil
+}
+
+// locateModule resolves `mod` (e.g. @pulumi/pulumi/cmd/run-plugin) from dir as Node does.
+func locateModule(node, mod, dir string) (string, error) {
+	script := fmt.Sprintf(`try { console.log(require.resolve(%q)) } catch (e) { console.error(e.code === 'MODULE_NOT_FOUND' ? %q : e.message); process.exit(1) }`,
+		mod, "the Pulumi SDK (@pulumi/pulumi) is not installed for "+dir+": run npm install there")
+	cmd := exec.Command(node, "-e", script)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			return "", errors.New(strings.TrimSpace(string(exitErr.Stderr)))
+		}
+		return "", err
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// RunPlugin runs a Node plugin and streams its output to the engine, as the upstream host does:
+// a policy pack (kind analyzer) with run-policy-pack, its arguments first and its directory last,
+// in its own directory, behind the SDK's policy proxy (which takes the stack's configuration from
+// the engine and passes it to the pack's environment); any other plugin with run-plugin, its
+// directory first, in the engine's working directory (the program's).
+func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	ctx := server.Context()
+	closer, stdout, stderr, err := rpcutil.MakeRunPluginStreams(server, false)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return errors.New("could not find node on $PATH")
+	}
+	pluginDir := req.GetInfo().GetProgramDirectory()
+	opts, err := parseRunOptions(req.GetInfo())
+	if err != nil {
+		return err
+	}
+	env := req.GetEnv()
+	if opts.typescript {
+		env = append(env, "PULUMI_NODEJS_TYPESCRIPT=true")
+	}
+	if opts.tsconfig != "" {
+		env = append(env, "PULUMI_NODEJS_TSCONFIG_PATH="+opts.tsconfig)
+	}
+	analyzer := req.GetKind() == string(apitype.AnalyzerPlugin)
+	mod := "@pulumi/pulumi/cmd/run-plugin"
+	if analyzer {
+		mod = "@pulumi/pulumi/cmd/run-policy-pack"
+	}
+	runPath, err := locateModule(node, mod, pluginDir)
+	if err != nil {
+		return err
+	}
+	args := append([]string{runPath}, opts.nodeArgs...)
+	if analyzer {
+		args = append(append(args, req.GetArgs()...), pluginDir)
+	} else {
+		args = append(append(args, pluginDir), req.GetArgs()...)
+	}
+
+	var proxy *sdk.PolicyProxy
+	if analyzer {
+		proxy, stdout, err = sdk.NewPolicyProxy(ctx, stdout)
+		if err != nil {
+			return fmt.Errorf("could not start the policy pack proxy: %w", err)
+		}
+		stack, err := proxy.AwaitConfiguration(ctx)
+		if err != nil {
+			return fmt.Errorf("could not get the stack's configuration: %w", err)
+		}
+		if stack != nil {
+			set := func(k, v string) {
+				if v != "" {
+					env = append(env, k+"="+v)
+				}
+			}
+			set("PULUMI_NODEJS_ORGANIZATION", stack.GetOrganization())
+			set("PULUMI_NODEJS_PROJECT", stack.GetProject())
+			set("PULUMI_NODEJS_STACK", stack.GetStack())
+			set("PULUMI_NODEJS_DRY_RUN", strconv.FormatBool(stack.GetDryRun()))
+			if stack.GetConfig() != nil {
+				configJSON, err := json.Marshal(stack.GetConfig())
+				if err != nil {
+					return fmt.Errorf("could not marshal the stack's configuration: %w", err)
+				}
+				set("PULUMI_CONFIG", string(configJSON))
+			}
+		}
+	}
+
+	cmd := exec.CommandContext(ctx, node, args...)
+	if analyzer {
+		cmd.Dir = pluginDir
+	} else {
+		cmd.Dir = req.GetPwd()
+	}
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("could not run the plugin with %s: %w", node, err)
+	}
+	defer h.track(cmd)()
+	if proxy != nil {
+		if err := proxy.Attach(ctx, cmd); err != nil {
+			return fmt.Errorf("could not attach the policy pack proxy: %w", err)
+		}
+		return closer.Close()
+	}
+	if err := cmd.Wait(); err != nil {
+		var exitErr *exec.ExitError
+		if errors.As(err, &exitErr) {
+			return fmt.Errorf("Program exited with non-zero exit code: %d", exitErr.ExitCode())
+		}
+		return fmt.Errorf("could not run the plugin with %s: %w", node, err)
+	}
+	return closer.Close()
 }
