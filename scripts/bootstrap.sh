@@ -14,6 +14,7 @@
 #   pulumi CLI          on PATH if its version equals @pulumi/pulumi's, else the cached build,
 #   language host       else built from Go modules (tools/pulumi-cli; see docs/toolchain.md)
 #   pulumi-resource-pulumi-nodejs   from node_modules/@pulumi/pulumi, put on PATH
+#   pulumi-language-yaml   on PATH beside a PATH CLI, else built from Go modules (tools/pulumi-yaml)
 
 if [ "${1-}" != "--print-env" ]; then
   if _secgroups_env=$(bash "${BASH_SOURCE[0]}" --print-env); then
@@ -77,6 +78,35 @@ PULUMI_SDK_VERSION=$(node -p 'require("@pulumi/pulumi/package.json").version')
 PULUMI_CLI_VERSION=$(sed -n 's#^\s*github.com/pulumi/pulumi/pkg/v3 v\([0-9.]*\)$#\1#p' tools/pulumi-cli/go.mod)
 [ -n "$PULUMI_CLI_VERSION" ] || bootstrap_die "cannot read the Pulumi version from tools/pulumi-cli/go.mod"
 export PULUMI_SDK_VERSION PULUMI_CLI_VERSION
+PULUMI_YAML_VERSION=$(sed -n 's#^\s*github.com/pulumi/pulumi-yaml v\([0-9.]*\)$#\1#p' tools/pulumi-yaml/go.mod)
+[ -n "$PULUMI_YAML_VERSION" ] || bootstrap_die "cannot read the pulumi-yaml version from tools/pulumi-yaml/go.mod"
+
+# The YAML language host, built from the wrapper module tools/pulumi-yaml into $1 under the same
+# lock as the CLI; rebuilt whenever that module differs from the one the cached binary was built from.
+ensure_language_yaml() {
+  local bin=$1 yaml_source
+  yaml_source=$(cat tools/pulumi-yaml/go.mod tools/pulumi-yaml/go.sum tools/pulumi-yaml/tools.go | sha256sum | cut -c1-16)
+  if [ "$(cat "$bin/pulumi-language-yaml.source" 2>/dev/null)" != "$yaml_source" ]; then
+    rm -f "$bin/pulumi-language-yaml"
+  fi
+  [ -x "$bin/pulumi-language-yaml" ] && return 0
+  command -v go >/dev/null 2>&1 || bootstrap_die "no pulumi-language-yaml on PATH and no Go to build it: install Go >= 1.26 (or put pulumi-language-yaml on PATH)"
+  bootstrap_log "building the Pulumi YAML language host v$PULUMI_YAML_VERSION from Go modules into $bin (about a minute on 2 cores)"
+  mkdir -p "$bin"
+  (
+    cd tools/pulumi-yaml
+    export GOMODCACHE="$SECGROUPS_CACHE/go/mod" GOCACHE="$SECGROUPS_CACHE/go/build" GOFLAGS=-mod=mod CGO_ENABLED=0
+    exec 9>"$SECGROUPS_CACHE/pulumi-build.lock"
+    flock 9
+    if [ ! -x "$bin/pulumi-language-yaml" ]; then
+      go build -trimpath -tags osusergo,grpcnotrace \
+        -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=v$PULUMI_YAML_VERSION" \
+        -o "$bin/pulumi-language-yaml.tmp" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
+      mv "$bin/pulumi-language-yaml.tmp" "$bin/pulumi-language-yaml"
+      echo "$yaml_source" > "$bin/pulumi-language-yaml.source"
+    fi
+  ) >&2 || bootstrap_die "building pulumi-language-yaml failed (see above)"
+}
 
 path_cli_ok=false
 if command -v pulumi >/dev/null 2>&1 && command -v pulumi-language-nodejs >/dev/null 2>&1; then
@@ -110,6 +140,7 @@ if [ "$path_cli_ok" = false ]; then
       fi
     ) >&2 || bootstrap_die "building the Pulumi CLI failed (see above)"
   fi
+  ensure_language_yaml "$pulumi_bin"
   # The engine expects its bundled plugins beside the CLI (else it warns on every run). The script
   # resolves @pulumi/pulumi from the program's directory, so one copy serves every checkout.
   provider_script="$SECGROUPS_ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
@@ -122,8 +153,15 @@ if [ "$path_cli_ok" = false ]; then
   export PATH="$pulumi_bin:$PATH"
 else
   export PATH="$SECGROUPS_ROOT/node_modules/@pulumi/pulumi:$PATH"
+  if ! command -v pulumi-language-yaml >/dev/null 2>&1; then
+    # Its own directory: the cached CLI's would put a second pulumi on PATH.
+    yaml_bin="$SECGROUPS_CACHE/pulumi-language-yaml-v$PULUMI_YAML_VERSION/bin"
+    ensure_language_yaml "$yaml_bin"
+    export PATH="$yaml_bin:$PATH"
+  fi
 fi
 command -v pulumi-resource-pulumi-nodejs >/dev/null 2>&1 || bootstrap_die "pulumi-resource-pulumi-nodejs is not on PATH"
+command -v pulumi-language-yaml >/dev/null 2>&1 || bootstrap_die "pulumi-language-yaml is not on PATH"
 
 # --- Pulumi environment: offline, no prompts, nothing under the user's ~/.pulumi -----------------
 export PULUMI_HOME=${PULUMI_HOME:-$SECGROUPS_CACHE/pulumi-home}
