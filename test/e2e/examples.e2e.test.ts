@@ -55,10 +55,11 @@ interface Example {
  * Copies examples/<name> into test-output, brings it up (which must succeed) and reads outputs
  * and backend. Call `previewCleanThenDestroy` last in the describe.
  */
-function upExample(name: string): Example {
+function upExample(name: string, prepare?: (programDir: string) => void): Example {
   const ex = {} as Example;
   beforeAll(async () => {
     ex.stack = await TestStack.create(name, "dev", {}, undefined, exampleSource(name));
+    prepare?.(path.join(ex.stack.dir, "program"));
     ex.backendUrl = sqliteUrl(ex.stack.dir);
     await ex.stack.setConfig("secgroups:backend", ex.backendUrl);
     const r = await ex.stack.up();
@@ -130,8 +131,12 @@ function previewCleanThenDestroy(ex: Example, profile: string, defaults: Snapsho
   });
 }
 
+/** The TypeScript quickstart, which the YAML one is compared with. */
+let quickstart: Example;
+
 describe("examples/quickstart (seeds 000, 001; openstack)", () => {
   const ex = upExample("quickstart");
+  quickstart = ex;
 
   it("outputs: the group, its SSH rule, the server ACTIVE and the attachment on its one port", () => {
     const o = ex.outputs;
@@ -159,6 +164,91 @@ describe("examples/quickstart (seeds 000, 001; openstack)", () => {
     });
     expect(ex.after.attachments).toEqual(["vm-1 <- allow-ssh-from-anywhere on * (1 ports)"]);
     expect(ex.after.networks).toEqual({});
+  });
+
+  previewCleanThenDestroy(ex, "openstack", { default: OPENSTACK_DEFAULT });
+});
+
+/**
+ * The provider plugin's directory in a copied example's Pulumi.yaml: `packages: secgroups:` names
+ * it relative to examples/<name>, which the copy under test-output is not beside; a user whose
+ * program lives elsewhere writes its absolute path the same way.
+ */
+function pluginFromCopy(programDir: string): void {
+  const file = path.join(programDir, "Pulumi.yaml");
+  const plugin = path.join(__dirname, "..", "..", "plugin");
+  const text = fs.readFileSync(file, "utf8");
+  expect(text).toContain("  secgroups: ../../plugin\n");
+  fs.writeFileSync(file, text.replace("  secgroups: ../../plugin\n", `  secgroups: ${plugin}\n`));
+}
+
+/** `pulumi preview` of the program with `from` replaced by `to` in Pulumi.yaml fails with every one of `messages`, no trace, nothing changed. */
+async function yamlPreviewFailsWith(ex: Example, from: string, to: string, messages: string[]): Promise<void> {
+  const file = path.join(ex.stack.dir, "program", "Pulumi.yaml");
+  const original = fs.readFileSync(file, "utf8");
+  expect(original).toContain(from);
+  fs.writeFileSync(file, original.replace(from, to));
+  try {
+    const r = await ex.stack.preview();
+    const text = r.stdout + r.stderr;
+    expect(r.code, text).not.toBe(0);
+    for (const m of messages) expect(text).toContain(m);
+    expect(hasStackTrace(text)).toBe(false);
+    expect(await snapshot(ex.backendUrl)).toEqual(ex.after);
+  } finally {
+    fs.writeFileSync(file, original);
+  }
+}
+
+describe("examples/yaml-quickstart (seeds 000, 001 in Pulumi YAML, through the provider plugin)", () => {
+  const ex = upExample("yaml-quickstart", pluginFromCopy);
+
+  it("outputs: the TypeScript quickstart's, for what the YAML program exports (ids its own)", () => {
+    const o = ex.outputs;
+    const { ids } = ex.after;
+    const { direction: _direction, id: _ruleId, ...sshRule } = quickstart.outputs.sshRule;
+    expect(o).toEqual({
+      id: ids["allow-ssh-from-anywhere"],
+      name: quickstart.outputs.name,
+      description: quickstart.outputs.description,
+      defaultRuleIds: [expect.any(String), expect.any(String)],
+      sshRule: { id: expect.any(String), ...sshRule },
+      server: { id: ids["vm-1"], status: quickstart.outputs.server.status },
+      attachmentPortIds: [expect.any(String)],
+    });
+    expect(new Set([...o.defaultRuleIds, o.sshRule.id]).size).toBe(3);
+  });
+
+  it("backend: exactly what the TypeScript quickstart made (groups, rules, revision, server, ports, attachment)", () => {
+    expect(quickstart.after.groups["allow-ssh-from-anywhere"]).toBeDefined();
+    const { ids: _yamlIds, ...yaml } = ex.after;
+    const { ids: _tsIds, ...typescript } = quickstart.after;
+    expect(yaml).toEqual(typescript);
+  });
+
+  it("resource types are the plugin's secgroups:index:<Type>, each resource's provider the secgroups plugin", async () => {
+    const { deployment } = await ex.stack.export();
+    const types = (deployment.resources ?? []).map((r) => r.type as string).filter((t) => !t.startsWith("pulumi:"));
+    expect(types.sort()).toEqual([
+      "secgroups:index:SecurityGroup",
+      "secgroups:index:SecurityGroupRule",
+      "secgroups:index:Server",
+      "secgroups:index:ServerAttachment",
+    ]);
+    expect((deployment.resources ?? []).filter((r) => r.type === "pulumi:providers:secgroups").length).toBe(1);
+  });
+
+  it("an invalid port and ethertype fail preview with their codes, both at once, and change nothing", async () => {
+    await yamlPreviewFailsWith(ex, "      portRangeMin: 22\n", "      portRangeMin: 70000\n      ethertype: IPv9\n", [
+      "SG_INVALID_INPUT: portRangeMin got 70000",
+      'SG_INVALID_INPUT: ethertype got "IPv9"; allowed: "IPv4", "IPv6"',
+    ]);
+  });
+
+  it("refresh finds nothing changed, and the next preview is clean", async () => {
+    const r = await ex.stack.refresh();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await snapshot(ex.backendUrl)).toEqual(ex.after);
   });
 
   previewCleanThenDestroy(ex, "openstack", { default: OPENSTACK_DEFAULT });
