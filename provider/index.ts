@@ -7,6 +7,7 @@ import { configure as configureContext } from "./context";
 import { engineProvider, type EngineProvider, type ResourceType } from "./lifecycle";
 import { securityGroupProvider } from "./resources/securityGroup";
 import { securityGroupRuleProvider } from "./resources/securityGroupRule";
+import { withInlineRules } from "./resources/inlineRules";
 import { networkProvider } from "./resources/network";
 import { serverProvider } from "./resources/server";
 import { serverAttachmentProvider } from "./resources/serverAttachment";
@@ -22,9 +23,11 @@ export { closeContext, getContext } from "./context";
 export type { EngineProvider, ResourceImpl, ResourceType } from "./lifecycle";
 
 /** The provider of each resource type: its implementation wrapped in the shared lifecycle (lifecycle.ts). */
+const RULES = engineProvider("SecurityGroupRule", securityGroupRuleProvider);
 const IMPLEMENTATIONS: Record<ResourceType, EngineProvider> = {
-  SecurityGroup: engineProvider("SecurityGroup", securityGroupProvider),
-  SecurityGroupRule: engineProvider("SecurityGroupRule", securityGroupRuleProvider),
+  // A group's inline rules (its `rules` input) are made by the rule provider (resources/inlineRules.ts).
+  SecurityGroup: withInlineRules(engineProvider("SecurityGroup", securityGroupProvider), RULES),
+  SecurityGroupRule: RULES,
   Network: engineProvider("Network", networkProvider),
   Server: engineProvider("Server", serverProvider),
   ServerAttachment: engineProvider("ServerAttachment", serverAttachmentProvider),

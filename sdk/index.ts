@@ -6,4 +6,4 @@ export { Peer, type PeerRule } from "./peer";
 export { Network, type NetworkArgs } from "./network";
 export { Server, type ServerArgs, type ServerPortInfo } from "./server";
 export { ServerAttachment, type ServerAttachmentArgs } from "./serverAttachment";
-export type { UnmanagedRule } from "../provider/domain/schemaTypes";
+export type { InlineRule, UnmanagedRule } from "../provider/domain/schemaTypes";

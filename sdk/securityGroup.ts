@@ -1,6 +1,6 @@
 /** The SecurityGroup resource class users instantiate. */
 import * as pulumi from "@pulumi/pulumi";
-import type { SecurityGroupInputs, UnmanagedRule } from "../provider/domain/schemaTypes";
+import type { InlineRule, SecurityGroupInputs, UnmanagedRule } from "../provider/domain/schemaTypes";
 import type { Inputs, PropsWith } from "./inputs";
 import { importIdOf, managedBy, withoutImport } from "./managedBy";
 import { shimProvider } from "./shim";
@@ -34,6 +34,10 @@ export class SecurityGroup extends pulumi.dynamic.Resource {
   declare public readonly updatedAt: pulumi.Output<string>;
   /** Ids of the rules the profile created with the group. */
   declare public readonly defaultRuleIds: pulumi.Output<string[]>;
+  /** The inline rules (the `rules` input), checked and canonical; undefined without one. */
+  declare public readonly rules: pulumi.Output<InlineRule[] | undefined>;
+  /** Ids of the inline rules, in the order of `rules`. */
+  declare public readonly ruleIds: pulumi.Output<string[] | undefined>;
   /** Rules no resource of this stack manages (added outside the program); refresh updates them. */
   declare public readonly unmanagedRules: pulumi.Output<UnmanagedRule[]>;
 
@@ -54,6 +58,8 @@ export class SecurityGroup extends pulumi.dynamic.Resource {
           tags: args.tags,
           deleteDefaultRules: args.deleteDefaultRules,
           project: args.project,
+          rules: args.rules,
+          ruleIds: undefined,
           revisionNumber: undefined,
           createdAt: undefined,
           updatedAt: undefined,

@@ -13,13 +13,14 @@
 import type { ExposureDiff, PortChange } from "../domain/exposureDiff";
 import { ruleLabel, trafficText } from "../domain/exposure";
 import { portLabel, type Severity } from "../domain/findings";
-import { RESOURCE_TYPES, type PlannedState, type Preview, type PreviewStep, type ResourceType } from "../domain/plan";
+import { RESOURCE_TYPES, withInlineRuleSteps, type PlannedState, type Preview, type PreviewStep, type ResourceType } from "../domain/plan";
 import { SecgroupsError } from "../errors";
 import { severityCounts } from "../domain/exposureReport";
 import { mdTable, findingsTable } from "./exposureFormat";
 import { markdownText } from "../text";
 
-const TYPE_PREFIX = "pulumi-nodejs:dynamic/secgroups:";
+/** The type tokens' prefixes: the dynamic provider's (TypeScript) and the provider plugin's (other languages). */
+const TYPE_PREFIXES = ["pulumi-nodejs:dynamic/secgroups:", "secgroups:index:"];
 
 function invalid(file: string, problem: string): SecgroupsError {
   return new SecgroupsError("SG_INVALID_INPUT", {
@@ -50,7 +51,8 @@ export function parsePreview(text: string, file: string): Preview {
     const oldState = object(s.oldState);
     const newState = object(s.newState);
     const token = String(newState.type ?? oldState.type ?? "");
-    const type = token.startsWith(TYPE_PREFIX) ? token.slice(TYPE_PREFIX.length) : "";
+    const prefix = TYPE_PREFIXES.find((p) => token.startsWith(p));
+    const type = prefix ? token.slice(prefix.length) : "";
     const op = String(s.op);
     if (!(RESOURCE_TYPES as readonly string[]).includes(type) || !["create", "update", "delete", "replace", "same"].includes(op)) {
       if (op !== "same") otherSteps++;
@@ -75,7 +77,7 @@ export function parsePreview(text: string, file: string): Preview {
     .map(object)
     .filter((d) => d.severity === "error")
     .map((d) => String(d.message).trim());
-  return { steps, errors, otherSteps };
+  return { steps: withInlineRuleSteps(steps), errors, otherSteps };
 }
 
 const OP_SIGN: Record<PreviewStep["op"], string> = {

@@ -32,6 +32,7 @@ import {
 } from "./policy";
 import { attachmentPolicy, projectSetup, type Profile } from "./profiles";
 import { UNKNOWN } from "./unknown";
+import { inlineRuleChanges, type InlineRule } from "./inlineRules";
 
 /** Resource types of this package, as the last part of their type token. */
 export const RESOURCE_TYPES = ["Network", "SecurityGroup", "SecurityGroupRule", "Server", "ServerAttachment"] as const;
@@ -50,6 +51,46 @@ export interface PreviewStep {
   newInputs: Record<string, unknown>;
   /** Property → URNs of the resources its value came from. */
   dependencies: Record<string, string[]>;
+}
+
+/**
+ * `steps` with a security group's inline rules (its `rules` input) as the SecurityGroupRule steps
+ * they amount to: every rule of a created or replacing group is created in it; an update deletes
+ * the recorded rules no longer listed and creates the new ones (inlineRuleChanges decides which).
+ */
+export function withInlineRuleSteps(steps: readonly PreviewStep[]): PreviewStep[] {
+  const out: PreviewStep[] = [];
+  for (const s of steps) {
+    out.push(s);
+    if (s.type !== "SecurityGroup" || !["create", "replace", "update"].includes(s.op)) continue;
+    const listed = Array.isArray(s.newInputs.rules) ? (s.newInputs.rules as unknown[]) : [];
+    const rules = listed.filter((r): r is InlineRule => r !== null && typeof r === "object");
+    const rule = (name: string, fields: Partial<PreviewStep>): PreviewStep => ({
+      op: "create",
+      urn: `${s.urn}#${name}`,
+      type: "SecurityGroupRule",
+      name: `${s.name}.${name}`,
+      oldInputs: {},
+      oldOutputs: {},
+      newInputs: {},
+      dependencies: {},
+      ...fields,
+    });
+    if (s.op !== "update") {
+      rules.forEach((r, i) =>
+        out.push(rule(`rules[${i}]`, { newInputs: { ...r, securityGroupId: UNKNOWN }, dependencies: { securityGroupId: [s.urn] } })),
+      );
+      continue;
+    }
+    const oldRules = Array.isArray(s.oldOutputs.rules) ? (s.oldOutputs.rules as InlineRule[]) : [];
+    const oldIds = Array.isArray(s.oldOutputs.ruleIds) ? s.oldOutputs.ruleIds.map(String) : [];
+    const changes = inlineRuleChanges(oldRules, oldIds, rules);
+    for (const id of changes.removed) out.push(rule(`rule:${id}`, { op: "delete", oldId: id, oldOutputs: { securityGroupId: s.oldId } }));
+    rules.forEach((r, i) => {
+      if (changes.kept[i] === undefined) out.push(rule(`rules[${i}]`, { newInputs: { ...r, securityGroupId: s.oldId ?? UNKNOWN } }));
+    });
+  }
+  return out;
 }
 
 /** A parsed preview. */

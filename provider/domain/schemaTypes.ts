@@ -26,6 +26,8 @@ export interface SecurityGroupInputs {
   deleteDefaultRules?: boolean;
   /** Project that owns the group. Default: provider setting `secgroups:project`. A change replaces the group. */
   project?: string;
+  /** The group's own rules, as a list (what YAML and Python programs write where TypeScript calls `allowIngress`): each is checked, made and deleted as a SecurityGroupRule of the group would be. A change of the list updates the group in place: rules no longer listed are deleted, new ones created (a changed description is a new rule); the order means nothing. Absent: the group has no inline rules. */
+  rules?: InlineRule[];
 }
 
 /** What the provider records for a security group. */
@@ -52,6 +54,10 @@ export interface SecurityGroupOutputs {
   defaultRuleIds: string[];
   /** URN of this resource (set by the SDK); makes its create idempotent. */
   managedBy?: string;
+  /** The inline rules, checked and canonical, as `rules` was given (absent without a `rules` input). */
+  rules?: InlineRule[];
+  /** Ids of the inline rules, in the order of `rules`. */
+  ruleIds?: string[];
   /** Rules of the group that no resource of the group's own stack manages and that are not its default rules: added by another stack, the `secgroups` CLI or by hand. Read from the backend on create, update and refresh, so `pulumi preview --refresh` shows a rule added or removed outside the program. Oldest first. */
   unmanagedRules?: UnmanagedRule[];
 }
@@ -142,6 +148,28 @@ export interface SecurityGroupRuleOutputs {
   updatedAt: string;
   /** URN of this resource (set by the SDK); makes its create idempotent. */
   managedBy?: string;
+}
+
+/** A rule in a security group's `rules` list: a SecurityGroupRule's inputs without `securityGroupId` (the rule belongs to the group). Checked as a SecurityGroupRule is. */
+export interface InlineRule {
+  /** Traffic into (`ingress`) or out of (`egress`) the port. */
+  direction?: "ingress" | "egress";
+  /** IP family. Default: the family of `remoteIpPrefix`, else IPv4; must match the CIDR. */
+  ethertype?: "IPv4" | "IPv6";
+  /** A protocol name the profile allows (case-insensitive), a number 0-255 where the profile allows numbers (known numbers become names), or `any`/`all`/absent for every protocol. `icmp` on IPv6 becomes `ipv6-icmp`. */
+  protocol?: string | number;
+  /** First port (1-65535) for the protocols the profile gives ports; for ICMP the type (0-255). 1-65535 is stored as all ports. */
+  portRangeMin?: number;
+  /** Last port (1-65535, at least portRangeMin); for ICMP the code (0-255, needs a type). */
+  portRangeMax?: number;
+  /** Remote CIDR (strict; a bare IP becomes /32 or /128; host bits are refused). At most one remote. */
+  remoteIpPrefix?: string;
+  /** Remote security group id: traffic from/to the ports that carry it. At most one remote; only where the profile allows group remotes. */
+  remoteGroupId?: string;
+  /** Remote subnet id (evroc). At most one remote; only where the profile allows subnet remotes. */
+  remoteSubnetId?: string;
+  /** Free text; the only field that changes in place. */
+  description?: string;
 }
 
 /** A private network with subnets. Every project also has its profile's built-in networks (rackspace: PublicNet, ServiceNet; others: public). Any change replaces the network. */

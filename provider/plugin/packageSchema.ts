@@ -64,9 +64,12 @@ function propertyOf(p: JsonSchema, definitions: Record<string, JsonSchema>, type
     return out;
   };
   if (p.$ref) {
-    const name = p.$ref.replace("#/definitions/", "");
-    const target = definitions[name];
-    if (!target) throw new Error(`schema.json: ${p.$ref} names no definition`);
+    // #/definitions/X, or a pointer into one (#/definitions/X/properties/y).
+    const [name, ...rest] = p.$ref.replace("#/definitions/", "").split("/");
+    let target: JsonSchema | undefined = definitions[name!];
+    for (const part of rest) target = (target as Record<string, JsonSchema> | undefined)?.[part];
+    if (!target) throw new Error(`schema.json: ${p.$ref} names nothing`);
+    if (rest.length) return described(propertyOf(target, definitions, types));
     if (target.type === "object") {
       types.set(name, target);
       return described({ $ref: `#/types/${tokenOf(name)}` });

@@ -10,8 +10,11 @@ import { stripProvider, type Fields } from "./common";
 import { checkFailure } from "../errors";
 import { showValue } from "../text";
 
-/** Inputs after `check`: every field present, canonical (types generated from schema.json). */
-export type SecurityGroupInputs = Required<schema.SecurityGroupInputs>;
+/**
+ * Inputs after `check`: every field present, canonical (types generated from schema.json). The
+ * inline `rules` never reach this implementation: resources/inlineRules.ts handles them.
+ */
+export type SecurityGroupInputs = Required<Omit<schema.SecurityGroupInputs, "rules">>;
 
 /** Outputs recorded in the stack. */
 export type SecurityGroupOutputs = schema.SecurityGroupOutputs;

@@ -8,22 +8,12 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { TestStack, exampleSource, hasStackTrace, sqliteUrl } from "./harness";
+import { PLUGIN_DIR, TestStack, exampleSource, hasStackTrace, sqliteUrl } from "./harness";
 import { openTestBackend } from "./fleet";
-import { snapshot as snapshotOf, type Snapshot } from "./snapshot";
+import { snapshotAt as snapshot, type Snapshot } from "./snapshot";
 
 /** The built `secgroups` command (the test command builds first). */
 const CLI = path.join(__dirname, "..", "..", "dist", "provider", "cli", "main.js");
-
-/** The backend's project `default`, by name (see snapshot.ts). */
-async function snapshot(backendUrl: string): Promise<Snapshot> {
-  const backend = openTestBackend(backendUrl);
-  try {
-    return await snapshotOf(backend, "default");
-  } finally {
-    await backend.close();
-  }
-}
 
 /** The rules a group gets on creation under openstack and meshcloud. */
 const EGRESS_ANY = ["egress IPv4 any any any", "egress IPv6 any any any"];
@@ -176,10 +166,9 @@ describe("examples/quickstart (seeds 000, 001; openstack)", () => {
  */
 function pluginFromCopy(programDir: string): void {
   const file = path.join(programDir, "Pulumi.yaml");
-  const plugin = path.join(__dirname, "..", "..", "plugin");
   const text = fs.readFileSync(file, "utf8");
   expect(text).toContain("  secgroups: ../../plugin\n");
-  fs.writeFileSync(file, text.replace("  secgroups: ../../plugin\n", `  secgroups: ${plugin}\n`));
+  fs.writeFileSync(file, text.replace("  secgroups: ../../plugin\n", `  secgroups: ${PLUGIN_DIR}\n`));
 }
 
 /** `pulumi preview` of the program with `from` replaced by `to` in Pulumi.yaml fails with every one of `messages`, no trace, nothing changed. */

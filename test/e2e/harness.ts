@@ -246,6 +246,9 @@ export function hasStackTrace(text: string): boolean {
   return /^\s+at .+\(.+:\d+:\d+\)\s*$/m.test(shown) || /^\s+at .+:\d+:\d+\s*$/m.test(shown);
 }
 
+/** The provider plugin's directory (plugin/), which YAML and Python programs name under `packages:`. */
+export const PLUGIN_DIR = path.join(__dirname, "..", "..", "plugin");
+
 /** A fresh SQLite backend URL inside `dir`. */
 export function sqliteUrl(dir: string): string {
   return `sqlite:${path.join(dir, "cloud.db")}`;

@@ -3,6 +3,7 @@
  * with their expectations and the twin test compares between the embedded backend and Neutron.
  */
 import type { StateBackend } from "../../provider/backends/types";
+import { openTestBackend } from "./fleet";
 
 /** A project's content with ids and remotes replaced by names. */
 export interface Snapshot {
@@ -77,4 +78,14 @@ export async function snapshot(backend: StateBackend, project: string, serverNam
       .sort(),
     ids: Object.fromEntries([...name].map(([id, n]) => [n, id])),
   };
+}
+
+/** The snapshot of project `default` of the SQLite or PostgreSQL backend at `url` (opened and closed here). */
+export async function snapshotAt(url: string): Promise<Snapshot> {
+  const backend = openTestBackend(url);
+  try {
+    return await snapshot(backend, "default");
+  } finally {
+    await backend.close();
+  }
 }

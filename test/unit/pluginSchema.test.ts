@@ -30,7 +30,12 @@ describe("the plugin's package schema, derived from schema.json", () => {
   });
 
   it("names object types and refers to them; unions and defaults carried over", () => {
-    expect(Object.keys(schema.types).sort()).toStrictEqual(["secgroups:index:ServerPort", "secgroups:index:UnmanagedRule"]);
+    expect(Object.keys(schema.types).sort()).toStrictEqual([
+      "secgroups:index:InlineRule",
+      "secgroups:index:ServerPort",
+      "secgroups:index:UnmanagedRule",
+    ]);
+    expect(schema.types["secgroups:index:InlineRule"]!.properties.direction).toMatchObject({ type: "string", default: "ingress" });
     expect(schema.resources["secgroups:index:Server"]!.properties.ports).toMatchObject({
       type: "array",
       items: { $ref: "#/types/secgroups:index:ServerPort" },

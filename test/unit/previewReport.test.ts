@@ -298,6 +298,80 @@ describe("applyPreview: several deletes, values unknown until apply, files edite
     ).toEqual(["r3"]);
   });
 
+  /** A step as a YAML or Python program's preview shows it: the provider plugin's type tokens. */
+  const pluginStep = (...args: Parameters<typeof step>) =>
+    JSON.parse(
+      JSON.stringify(step(...args))
+        .split(T)
+        .join("secgroups:index:"),
+    );
+  const ssh = (n: string) => ({
+    direction: "ingress",
+    ethertype: "IPv4",
+    protocol: "tcp",
+    portRangeMin: 22,
+    portRangeMax: 22,
+    remoteIpPrefix: `10.0.${n}.0/24`,
+    description: "",
+  });
+  const https = {
+    direction: "ingress",
+    ethertype: "IPv4",
+    protocol: "tcp",
+    portRangeMin: 443,
+    portRangeMax: 443,
+    remoteIpPrefix: "0.0.0.0/0",
+    description: "",
+  };
+
+  it("the plugin's types and a new group's inline rules: each rule made in the new group", () => {
+    const p = parsePreview(
+      preview([pluginStep("create", "SecurityGroup", "api", { inputs: { name: "api", stateful: true, rules: [https, ssh("9")] } })]),
+      "p.json",
+    );
+    expect(p.otherSteps).toBe(0);
+    expect(p.steps.map((x) => `${x.op} ${x.type} ${x.name}`)).toEqual([
+      "create SecurityGroup api",
+      "create SecurityGroupRule api.rules[0]",
+      "create SecurityGroupRule api.rules[1]",
+    ]);
+    const planned = applyPreview(before(), p, openstack);
+    const made = planned.model.rules.filter((r) => r.securityGroupId === "new:api");
+    expect(made.map((r) => `${r.id} ${r.protocol} ${r.portRangeMin} ${r.remoteIpPrefix}`)).toEqual([
+      "new:api:default-egress-IPv4 null null null",
+      "new:api:default-egress-IPv6 null null null",
+      "new:api.rules[0] tcp 443 0.0.0.0/0",
+      "new:api.rules[1] tcp 22 10.0.9.0/24",
+    ]);
+    expect(planned.knownAfterApply).toEqual([]);
+  });
+
+  it("an update of a group's inline rules deletes the ones no longer listed and makes the new ones, keeping the rest", () => {
+    const p = parsePreview(
+      preview([
+        pluginStep("update", "SecurityGroup", "web", {
+          id: "g1",
+          oldInputs: { name: "web", rules: [ssh("1"), ssh("2")] },
+          oldOutputs: { name: "web", rules: [ssh("1"), ssh("2")], ruleIds: ["r1", "r2"] },
+          inputs: { name: "web", stateful: true, rules: [https, ssh("1")] },
+        }),
+      ]),
+      "p.json",
+    );
+    expect(p.steps.map((x) => `${x.op} ${x.type} ${x.name}${x.oldId ? ` ${x.oldId}` : ""}`)).toEqual([
+      "update SecurityGroup web g1",
+      "delete SecurityGroupRule web.rule:r2 r2",
+      "create SecurityGroupRule web.rules[0]",
+    ]);
+    const planned = applyPreview(before(), p, openstack);
+    expect(
+      planned.model.rules
+        .filter((r) => !r.id.startsWith("default:"))
+        .map((r) => `${r.id} ${r.securityGroupId} ${r.portRangeMin} ${r.remoteIpPrefix}`)
+        .sort(),
+    ).toEqual(["new:web.rules[0] g1 443 0.0.0.0/0", "r1 g1 22 10.0.1.0/24", "r3 g1 22 10.0.3.0/24"]);
+  });
+
   it("a rule whose traffic or remote is unknown at preview is listed as known after apply, never guessed", () => {
     const p = parsePreview(
       preview([
