@@ -81,31 +81,42 @@ export PULUMI_SDK_VERSION PULUMI_CLI_VERSION
 PULUMI_YAML_VERSION=$(sed -n 's#^\s*github.com/pulumi/pulumi-yaml v\([0-9.]*\)$#\1#p' tools/pulumi-yaml/go.mod)
 [ -n "$PULUMI_YAML_VERSION" ] || bootstrap_die "cannot read the pulumi-yaml version from tools/pulumi-yaml/go.mod"
 
-# The YAML language host, built from the wrapper module tools/pulumi-yaml into $1 under the same
-# lock as the CLI; rebuilt whenever that module differs from the one the cached binary was built from.
-ensure_language_yaml() {
-  local bin=$1 yaml_source
-  yaml_source=$(cat tools/pulumi-yaml/go.mod tools/pulumi-yaml/go.sum tools/pulumi-yaml/tools.go | sha256sum | cut -c1-16)
-  if [ "$(cat "$bin/pulumi-language-yaml.source" 2>/dev/null)" != "$yaml_source" ]; then
-    rm -f "$bin/pulumi-language-yaml"
+# build_cached BIN NAME DIR PACKAGE LDFLAGS SOURCE...: builds the Go package PACKAGE of the module in
+# DIR into BIN/NAME under the CLI's build lock, unless BIN/NAME was built from the same SOURCE files
+# (a hash of them is kept in BIN/NAME.source).
+build_cached() {
+  local bin=$1 name=$2 dir=$3 pkg=$4 ldflags=$5 source
+  shift 5
+  source=$(cat "$@" | sha256sum | cut -c1-16)
+  if [ "$(cat "$bin/$name.source" 2>/dev/null)" != "$source" ]; then
+    rm -f "$bin/$name"
   fi
-  [ -x "$bin/pulumi-language-yaml" ] && return 0
-  command -v go >/dev/null 2>&1 || bootstrap_die "no pulumi-language-yaml on PATH and no Go to build it: install Go >= 1.26 (or put pulumi-language-yaml on PATH)"
-  bootstrap_log "building the Pulumi YAML language host v$PULUMI_YAML_VERSION from Go modules into $bin (about a minute on 2 cores)"
+  [ -x "$bin/$name" ] && return 0
+  command -v go >/dev/null 2>&1 || bootstrap_die "no $name on PATH and no Go to build it: install Go >= 1.26 (or put $name on PATH)"
+  bootstrap_log "building $name from Go modules into $bin (a minute or two on 2 cores the first time)"
   mkdir -p "$bin"
   (
-    cd tools/pulumi-yaml
+    cd "$dir"
     export GOMODCACHE="$SECGROUPS_CACHE/go/mod" GOCACHE="$SECGROUPS_CACHE/go/build" GOFLAGS=-mod=mod CGO_ENABLED=0
     exec 9>"$SECGROUPS_CACHE/pulumi-build.lock"
     flock 9
-    if [ ! -x "$bin/pulumi-language-yaml" ]; then
-      go build -trimpath -tags osusergo,grpcnotrace \
-        -ldflags "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=v$PULUMI_YAML_VERSION" \
-        -o "$bin/pulumi-language-yaml.tmp" github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
-      mv "$bin/pulumi-language-yaml.tmp" "$bin/pulumi-language-yaml"
-      echo "$yaml_source" > "$bin/pulumi-language-yaml.source"
+    if [ ! -x "$bin/$name" ]; then
+      go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" -o "$bin/$name.tmp" "$pkg"
+      mv "$bin/$name.tmp" "$bin/$name"
+      echo "$source" > "$bin/$name.source"
     fi
-  ) >&2 || bootstrap_die "building pulumi-language-yaml failed (see above)"
+  ) >&2 || bootstrap_die "building $name failed (see above)"
+}
+
+# The YAML language host (pulumi-yaml, from the wrapper module tools/pulumi-yaml) and our Python
+# language host (tools/pulumi-cli/language-python), into $1.
+ensure_language_hosts() {
+  build_cached "$1" pulumi-language-yaml tools/pulumi-yaml github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
+    "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=v$PULUMI_YAML_VERSION" \
+    tools/pulumi-yaml/go.mod tools/pulumi-yaml/go.sum tools/pulumi-yaml/tools.go
+  build_cached "$1" pulumi-language-python tools/pulumi-cli ./language-python \
+    "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_CLI_VERSION" \
+    tools/pulumi-cli/language-python/*.go tools/pulumi-cli/language-python/exec.py tools/pulumi-cli/go.mod tools/pulumi-cli/go.sum
 }
 
 path_cli_ok=false
@@ -140,7 +151,7 @@ if [ "$path_cli_ok" = false ]; then
       fi
     ) >&2 || bootstrap_die "building the Pulumi CLI failed (see above)"
   fi
-  ensure_language_yaml "$pulumi_bin"
+  ensure_language_hosts "$pulumi_bin"
   # The engine expects its bundled plugins beside the CLI (else it warns on every run). The script
   # resolves @pulumi/pulumi from the program's directory, so one copy serves every checkout.
   provider_script="$SECGROUPS_ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
@@ -153,15 +164,16 @@ if [ "$path_cli_ok" = false ]; then
   export PATH="$pulumi_bin:$PATH"
 else
   export PATH="$SECGROUPS_ROOT/node_modules/@pulumi/pulumi:$PATH"
-  if ! command -v pulumi-language-yaml >/dev/null 2>&1; then
-    # Its own directory: the cached CLI's would put a second pulumi on PATH.
-    yaml_bin="$SECGROUPS_CACHE/pulumi-language-yaml-v$PULUMI_YAML_VERSION/bin"
-    ensure_language_yaml "$yaml_bin"
-    export PATH="$yaml_bin:$PATH"
+  if ! command -v pulumi-language-yaml >/dev/null 2>&1 || ! command -v pulumi-language-python >/dev/null 2>&1; then
+    # Their own directory: the cached CLI's would put a second pulumi on PATH.
+    hosts_bin="$SECGROUPS_CACHE/pulumi-language-hosts-v$PULUMI_CLI_VERSION-yaml-v$PULUMI_YAML_VERSION/bin"
+    ensure_language_hosts "$hosts_bin"
+    export PATH="$hosts_bin:$PATH"
   fi
 fi
 command -v pulumi-resource-pulumi-nodejs >/dev/null 2>&1 || bootstrap_die "pulumi-resource-pulumi-nodejs is not on PATH"
 command -v pulumi-language-yaml >/dev/null 2>&1 || bootstrap_die "pulumi-language-yaml is not on PATH"
+command -v pulumi-language-python >/dev/null 2>&1 || bootstrap_die "pulumi-language-python is not on PATH"
 
 # --- Pulumi environment: offline, no prompts, nothing under the user's ~/.pulumi -----------------
 export PULUMI_HOME=${PULUMI_HOME:-$SECGROUPS_CACHE/pulumi-home}

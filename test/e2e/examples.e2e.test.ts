@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PLUGIN_DIR, TestStack, exampleSource, hasStackTrace, sqliteUrl } from "./harness";
+import { PLUGIN_DIR, TestStack, exampleSource, hasStackTrace, runPulumi, sqliteUrl } from "./harness";
 import { openTestBackend } from "./fleet";
 import { snapshotAt as snapshot, type Snapshot } from "./snapshot";
 
@@ -45,11 +45,11 @@ interface Example {
  * Copies examples/<name> into test-output, brings it up (which must succeed) and reads outputs
  * and backend. Call `previewCleanThenDestroy` last in the describe.
  */
-function upExample(name: string, prepare?: (programDir: string) => void): Example {
+function upExample(name: string, prepare?: (programDir: string, stack: TestStack) => void | Promise<void>): Example {
   const ex = {} as Example;
   beforeAll(async () => {
     ex.stack = await TestStack.create(name, "dev", {}, undefined, exampleSource(name));
-    prepare?.(path.join(ex.stack.dir, "program"));
+    await prepare?.(path.join(ex.stack.dir, "program"), ex.stack);
     ex.backendUrl = sqliteUrl(ex.stack.dir);
     await ex.stack.setConfig("secgroups:backend", ex.backendUrl);
     const r = await ex.stack.up();
@@ -118,6 +118,37 @@ function previewCleanThenDestroy(ex: Example, profile: string, defaults: Snapsho
     } finally {
       await backend.close();
     }
+  });
+}
+
+/** `pulumi refresh` succeeds and the backend is as `up` left it. */
+function refreshChangesNothing(ex: Example): void {
+  it("refresh finds nothing changed", async () => {
+    const r = await ex.stack.refresh();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await snapshot(ex.backendUrl)).toEqual(ex.after);
+  });
+}
+
+/** The rackspace programs: config sixthGroup makes preview fail at the sixth group on PublicNet. */
+function sixthGroupFailsAtPreview(ex: Example): void {
+  it("a sixth group on PublicNet (config sixthGroup) fails at preview with SG_LIMIT_GROUPS_PER_PORT", async () => {
+    await previewFailsWith(
+      ex,
+      "sixthGroup",
+      "true",
+      "SG_LIMIT_GROUPS_PER_PORT: server web-1 already has 5 security groups on network PublicNet (limit of profile rackspace: 5)",
+    );
+  });
+}
+
+/** The backend holds exactly what the TypeScript example `typescript()` left (ids aside). */
+function sameBackendAs(ex: Example, typescript: () => Example, label: string): void {
+  it(`backend: exactly what the TypeScript ${label} made (groups, rules, revisions, servers, ports, attachments)`, () => {
+    const { ids: _ours, ...ours } = ex.after;
+    const { ids: _theirs, ...theirs } = typescript().after;
+    expect(Object.keys(theirs.groups).length).toBeGreaterThan(0);
+    expect(ours).toEqual(theirs);
   });
 }
 
@@ -208,12 +239,7 @@ describe("examples/yaml-quickstart (seeds 000, 001 in Pulumi YAML, through the p
     expect(new Set([...o.defaultRuleIds, o.sshRule.id]).size).toBe(3);
   });
 
-  it("backend: exactly what the TypeScript quickstart made (groups, rules, revision, server, ports, attachment)", () => {
-    expect(quickstart.after.groups["allow-ssh-from-anywhere"]).toBeDefined();
-    const { ids: _yamlIds, ...yaml } = ex.after;
-    const { ids: _tsIds, ...typescript } = quickstart.after;
-    expect(yaml).toEqual(typescript);
-  });
+  sameBackendAs(ex, () => quickstart, "quickstart");
 
   it("resource types are the plugin's secgroups:index:<Type>, each resource's provider the secgroups plugin", async () => {
     const { deployment } = await ex.stack.export();
@@ -234,17 +260,17 @@ describe("examples/yaml-quickstart (seeds 000, 001 in Pulumi YAML, through the p
     ]);
   });
 
-  it("refresh finds nothing changed, and the next preview is clean", async () => {
-    const r = await ex.stack.refresh();
-    expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(await snapshot(ex.backendUrl)).toEqual(ex.after);
-  });
+  refreshChangesNothing(ex);
 
   previewCleanThenDestroy(ex, "openstack", { default: OPENSTACK_DEFAULT });
 });
 
+/** The TypeScript rackspace example, which the Python one is compared with. */
+let rackspace: Example;
+
 describe("examples/rackspace (seed 002)", () => {
   const ex = upExample("rackspace");
+  rackspace = ex;
   const FIVE = ["ssh-from-admin", "http", "https", "ping", "outbound"];
 
   it("outputs: web-1 ACTIVE on PublicNet and ServiceNet, five groups on PublicNet, one on ServiceNet, one port each", () => {
@@ -289,14 +315,38 @@ describe("examples/rackspace (seed 002)", () => {
     );
   });
 
-  it("a sixth group on PublicNet (config sixthGroup) fails at preview with SG_LIMIT_GROUPS_PER_PORT", async () => {
-    await previewFailsWith(
-      ex,
-      "sixthGroup",
-      "true",
-      "SG_LIMIT_GROUPS_PER_PORT: server web-1 already has 5 security groups on network PublicNet (limit of profile rackspace: 5)",
-    );
+  sixthGroupFailsAtPreview(ex);
+
+  previewCleanThenDestroy(ex, "rackspace", {});
+});
+
+/**
+ * What a user does in examples/python-rackspace before `pulumi up` (its README): `.venv` is the venv
+ * of scripts/python-venv.sh (the Pulumi Python SDK of our CLI's release), and `pulumi install`
+ * generates the plugin's Python SDK into sdks/secgroups and installs it there.
+ */
+async function pythonProject(programDir: string, stack: TestStack): Promise<void> {
+  pluginFromCopy(programDir);
+  const venv = spawnSync("bash", [path.join(__dirname, "..", "..", "scripts", "python-venv.sh")], { encoding: "utf8", timeout: 600_000 });
+  expect(venv.status, venv.stderr).toBe(0);
+  fs.symlinkSync(path.dirname(path.dirname(venv.stdout.trim())), path.join(programDir, ".venv"));
+  const install = await runPulumi(["install"], { cwd: programDir, env: stack.env });
+  expect(install.code, install.stdout + install.stderr).toBe(0);
+  expect(fs.readFileSync(path.join(programDir, "requirements.txt"), "utf8")).toBe("pulumi>=3.276.0,<4.0.0\nsdks/secgroups\n");
+}
+
+describe("examples/python-rackspace (seed 002 in Python, through the provider plugin)", () => {
+  const ex = upExample("python-rackspace", pythonProject);
+
+  it("outputs: the TypeScript rackspace example's (the server's id its own)", () => {
+    expect(ex.outputs).toEqual({ ...rackspace.outputs, server: { ...rackspace.outputs.server, id: ex.after.ids["web-1"] } });
   });
+
+  sameBackendAs(ex, () => rackspace, "rackspace example");
+
+  sixthGroupFailsAtPreview(ex);
+
+  refreshChangesNothing(ex);
 
   previewCleanThenDestroy(ex, "rackspace", {});
 });
