@@ -30,7 +30,7 @@ import { EXIT, UsageError } from "./exit";
 import { canReachJson, canReachText, exposureMarkdown, exposureText } from "./exposureFormat";
 import { renderTable } from "./format";
 import { findServer } from "./lookups";
-import { applyPreview } from "../domain/plan";
+import { applyPreview, emptyModel } from "../domain/plan";
 import { parsePreview, previewReportMarkdown, previewReportJson } from "./preview";
 
 /** Everything the exposure of `project` depends on, read from the backend. */
@@ -42,19 +42,6 @@ export async function loadExposureModel(backend: StateBackend, project: string, 
     backend.listNetworks(project),
   ]);
   return { ...emptyModel(profile, project), groups, rules, servers, networks: networks.map((n) => ({ id: n.id, name: n.name, subnets: n.subnets })) };
-}
-
-/** A project with nothing in it yet (before its first `pulumi up`). */
-export function emptyModel(profile: Profile, project: string): ExposureModel {
-  return {
-    profile: profile.name,
-    project,
-    groups: [],
-    rules: [],
-    servers: [],
-    networks: [],
-    ...(profile.attachableNetworks !== undefined ? { attachableNetworks: profile.attachableNetworks } : {}),
-  };
 }
 
 function usage(name: string): string {

@@ -13,14 +13,11 @@
 import type { ExposureDiff, PortChange } from "../domain/exposureDiff";
 import { ruleLabel, trafficText } from "../domain/exposure";
 import { portLabel, type Severity } from "../domain/findings";
-import { RESOURCE_TYPES, withInlineRuleSteps, type PlannedState, type Preview, type PreviewStep, type ResourceType } from "../domain/plan";
+import { resourceTypeOf, withInlineRuleSteps, type PlannedState, type Preview, type PreviewStep } from "../domain/plan";
 import { SecgroupsError } from "../errors";
 import { severityCounts } from "../domain/exposureReport";
 import { mdTable, findingsTable } from "./exposureFormat";
 import { markdownText } from "../text";
-
-/** The type tokens' prefixes: the dynamic provider's (TypeScript) and the provider plugin's (other languages). */
-const TYPE_PREFIXES = ["pulumi-nodejs:dynamic/secgroups:", "secgroups:index:"];
 
 function invalid(file: string, problem: string): SecgroupsError {
   return new SecgroupsError("SG_INVALID_INPUT", {
@@ -51,10 +48,9 @@ export function parsePreview(text: string, file: string): Preview {
     const oldState = object(s.oldState);
     const newState = object(s.newState);
     const token = String(newState.type ?? oldState.type ?? "");
-    const prefix = TYPE_PREFIXES.find((p) => token.startsWith(p));
-    const type = prefix ? token.slice(prefix.length) : "";
+    const type = resourceTypeOf(token);
     const op = String(s.op);
-    if (!(RESOURCE_TYPES as readonly string[]).includes(type) || !["create", "update", "delete", "replace", "same"].includes(op)) {
+    if (!type || !["create", "update", "delete", "replace", "same"].includes(op)) {
       if (op !== "same") otherSteps++;
       continue;
     }
@@ -64,7 +60,7 @@ export function parsePreview(text: string, file: string): Preview {
     steps.push({
       op: op as PreviewStep["op"],
       urn,
-      type: type as ResourceType,
+      type,
       name: urn.slice(urn.lastIndexOf("::") + 2),
       ...(typeof oldState.id === "string" ? { oldId: oldState.id } : {}),
       oldInputs: object(oldState.inputs),

@@ -2,10 +2,11 @@
  * Findings: what in a project's effective access a reviewer should look at, each with a severity,
  * the server, port, group and rule it is about, and the fix. Pure, over `evaluateExposure`'s result.
  */
-import { describeSet, publicSpace, touchesInternet } from "./addressSet";
+import { coversInternet, describeSet, fullSet, intersect, isEmpty, publicSpace, setOfCidrs, subtract, touchesInternet } from "./addressSet";
 import { boxMinus, type Box } from "./boxes";
 import { parseAddress, type Family } from "./cidr";
 import { describeTraffic, ruleLabel, ruleTraffic, trafficHolds, type ExposureModel, type Piece, type PortAccess } from "./exposure";
+import type { RuleFields } from "./model";
 
 /** How bad a finding is, worst first. */
 export const SEVERITIES = ["critical", "high", "medium", "low"] as const;
@@ -43,7 +44,7 @@ export interface Finding {
 }
 
 /** Ports that administer a machine or hold data: never open to the whole internet. */
-export const ADMIN_PORTS: ReadonlyArray<{ protocol: number; port: number; service: string }> = [
+export const ADMIN_PORTS: readonly AdminPort[] = [
   { protocol: 6, port: 21, service: "FTP" },
   { protocol: 6, port: 22, service: "SSH" },
   { protocol: 6, port: 23, service: "Telnet" },
@@ -70,6 +71,42 @@ export const ADMIN_PORTS: ReadonlyArray<{ protocol: number; port: number; servic
   { protocol: 17, port: 11211, service: "memcached" },
 ];
 
+/** One admin or data port, as a policy's configuration names it: `tcp/22`, `udp/161`. */
+export interface AdminPort {
+  protocol: number;
+  port: number;
+  service: string;
+}
+
+/** A rule's fields that say what traffic it allows from where (canonical: no protocol = any). */
+export type RuleReach = Pick<
+  RuleFields,
+  "direction" | "ethertype" | "protocol" | "portRangeMin" | "portRangeMax" | "remoteIpPrefix" | "remoteGroupId" | "remoteSubnetId"
+>;
+
+/**
+ * The admin ports one ingress rule opens to the internet on its own: its remote is the whole
+ * internet (no remote at all, or a /0) — or, when `allowedCidrs` are given, any public address
+ * outside them. A remote group or subnet is not the internet (the stack's exposure finding judges
+ * those, with every rule of a port together).
+ */
+export function adminPortsOpenedBy(
+  rule: RuleReach,
+  adminPorts: readonly AdminPort[] = ADMIN_PORTS,
+  allowedCidrs: readonly string[] = [],
+): AdminPort[] {
+  if (rule.direction !== "ingress" || rule.remoteGroupId !== null || rule.remoteSubnetId !== null) return [];
+  const family = rule.ethertype;
+  const addresses = rule.remoteIpPrefix === null ? fullSet(family) : setOfCidrs(family, [rule.remoteIpPrefix]);
+  const allowed = allowedCidrs.filter((c) => parseAddress(c.split("/")[0]!)?.family === family);
+  const open = allowedCidrs.length
+    ? !isEmpty(subtract(intersect(addresses, publicSpace(family)), setOfCidrs(family, allowed)))
+    : coversInternet(addresses);
+  if (!open) return [];
+  const t = ruleTraffic({ ...rule, protocol: rule.protocol });
+  return adminPorts.filter((p) => t.protocols[0] <= p.protocol && p.protocol <= t.protocols[1] && t.ports[0] <= p.port && p.port <= t.ports[1]);
+}
+
 /** Share of a quota from which `near-quota` is reported. */
 export const QUOTA_WARNING = 0.8;
 
@@ -82,6 +119,8 @@ export interface FindingsInput {
   /** Names of the profile's default groups (never reported unused). */
   defaultGroupNames: readonly string[];
   quotas: { groups?: number; rules?: number; rulesPerGroup?: number };
+  /** The admin and data ports never to open to the internet (default ADMIN_PORTS). */
+  adminPorts?: readonly AdminPort[];
 }
 
 function portFields(a: PortAccess): Pick<Finding, "serverName" | "networkName" | "fixedIp"> {
@@ -166,7 +205,7 @@ export function findingsOf(input: FindingsInput): Finding[] {
           fix: narrowFix(all, `only the ${name} ports the server serves`),
         });
       }
-      for (const admin of ADMIN_PORTS) {
+      for (const admin of input.adminPorts ?? ADMIN_PORTS) {
         if (allPorts.has(admin.protocol)) continue;
         const open = openToInternet(a, family, [admin.protocol, admin.protocol], [admin.port, admin.port]);
         if (!open) continue;
@@ -210,7 +249,7 @@ export function findingsOf(input: FindingsInput): Finding[] {
     });
   }
 
-  out.push(...chainFindings(accesses));
+  out.push(...chainFindings(accesses, input.adminPorts ?? ADMIN_PORTS));
 
   // Groups nothing uses: on no port and named by no rule.
   const referenced = new Set(model.rules.map((r) => r.remoteGroupId).filter((id) => id !== null));
@@ -333,7 +372,7 @@ function closestMember(a: PortAccess, p: Piece, reach: ReadonlyMap<PortAccess, R
  * server away from the internet. Reported on the rule that names the group; high when the rule
  * opens an admin or data port or every protocol, medium otherwise.
  */
-function chainFindings(accesses: readonly PortAccess[]): Finding[] {
+function chainFindings(accesses: readonly PortAccess[], adminPorts: readonly AdminPort[]): Finding[] {
   const reach = new Map<PortAccess, Reach>();
   for (const a of accesses) {
     for (const p of a.ingress) {
@@ -381,7 +420,7 @@ function chainFindings(accesses: readonly PortAccess[]): Finding[] {
       const r = reach.get(member)!;
       const chain = [...r.via, member.serverName].reverse();
       const traffic = describeTraffic(p);
-      const serious = (p.protocols[0] === 0 && p.protocols[1] === 255) || ADMIN_PORTS.some((x) => trafficHolds(p, p.family, x.protocol, x.port));
+      const serious = (p.protocols[0] === 0 && p.protocols[1] === 255) || adminPorts.some((x) => trafficHolds(p, p.family, x.protocol, x.port));
       out.push({
         code: "group-chain-to-internet",
         severity: serious ? "high" : "medium",

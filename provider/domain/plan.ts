@@ -45,6 +45,8 @@ export interface PreviewStep {
   type: ResourceType;
   /** The resource's name (the URN's last part). */
   name: string;
+  /** The id a created resource will have, when known already (else a placeholder `new:<name>`). */
+  id?: string;
   oldId?: string;
   oldInputs: Record<string, unknown>;
   oldOutputs: Record<string, unknown>;
@@ -91,6 +93,29 @@ export function withInlineRuleSteps(steps: readonly PreviewStep[]): PreviewStep[
     });
   }
   return out;
+}
+
+/** The type tokens' prefixes: the dynamic provider's (TypeScript) and the provider plugin's (other languages). */
+const TYPE_PREFIXES = ["pulumi-nodejs:dynamic/secgroups:", "secgroups:index:"];
+
+/** The resource type a type token names (`pulumi-nodejs:dynamic/secgroups:Server`, `secgroups:index:Server`), or undefined. */
+export function resourceTypeOf(token: string): ResourceType | undefined {
+  const prefix = TYPE_PREFIXES.find((p) => token.startsWith(p));
+  const type = prefix ? token.slice(prefix.length) : "";
+  return (RESOURCE_TYPES as readonly string[]).includes(type) ? (type as ResourceType) : undefined;
+}
+
+/** A project with nothing in it yet (before its first `pulumi up`). */
+export function emptyModel(profile: Profile, project: string): ExposureModel {
+  return {
+    profile: profile.name,
+    project,
+    groups: [],
+    rules: [],
+    servers: [],
+    networks: [],
+    ...(profile.attachableNetworks !== undefined ? { attachableNetworks: profile.attachableNetworks } : {}),
+  };
 }
 
 /** A parsed preview. */
@@ -149,7 +174,7 @@ export function applyPreview(before: ExposureModel, preview: Preview, profile: P
 
   // Ids of the resources this preview creates: a placeholder per URN.
   const created = new Map<string, string>();
-  for (const s of preview.steps) if (s.op === "create" || s.op === "replace") created.set(s.urn, `new:${s.name}`);
+  for (const s of preview.steps) if (s.op === "create" || s.op === "replace") created.set(s.urn, s.id ?? `new:${s.name}`);
   const resolve = (s: PreviewStep, prop: string, value: unknown, index?: number): string | undefined => {
     if (value !== UNKNOWN) return typeof value === "string" ? value : undefined;
     const deps = (s.dependencies[prop] ?? []).filter((u) => created.has(u));

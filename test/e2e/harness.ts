@@ -63,6 +63,29 @@ export function tempDir(label: string): string {
   return fs.mkdtempSync(path.join(root, `${label}-`));
 }
 
+/**
+ * A program written by a test: `files` (path → content) in a fresh directory under test-output/,
+ * returned for TestStack.create. A TypeScript program needs a Pulumi.yaml, a package.json with
+ * `main` and its source; it resolves pulumi-secgroups from the repository's node_modules.
+ */
+export function writeProgram(label: string, files: Record<string, string>): string {
+  const dir = path.join(tempDir(`${label}-source`), "program");
+  for (const [name, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), text);
+  }
+  return dir;
+}
+
+/** The files of a TypeScript program `name` whose index.ts is `source`, for writeProgram. */
+export function typescriptProgram(name: string, source: string): Record<string, string> {
+  return {
+    "Pulumi.yaml": `name: ${name}\nruntime: nodejs\n`,
+    "package.json": JSON.stringify({ name, private: true, main: "index.ts" }),
+    "index.ts": source,
+  };
+}
+
 /** One Pulumi stack of a test program, isolated in its own temporary directory. */
 export class TestStack {
   readonly dir: string;

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openTestBackend } from "./fleet";
-import { PLUGIN_DIR, TestStack, hasStackTrace, sqliteUrl, tempDir } from "./harness";
+import { PLUGIN_DIR, TestStack, hasStackTrace, sqliteUrl, typescriptProgram, writeProgram } from "./harness";
 import { snapshotAt as snapshot } from "./snapshot";
 
 const HTTPS = "{direction: ingress, protocol: tcp, portRangeMin: 443, portRangeMax: 443, remoteIpPrefix: 0.0.0.0/0}";
@@ -63,9 +63,7 @@ describe("inline rules from Pulumi YAML (provider plugin)", () => {
   const write = (rules: string[]) => fs.writeFileSync(path.join(program, "Pulumi.yaml"), yamlProgram(rules));
 
   beforeAll(async () => {
-    const source = path.join(tempDir("inline-yaml-source"), "program");
-    fs.mkdirSync(source);
-    fs.writeFileSync(path.join(source, "Pulumi.yaml"), yamlProgram([HTTPS, SSH]));
+    const source = writeProgram("inline-yaml", { "Pulumi.yaml": yamlProgram([HTTPS, SSH]) });
     stack = await TestStack.create("inline-yaml", "dev", {}, undefined, source);
     program = path.join(stack.dir, "program");
     url = sqliteUrl(stack.dir);
@@ -160,13 +158,11 @@ describe("inline rules from Pulumi YAML (provider plugin)", () => {
 
 describe("inline rules from TypeScript (dynamic provider)", () => {
   it("SecurityGroup's rules make the same canonical rules, and go with the group", async () => {
-    const source = path.join(tempDir("inline-ts-source"), "program");
-    fs.mkdirSync(source);
-    fs.writeFileSync(path.join(source, "Pulumi.yaml"), "name: inline-rules-ts\nruntime: nodejs\n");
-    fs.writeFileSync(path.join(source, "package.json"), JSON.stringify({ name: "inline-rules-ts", private: true, main: "index.ts" }));
-    fs.writeFileSync(
-      path.join(source, "index.ts"),
-      `import { SecurityGroup } from "pulumi-secgroups";
+    const source = writeProgram(
+      "inline-ts",
+      typescriptProgram(
+        "inline-rules-ts",
+        `import { SecurityGroup } from "pulumi-secgroups";
 const web = new SecurityGroup("web", {
   description: "web tier",
   rules: [
@@ -178,6 +174,7 @@ export const rules = web.rules;
 export const ruleIds = web.ruleIds;
 export const unmanagedRules = web.unmanagedRules;
 `,
+      ),
     );
     const stack = await TestStack.create("inline-ts", "dev", {}, undefined, source);
     const url = sqliteUrl(stack.dir);

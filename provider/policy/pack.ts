@@ -1,0 +1,264 @@
+/**
+ * The policy pack `pulumi-secgroups` (directory policy/ of the package): `pulumi preview
+ * --policy-pack node_modules/pulumi-secgroups/policy`. It judges what the program plans with the
+ * exposure engine `secgroups exposure` and `preview-report` use — every group of a port together,
+ * remote groups resolved to their members, replies of stateful groups — and reports each finding
+ * as a violation of the policy named after its code, with its severity, server, port, group, rule
+ * and fix. Two resource policies check what one resource shows on its own.
+ *
+ * Enforcement: each policy's level is set in the pack's config (`--policy-pack-config FILE`:
+ * `{"secgroups-admin-port-from-internet": "advisory", "secgroups-unused-group": "disabled"}`); by
+ * default what opens a port to the whole internet is mandatory, the rest advisory (MANDATORY).
+ * Values unknown at preview are never guessed: what depends on them is left to the preview after apply.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { PolicyPack, type EnforcementLevel, type PolicyResource, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
+import { ADMIN_PORTS, findingsOf, adminPortsOpenedBy, type AdminPort, type Finding, type FindingCode, type Severity } from "../domain/findings";
+import { evaluateExposure } from "../domain/exposure";
+import { programPlan, type ProgramPlan, type ProgramResource } from "../domain/programPlan";
+import { resourceTypeOf } from "../domain/plan";
+import { protocolNumber } from "../domain/protocols";
+import { UNKNOWN } from "../domain/unknown";
+import type { Profile } from "../domain/profiles";
+import { loadProfile } from "../profileLoader";
+import { SETTING_KEYS } from "../settings";
+import { visibleText } from "../text";
+import { SecgroupsError } from "../errors";
+
+/** The policy pack's name, and the prefix of its policies. */
+export const PACK_NAME = "pulumi-secgroups";
+
+/** The findings a stack policy reports, with the worst severity each can have. */
+const FINDING_POLICIES: ReadonlyArray<{ code: FindingCode; worst: Severity; description: string }> = [
+  { code: "any-protocol-from-internet", worst: "critical", description: "No port lets the whole internet send it every protocol." },
+  { code: "all-ports-from-internet", worst: "high", description: "No port lets the whole internet reach all its TCP or UDP ports." },
+  {
+    code: "admin-port-from-internet",
+    worst: "high",
+    description: "No admin or data port (SSH, RDP, databases, …) open to the whole internet, whichever rules open it together.",
+  },
+  { code: "group-chain-to-internet", worst: "high", description: "No port reachable from the internet through a chain of remote groups." },
+  { code: "rule-without-remote", worst: "medium", description: "Every ingress rule names its remote: no remote means any source." },
+  { code: "unused-group", worst: "low", description: "Every group is attached somewhere or named by a rule." },
+];
+
+/**
+ * The findings that fail a preview unless the pack's config says otherwise: what opens a port to
+ * the whole internet. Chains through remote groups (the classic web/app/db tiers have them), rules
+ * without a remote and unused groups warn.
+ */
+const MANDATORY: ReadonlySet<FindingCode> = new Set(["any-protocol-from-internet", "all-ports-from-internet", "admin-port-from-internet"]);
+
+/** The stack's settings the pack needs: the profile and the project (stack config `secgroups:*`). */
+function stackProfile(): { profile: Profile; project: string } {
+  const config = new pulumi.Config("secgroups");
+  const name = (key: keyof typeof SETTING_KEYS) =>
+    config.get(SETTING_KEYS[key].config.slice("secgroups:".length)) ?? process.env[SETTING_KEYS[key].env] ?? undefined;
+  const profile = loadProfile(name("profile") || "openstack", process.env.PWD ?? process.cwd());
+  return { profile, project: name("project") || "default" };
+}
+
+/**
+ * @pulumi/policy's sentinels for values unknown at preview, one per type (the string one is ours);
+ * read from the framework, whose proxy module exports them.
+ */
+const FRAMEWORK = require("@pulumi/policy/proxy") as Record<string, string>;
+const UNKNOWN_SENTINELS: ReadonlySet<string> = new Set(
+  [
+    "unknownBooleanValue",
+    "unknownNumberValue",
+    "unknownStringValue",
+    "unknownArrayValue",
+    "unknownAssetValue",
+    "unknownArchiveValue",
+    "unknownObjectValue",
+  ].map((k) => FRAMEWORK[k]!),
+);
+
+/** A value as the engine sent it, with the framework's sentinels for unknown values as ours. */
+function plain(value: unknown): unknown {
+  if (typeof value === "string" && UNKNOWN_SENTINELS.has(value)) return UNKNOWN;
+  if (Array.isArray(value)) return value.map(plain);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+  return value;
+}
+
+/** A resource's properties without the framework's unknown-checking proxy (we handle unknown values). */
+function propsOf(props: Record<string, unknown>): Record<string, unknown> {
+  const target = props[FRAMEWORK.getSpecialProxyTarget!] as Record<string, unknown> | undefined;
+  return plain(target ?? props) as Record<string, unknown>;
+}
+
+/** The program's resources as the planner takes them. */
+function programResources(resources: readonly PolicyResource[]): ProgramResource[] {
+  return resources.map((r) => ({
+    type: r.type,
+    urn: r.urn,
+    name: r.name,
+    props: propsOf(r.props),
+    propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies ?? {}).map(([k, deps]) => [k, deps.map((d) => d.urn)])),
+  }));
+}
+
+/** `tcp/22`, `udp/161` → admin ports; an entry that is no such pair is an error naming it. */
+export function parseAdminPorts(entries: readonly string[]): AdminPort[] {
+  return entries.map((entry) => {
+    const m = /^([a-z0-9-]+)\/(\d{1,5})$/i.exec(entry.trim());
+    const protocol = m ? protocolNumber(m[1]!.toLowerCase()) : undefined;
+    const port = m ? Number(m[2]) : NaN;
+    if (protocol === undefined || !(port >= 0 && port <= 65535)) {
+      throw new SecgroupsError("SG_INVALID_INPUT", {
+        property: "adminPorts",
+        problem: `an entry of the ${PACK_NAME} policy pack's config is not PROTOCOL/PORT`,
+        value: entry,
+        allowed: 'a protocol name and a port 0-65535, e.g. "tcp/22", "udp/161"',
+        fix: "correct the entry in the file given with --policy-pack-config",
+      });
+    }
+    return { protocol, port, service: entry.trim() };
+  });
+}
+
+/** Config of the policies that judge admin ports. */
+interface AdminConfig {
+  adminPorts?: string[];
+  allowedAdminCidrs?: string[];
+}
+
+const ADMIN_CONFIG_SCHEMA = {
+  properties: {
+    adminPorts: {
+      type: "array" as const,
+      items: { type: "string" as const, pattern: "^\\s*[A-Za-z0-9-]+/[0-9]{1,5}\\s*$" },
+      description: `Admin and data ports as PROTOCOL/PORT (default: ${ADMIN_PORTS.map((p) => `${p.protocol === 6 ? "tcp" : "udp"}/${p.port}`).join(", ")}).`,
+    },
+    allowedAdminCidrs: {
+      type: "array" as const,
+      items: { type: "string" as const, pattern: "^[0-9A-Fa-f:.]+/[0-9]{1,3}$" },
+      description:
+        "CIDRs admin ports may be opened to (a bastion, a VPN); with them, a rule opening an admin port to any other public address is a violation.",
+    },
+  },
+};
+
+/** The plan and findings of one stack, computed once per validation (the framework calls each stack policy with the same resources). */
+const planned = new WeakMap<readonly PolicyResource[], { plan: ProgramPlan; findings: Finding[] }>();
+
+function findingsOfStack(resources: readonly PolicyResource[], adminPorts?: readonly AdminPort[]): { plan: ProgramPlan; findings: Finding[] } {
+  const cached = adminPorts ? undefined : planned.get(resources);
+  if (cached) return cached;
+  const { profile, project } = stackProfile();
+  const plan = programPlan(programResources(resources), profile, project);
+  const accesses = evaluateExposure(plan.model);
+  const findings = findingsOf({
+    model: plan.model,
+    accesses,
+    defaultGroupNames: profile.defaultGroups.map((g) => g.name),
+    quotas: {},
+    ...(adminPorts ? { adminPorts } : {}),
+  });
+  const result = { plan, findings };
+  if (!adminPorts) planned.set(resources, result);
+  return result;
+}
+
+/** A finding as a violation: severity, what and where, the fix (names shown safely). */
+export function violationText(f: Finding): string {
+  // A resource the preview creates has a placeholder id, new:<resource name>: shown as its name.
+  return visibleText(`[${f.severity}] ${f.message}; fix: ${f.fix}`.replace(/\bnew:([^\s,;()]+)/g, "$1"));
+}
+
+function findingPolicy(spec: (typeof FINDING_POLICIES)[number]): StackValidationPolicy {
+  const admin = spec.code === "admin-port-from-internet";
+  return {
+    name: `secgroups-${spec.code}`,
+    description: spec.description,
+    severity: spec.worst,
+    enforcementLevel: (MANDATORY.has(spec.code) ? "mandatory" : "advisory") as EnforcementLevel,
+    ...(admin ? { configSchema: { properties: { adminPorts: ADMIN_CONFIG_SCHEMA.properties.adminPorts } } } : {}),
+    validateStack: (args, reportViolation) => {
+      const config = admin ? args.getConfig<AdminConfig>() : {};
+      const adminPorts = config.adminPorts ? parseAdminPorts(config.adminPorts) : undefined;
+      const { plan, findings } = findingsOfStack(args.resources, adminPorts);
+      for (const f of findings.filter((x) => x.code === spec.code)) {
+        const urn = (f.ruleId && plan.urnOf.get(f.ruleId)) || (f.groupId && plan.urnOf.get(f.groupId)) || undefined;
+        reportViolation(violationText(f), urn);
+      }
+    },
+  };
+}
+
+/** The rules a resource holds: a SecurityGroupRule's own fields, or a group's inline rules. */
+function rulesOf(type: string, props: Record<string, unknown>): Record<string, unknown>[] {
+  if (type === "SecurityGroupRule") return [props];
+  if (type === "SecurityGroup" && Array.isArray(props.rules))
+    return props.rules.filter((r): r is Record<string, unknown> => !!r && typeof r === "object");
+  return [];
+}
+
+/** A rule's reach, or undefined while any of it is unknown (never guessed). */
+function reachOf(rule: Record<string, unknown>) {
+  const fields = ["direction", "ethertype", "protocol", "portRangeMin", "portRangeMax", "remoteIpPrefix", "remoteGroupId", "remoteSubnetId"];
+  if (fields.some((f) => rule[f] === UNKNOWN)) return undefined;
+  const text = (v: unknown) => (typeof v === "string" ? v : null);
+  return {
+    direction: rule.direction === "egress" ? ("egress" as const) : ("ingress" as const),
+    ethertype: rule.ethertype === "IPv6" ? ("IPv6" as const) : ("IPv4" as const),
+    protocol: typeof rule.protocol === "string" && rule.protocol !== "any" ? rule.protocol : null,
+    portRangeMin: typeof rule.portRangeMin === "number" ? rule.portRangeMin : null,
+    portRangeMax: typeof rule.portRangeMax === "number" ? rule.portRangeMax : null,
+    remoteIpPrefix: text(rule.remoteIpPrefix),
+    remoteGroupId: text(rule.remoteGroupId),
+    remoteSubnetId: text(rule.remoteSubnetId),
+  };
+}
+
+const adminRule: ResourceValidationPolicy = {
+  name: "secgroups-admin-port-rule",
+  description:
+    "No rule opens an admin or data port to the whole internet (or, with allowedAdminCidrs, to any public address outside them) — no remote counts as the whole internet, a rule without ports as every port.",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  configSchema: ADMIN_CONFIG_SCHEMA,
+  validateResource: (args, reportViolation) => {
+    const type = resourceTypeOf(args.type);
+    if (!type) return;
+    const config = args.getConfig<AdminConfig>();
+    const adminPorts = config.adminPorts ? parseAdminPorts(config.adminPorts) : ADMIN_PORTS;
+    const props = propsOf(args.props);
+    for (const [i, rule] of rulesOf(type, props).entries()) {
+      const reach = reachOf(rule);
+      if (!reach) continue;
+      const opened = adminPortsOpenedBy(reach, adminPorts, config.allowedAdminCidrs ?? []);
+      if (!opened.length) continue;
+      const where = type === "SecurityGroup" ? `rules[${i}] of group ${args.name}` : `rule ${args.name}`;
+      const from = reach.remoteIpPrefix ?? "anywhere (no remote)";
+      reportViolation(
+        visibleText(
+          `[high] ${where} opens ${opened.map((p) => p.service).join(", ")} to ${from}; fix: allow it only from the networks that need it (a bastion or VPN CIDR${config.allowedAdminCidrs?.length ? `: ${config.allowedAdminCidrs.join(", ")}` : ""}, or a remote group)`,
+        ),
+      );
+    }
+  },
+};
+
+const groupDescription: ResourceValidationPolicy = {
+  name: "secgroups-group-description",
+  description: "Every security group says what it is for (its description).",
+  severity: "low",
+  enforcementLevel: "advisory",
+  validateResource: (args, reportViolation) => {
+    if (resourceTypeOf(args.type) !== "SecurityGroup") return;
+    const description = propsOf(args.props).description;
+    if (description === UNKNOWN || (typeof description === "string" && description.trim() !== "")) return;
+    reportViolation(visibleText(`[low] group ${args.name} has no description; fix: say what the group is for in its description`));
+  },
+};
+
+/** Every policy of the pack. */
+export const POLICIES = [adminRule, groupDescription, ...FINDING_POLICIES.map(findingPolicy)];
+
+/** Makes the pack (its module's only effect: the engine loads it). */
+export function makePack(): PolicyPack {
+  return new PolicyPack(PACK_NAME, { policies: POLICIES });
+}
