@@ -33,8 +33,21 @@ describe("adminPortsOpenedBy", () => {
   });
 
   it("a rule without ports opens every admin port of its protocol; any protocol opens them all", () => {
-    expect(services(rule({ portRangeMin: null, portRangeMax: null }))).toEqual(ADMIN_PORTS.filter((p) => p.protocol === 6).map((p) => p.service));
-    expect(services(rule({ protocol: null, portRangeMin: null, portRangeMax: null }))).toHaveLength(ADMIN_PORTS.length);
+    expect(services(rule({ portRangeMin: null, portRangeMax: null }))).toHaveLength(25);
+    expect(services(rule({ portRangeMin: 2370, portRangeMax: 5990 }))).toEqual([
+      "Docker API",
+      "Docker API (TLS)",
+      "etcd",
+      "MySQL",
+      "RDP",
+      "PostgreSQL",
+      "Kibana",
+      "VNC",
+      "CouchDB",
+      "WinRM",
+      "WinRM (HTTPS)",
+    ]);
+    expect(services(rule({ protocol: null, portRangeMin: null, portRangeMax: null }))).toHaveLength(27);
   });
 
   it("not from a narrower CIDR, a remote group or subnet, nor egress; a port range holds the ports inside it", () => {
