@@ -29,6 +29,11 @@ export interface Settings {
 /** Raw config values by `namespace:key`, as `configure` received them. */
 export type RawConfig = Record<string, string | undefined>;
 
+/** The profile when none is set. */
+export const DEFAULT_PROFILE = "openstack";
+/** The project resources go to when neither they nor the settings name one. */
+export const DEFAULT_PROJECT = "default";
+
 /** Resolves the settings from config, environment and defaults. */
 export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv, programDir: string): Settings {
   const pick = (k: keyof typeof SETTING_KEYS): string | undefined => {
@@ -39,8 +44,8 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv, progr
   };
   const settings: Settings = {
     backend: pick("backend") ?? `sqlite:${path.join(programDir, ".secgroups", "cloud.db")}`,
-    profile: pick("profile") ?? "openstack",
-    project: pick("project") ?? "default",
+    profile: pick("profile") ?? DEFAULT_PROFILE,
+    project: pick("project") ?? DEFAULT_PROJECT,
     programDir,
   };
   // PGPASSWORD is PostgreSQL's variable: an openstack backend takes its password from the secret or

@@ -88,10 +88,8 @@ build_cached() {
   local bin=$1 name=$2 dir=$3 pkg=$4 ldflags=$5 source
   shift 5
   source=$(cat "$@" | sha256sum | cut -c1-16)
-  if [ "$(cat "$bin/$name.source" 2>/dev/null)" != "$source" ]; then
-    rm -f "$bin/$name"
-  fi
-  [ -x "$bin/$name" ] && return 0
+  # Nothing to do when the binary was built from these sources (the usual case: no lock taken).
+  if [ -x "$bin/$name" ] && [ "$(cat "$bin/$name.source" 2>/dev/null)" = "$source" ]; then return 0; fi
   command -v go >/dev/null 2>&1 || bootstrap_die "no $name on PATH and no Go to build it: install Go >= 1.26 (or put $name on PATH)"
   bootstrap_log "building $name from Go modules into $bin (a minute or two on 2 cores the first time)"
   mkdir -p "$bin"
@@ -100,7 +98,9 @@ build_cached() {
     export GOMODCACHE="$SECGROUPS_CACHE/go/mod" GOCACHE="$SECGROUPS_CACHE/go/build" GOFLAGS=-mod=mod CGO_ENABLED=0
     exec 9>"$SECGROUPS_CACHE/pulumi-build.lock"
     flock 9
-    if [ ! -x "$bin/$name" ]; then
+    # Checked again under the lock: another bootstrap may have built it meanwhile. The new binary
+    # replaces the old by rename, so a host that is running keeps its own file.
+    if [ ! -x "$bin/$name" ] || [ "$(cat "$bin/$name.source" 2>/dev/null)" != "$source" ]; then
       go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" -o "$bin/$name.tmp" "$pkg"
       mv "$bin/$name.tmp" "$bin/$name"
       echo "$source" > "$bin/$name.source"

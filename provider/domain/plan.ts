@@ -65,8 +65,6 @@ export function withInlineRuleSteps(steps: readonly PreviewStep[]): PreviewStep[
   for (const s of steps) {
     out.push(s);
     if (s.type !== "SecurityGroup" || !["create", "replace", "update"].includes(s.op)) continue;
-    const listed = Array.isArray(s.newInputs.rules) ? (s.newInputs.rules as unknown[]) : [];
-    const rules = listed.filter((r): r is InlineRule => r !== null && typeof r === "object");
     const rule = (name: string, fields: Partial<PreviewStep>): PreviewStep => ({
       op: "create",
       urn: `${s.urn}#${name}`,
@@ -78,6 +76,18 @@ export function withInlineRuleSteps(steps: readonly PreviewStep[]): PreviewStep[
       dependencies: {},
       ...fields,
     });
+    // A list known only after apply: one rule of unknown traffic, so the replay says so (an update
+    // keeps the recorded rules: which of them stay is not known yet). So is a rule of a list.
+    const unknownRule = { direction: UNKNOWN, ethertype: UNKNOWN, protocol: UNKNOWN, portRangeMin: UNKNOWN, portRangeMax: UNKNOWN, remoteIpPrefix: UNKNOWN };
+    if (s.newInputs.rules === UNKNOWN) {
+      const group = s.op === "update" ? (s.oldId ?? UNKNOWN) : UNKNOWN;
+      out.push(rule("rules", { newInputs: { ...unknownRule, securityGroupId: group }, dependencies: { securityGroupId: [s.urn] } }));
+      continue;
+    }
+    const listed = Array.isArray(s.newInputs.rules) ? (s.newInputs.rules as unknown[]) : [];
+    const rules = listed
+      .map((r) => (r === UNKNOWN ? (unknownRule as unknown as InlineRule) : r))
+      .filter((r): r is InlineRule => r !== null && typeof r === "object");
     if (s.op !== "update") {
       rules.forEach((r, i) =>
         out.push(rule(`rules[${i}]`, { newInputs: { ...r, securityGroupId: UNKNOWN }, dependencies: { securityGroupId: [s.urn] } })),
@@ -95,8 +105,11 @@ export function withInlineRuleSteps(steps: readonly PreviewStep[]): PreviewStep[
   return out;
 }
 
-/** The type tokens' prefixes: the dynamic provider's (TypeScript) and the provider plugin's (other languages). */
-const TYPE_PREFIXES = ["pulumi-nodejs:dynamic/secgroups:", "secgroups:index:"];
+/** The type tokens' prefix of the dynamic provider's resources (TypeScript programs). */
+export const DYNAMIC_TYPE_PREFIX = "pulumi-nodejs:dynamic/secgroups:";
+/** The type tokens' prefix of the provider plugin's resources (programs in other languages): package `secgroups`, module `index`. */
+export const PLUGIN_TYPE_PREFIX = "secgroups:index:";
+const TYPE_PREFIXES = [DYNAMIC_TYPE_PREFIX, PLUGIN_TYPE_PREFIX];
 
 /** The resource type a type token names (`pulumi-nodejs:dynamic/secgroups:Server`, `secgroups:index:Server`), or undefined. */
 export function resourceTypeOf(token: string): ResourceType | undefined {
@@ -104,6 +117,9 @@ export function resourceTypeOf(token: string): ResourceType | undefined {
   const type = prefix ? token.slice(prefix.length) : "";
   return (RESOURCE_TYPES as readonly string[]).includes(type) ? (type as ResourceType) : undefined;
 }
+
+/** The properties whose value is another resource's id (what `resolve` follows through dependencies). */
+export const REFERENCE_PROPERTIES: readonly string[] = ["securityGroupId", "remoteGroupId", "remoteSubnetId", "serverId"];
 
 /** A project with nothing in it yet (before its first `pulumi up`). */
 export function emptyModel(profile: Profile, project: string): ExposureModel {

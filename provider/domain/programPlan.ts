@@ -5,15 +5,15 @@
  * applied as made by the program.
  *
  * Ids: a resource that exists already has its real id, which a resource referring to it shows (a
- * rule's securityGroupId, an attachment's serverId…) together with the dependency on it; ids are
- * learned from there, the others stay placeholders (`new:<name>`). Values unknown at preview are
+ * rule's securityGroupId, an attachment's serverId: REFERENCE_PROPERTIES) together with the
+ * dependency on it; ids are learned from there, the others stay placeholders (`new:<name>`). Values unknown at preview are
  * never guessed: applyPreview lists them as known after apply. What the program does not declare —
  * groups and attachments of other stacks, made by hand — is not in the model, but for the rules the
  * program's groups list as unmanagedRules.
  */
 import type { Profile } from "./profiles";
 import { UNKNOWN } from "./unknown";
-import { applyPreview, emptyModel, resourceTypeOf, withInlineRuleSteps, type PlannedState, type PreviewStep } from "./plan";
+import { REFERENCE_PROPERTIES, applyPreview, emptyModel, resourceTypeOf, withInlineRuleSteps, type PlannedState, type PreviewStep } from "./plan";
 
 /** One resource of the program as a policy pack gets it. */
 export interface ProgramResource {
@@ -37,6 +37,7 @@ function learnedIds(resources: readonly ProgramResource[]): Map<string, string> 
   const ids = new Map<string, string>();
   for (const r of resources) {
     for (const [prop, urns] of Object.entries(r.propertyDependencies)) {
+      if (!REFERENCE_PROPERTIES.includes(prop)) continue;
       const value = r.props[prop];
       if (typeof value !== "string" || value === UNKNOWN || urns.length !== 1 || !ours.has(urns[0]!)) continue;
       ids.set(urns[0]!, value);

@@ -11,24 +11,25 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadSchema, schemaPath } from "../schema";
-import { SETTING_KEYS } from "../settings";
+import { DEFAULT_PROFILE, DEFAULT_PROJECT, SETTING_KEYS } from "../settings";
+import { BUILTIN_PROFILES } from "../profileLoader";
+import { PLUGIN_TYPE_PREFIX, RESOURCE_TYPES, resourceTypeOf, type ResourceType } from "../domain/plan";
 
 /** The package name: the first part of every type token. */
-export const PACKAGE = "secgroups";
+export const PACKAGE = PLUGIN_TYPE_PREFIX.split(":")[0]!;
 
-/** The resource types the plugin serves, as named in schema.json and in the type tokens. */
-export const PLUGIN_TYPES = ["SecurityGroup", "SecurityGroupRule", "Network", "Server", "ServerAttachment"] as const;
-export type PluginType = (typeof PLUGIN_TYPES)[number];
+/** The resource types the plugin serves: every type, as named in schema.json and in the type tokens. */
+export const PLUGIN_TYPES = RESOURCE_TYPES;
+export type PluginType = ResourceType;
 
-/** `secgroups:index:<Type>`. */
+/** `secgroups:index:<Type>` (also for an object type of the schema). */
 export function tokenOf(type: string): string {
-  return `${PACKAGE}:index:${type}`;
+  return `${PLUGIN_TYPE_PREFIX}${type}`;
 }
 
-/** The resource type a type token names, or undefined for a token of another package. */
+/** The resource type a plugin type token names, or undefined for a token of another package (or the dynamic provider's). */
 export function typeOfToken(token: string): PluginType | undefined {
-  const m = /^secgroups:index:(\w+)$/.exec(token);
-  return m && (PLUGIN_TYPES as readonly string[]).includes(m[1]!) ? (m[1] as PluginType) : undefined;
+  return token.startsWith(PLUGIN_TYPE_PREFIX) ? resourceTypeOf(token) : undefined;
 }
 
 interface JsonSchema {
@@ -92,8 +93,8 @@ function propertiesOf(def: JsonSchema, definitions: Record<string, JsonSchema>, 
 const SETTING_DESCRIPTIONS: Record<keyof typeof SETTING_KEYS, string> = {
   backend:
     "The state backend: sqlite:PATH (default: .secgroups/cloud.db in the program's directory), postgres://USER@HOST:PORT/DATABASE, openstack or openstack://CLOUD. Environment: SECGROUPS_BACKEND.",
-  profile: "The cloud profile: openstack (default), rackspace, meshcloud, evroc, or a profile file's path. Environment: SECGROUPS_PROFILE.",
-  project: "The project (tenant) resources go to when they name none. Default: default. Environment: SECGROUPS_PROJECT.",
+  profile: `The cloud profile: a built-in one (${Object.keys(BUILTIN_PROFILES).join(", ")}; default ${DEFAULT_PROFILE}) or a profile file's path. Environment: ${SETTING_KEYS.profile.env}.`,
+  project: `The project (tenant) resources go to when they name none. Default: ${DEFAULT_PROJECT}. Environment: ${SETTING_KEYS.project.env}.`,
   backendPassword: "The backend's password (PostgreSQL, or Keystone for openstack); set it as a secret. Environment: PGPASSWORD for PostgreSQL.",
 };
 

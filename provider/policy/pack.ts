@@ -12,16 +12,24 @@
  * Values unknown at preview are never guessed: what depends on them is left to the preview after apply.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { PolicyPack, type EnforcementLevel, type PolicyResource, type ResourceValidationPolicy, type StackValidationPolicy } from "@pulumi/policy";
+import {
+  PolicyPack,
+  type EnforcementLevel,
+  type PolicyResource,
+  type ResourceValidationArgs,
+  type ResourceValidationPolicy,
+  type StackValidationPolicy,
+} from "@pulumi/policy";
 import { ADMIN_PORTS, findingsOf, adminPortsOpenedBy, type AdminPort, type Finding, type FindingCode, type Severity } from "../domain/findings";
 import { evaluateExposure } from "../domain/exposure";
 import { programPlan, type ProgramPlan, type ProgramResource } from "../domain/programPlan";
 import { resourceTypeOf } from "../domain/plan";
-import { protocolNumber } from "../domain/protocols";
+import { PROTOCOL_NUMBERS, protocolNumber } from "../domain/protocols";
 import { UNKNOWN } from "../domain/unknown";
 import type { Profile } from "../domain/profiles";
-import { loadProfile } from "../profileLoader";
-import { SETTING_KEYS } from "../settings";
+import { BUILTIN_PROFILES, loadProfile } from "../profileLoader";
+import * as path from "node:path";
+import { SETTING_KEYS, resolveSettings, type RawConfig } from "../settings";
 import { visibleText } from "../text";
 import { SecgroupsError } from "../errors";
 
@@ -49,13 +57,37 @@ const FINDING_POLICIES: ReadonlyArray<{ code: FindingCode; worst: Severity; desc
  */
 const MANDATORY: ReadonlySet<FindingCode> = new Set(["any-protocol-from-internet", "all-ports-from-internet", "admin-port-from-internet"]);
 
-/** The stack's settings the pack needs: the profile and the project (stack config `secgroups:*`). */
+/**
+ * The stack's settings the pack needs: the profile and the project, from the stack's config
+ * (`secgroups:*`, which the engine hands the pack) and the environment, as the provider resolves
+ * them (resolveSettings). A pack does not learn the program's directory, so a profile file must be
+ * named by an absolute path (SG_PROFILE_INVALID otherwise).
+ */
 function stackProfile(): { profile: Profile; project: string } {
   const config = new pulumi.Config("secgroups");
-  const name = (key: keyof typeof SETTING_KEYS) =>
-    config.get(SETTING_KEYS[key].config.slice("secgroups:".length)) ?? process.env[SETTING_KEYS[key].env] ?? undefined;
-  const profile = loadProfile(name("profile") || "openstack", process.env.PWD ?? process.cwd());
-  return { profile, project: name("project") || "default" };
+  const raw: RawConfig = {};
+  for (const k of Object.values(SETTING_KEYS)) raw[k.config] = config.get(k.config.slice("secgroups:".length));
+  const settings = resolveSettings(raw, process.env, process.cwd());
+  if (!(settings.profile in BUILTIN_PROFILES) && !path.isAbsolute(settings.profile)) {
+    throw new SecgroupsError("SG_PROFILE_INVALID", {
+      property: "secgroups:profile",
+      problem: `the ${PACK_NAME} policy pack cannot resolve a relative profile path (it does not learn the program's directory)`,
+      value: settings.profile,
+      allowed: `a built-in profile (${Object.keys(BUILTIN_PROFILES).join(", ")}) or an absolute path to a profile file`,
+      fix: "name the profile file by its absolute path in the stack's config",
+    });
+  }
+  return { profile: loadProfile(settings.profile, process.cwd()), project: settings.project };
+}
+
+/** Runs a policy's check; a refusal of ours (bad config, a profile that cannot load) becomes a violation naming it, never a trace. */
+function reported(check: () => void, reportViolation: (message: string) => void): void {
+  try {
+    check();
+  } catch (err) {
+    if (!(err instanceof SecgroupsError)) throw err;
+    reportViolation(visibleText(err.message));
+  }
 }
 
 /**
@@ -102,21 +134,25 @@ function programResources(resources: readonly PolicyResource[]): ProgramResource
 
 /** `tcp/22`, `udp/161` → admin ports; an entry that is no such pair is an error naming it. */
 export function parseAdminPorts(entries: readonly string[]): AdminPort[] {
-  return entries.map((entry) => {
+  const parsed = entries.map((entry) => {
     const m = /^([a-z0-9-]+)\/(\d{1,5})$/i.exec(entry.trim());
-    const protocol = m ? protocolNumber(m[1]!.toLowerCase()) : undefined;
+    // A protocol name Neutron knows (tcp, udp, …) or a number 0-255.
+    const name = m?.[1]!.toLowerCase() ?? "";
+    const protocol = /^\d{1,3}$/.test(name) ? Number(name) : name in PROTOCOL_NUMBERS ? protocolNumber(name) : undefined;
     const port = m ? Number(m[2]) : NaN;
-    if (protocol === undefined || !(port >= 0 && port <= 65535)) {
-      throw new SecgroupsError("SG_INVALID_INPUT", {
-        property: "adminPorts",
-        problem: `an entry of the ${PACK_NAME} policy pack's config is not PROTOCOL/PORT`,
-        value: entry,
-        allowed: 'a protocol name and a port 0-65535, e.g. "tcp/22", "udp/161"',
-        fix: "correct the entry in the file given with --policy-pack-config",
-      });
-    }
-    return { protocol, port, service: entry.trim() };
+    return protocol === undefined || protocol > 255 || !(port >= 0 && port <= 65535) ? entry : { protocol, port, service: entry.trim() };
   });
+  const bad = parsed.filter((p): p is string => typeof p === "string");
+  if (bad.length) {
+    throw new SecgroupsError("SG_INVALID_INPUT", {
+      property: "adminPorts",
+      problem: `${bad.length === 1 ? "an entry" : `${bad.length} entries`} of the ${PACK_NAME} policy pack's config ${bad.length === 1 ? "is" : "are"} not PROTOCOL/PORT`,
+      value: bad.length === 1 ? bad[0] : bad,
+      allowed: 'a protocol name and a port 0-65535, e.g. "tcp/22", "udp/161"',
+      fix: "correct the entry in the file given with --policy-pack-config",
+    });
+  }
+  return parsed as AdminPort[];
 }
 
 /** Config of the policies that judge admin ports. */
@@ -141,25 +177,18 @@ const ADMIN_CONFIG_SCHEMA = {
   },
 };
 
-/** The plan and findings of one stack, computed once per validation (the framework calls each stack policy with the same resources). */
-const planned = new WeakMap<readonly PolicyResource[], { plan: ProgramPlan; findings: Finding[] }>();
-
+/** The plan of a stack's resources and its findings (each stack policy computes them: the framework hands each its own resources). */
 function findingsOfStack(resources: readonly PolicyResource[], adminPorts?: readonly AdminPort[]): { plan: ProgramPlan; findings: Finding[] } {
-  const cached = adminPorts ? undefined : planned.get(resources);
-  if (cached) return cached;
   const { profile, project } = stackProfile();
   const plan = programPlan(programResources(resources), profile, project);
-  const accesses = evaluateExposure(plan.model);
   const findings = findingsOf({
     model: plan.model,
-    accesses,
+    accesses: evaluateExposure(plan.model),
     defaultGroupNames: profile.defaultGroups.map((g) => g.name),
     quotas: {},
     ...(adminPorts ? { adminPorts } : {}),
   });
-  const result = { plan, findings };
-  if (!adminPorts) planned.set(resources, result);
-  return result;
+  return { plan, findings };
 }
 
 /** A finding as a violation: severity, what and where, the fix (names shown safely). */
@@ -176,15 +205,16 @@ function findingPolicy(spec: (typeof FINDING_POLICIES)[number]): StackValidation
     severity: spec.worst,
     enforcementLevel: (MANDATORY.has(spec.code) ? "mandatory" : "advisory") as EnforcementLevel,
     ...(admin ? { configSchema: { properties: { adminPorts: ADMIN_CONFIG_SCHEMA.properties.adminPorts } } } : {}),
-    validateStack: (args, reportViolation) => {
-      const config = admin ? args.getConfig<AdminConfig>() : {};
-      const adminPorts = config.adminPorts ? parseAdminPorts(config.adminPorts) : undefined;
-      const { plan, findings } = findingsOfStack(args.resources, adminPorts);
-      for (const f of findings.filter((x) => x.code === spec.code)) {
-        const urn = (f.ruleId && plan.urnOf.get(f.ruleId)) || (f.groupId && plan.urnOf.get(f.groupId)) || undefined;
-        reportViolation(violationText(f), urn);
-      }
-    },
+    validateStack: (args, reportViolation) =>
+      reported(() => {
+        const config = admin ? args.getConfig<AdminConfig>() : {};
+        const adminPorts = config.adminPorts ? parseAdminPorts(config.adminPorts) : undefined;
+        const { plan, findings } = findingsOfStack(args.resources, adminPorts);
+        for (const f of findings.filter((x) => x.code === spec.code)) {
+          const urn = (f.ruleId && plan.urnOf.get(f.ruleId)) || (f.groupId && plan.urnOf.get(f.groupId)) || undefined;
+          reportViolation(violationText(f), urn);
+        }
+      }, reportViolation),
   };
 }
 
@@ -220,27 +250,29 @@ const adminRule: ResourceValidationPolicy = {
   severity: "high",
   enforcementLevel: "mandatory",
   configSchema: ADMIN_CONFIG_SCHEMA,
-  validateResource: (args, reportViolation) => {
-    const type = resourceTypeOf(args.type);
-    if (!type) return;
-    const config = args.getConfig<AdminConfig>();
-    const adminPorts = config.adminPorts ? parseAdminPorts(config.adminPorts) : ADMIN_PORTS;
-    const props = propsOf(args.props);
-    for (const [i, rule] of rulesOf(type, props).entries()) {
-      const reach = reachOf(rule);
-      if (!reach) continue;
-      const opened = adminPortsOpenedBy(reach, adminPorts, config.allowedAdminCidrs ?? []);
-      if (!opened.length) continue;
-      const where = type === "SecurityGroup" ? `rules[${i}] of group ${args.name}` : `rule ${args.name}`;
-      const from = reach.remoteIpPrefix ?? "anywhere (no remote)";
-      reportViolation(
-        visibleText(
-          `[high] ${where} opens ${opened.map((p) => p.service).join(", ")} to ${from}; fix: allow it only from the networks that need it (a bastion or VPN CIDR${config.allowedAdminCidrs?.length ? `: ${config.allowedAdminCidrs.join(", ")}` : ""}, or a remote group)`,
-        ),
-      );
-    }
-  },
+  validateResource: (args, reportViolation) => reported(() => checkAdminRule(args, reportViolation), reportViolation),
 };
+
+function checkAdminRule(args: ResourceValidationArgs, reportViolation: (message: string) => void): void {
+  const type = resourceTypeOf(args.type);
+  if (!type) return;
+  const config = args.getConfig<AdminConfig>();
+  const adminPorts = config.adminPorts ? parseAdminPorts(config.adminPorts) : ADMIN_PORTS;
+  const props = propsOf(args.props);
+  for (const [i, rule] of rulesOf(type, props).entries()) {
+    const reach = reachOf(rule);
+    if (!reach) continue;
+    const opened = adminPortsOpenedBy(reach, adminPorts, config.allowedAdminCidrs ?? []);
+    if (!opened.length) continue;
+    const where = type === "SecurityGroup" ? `rules[${i}] of group ${args.name}` : `rule ${args.name}`;
+    const from = reach.remoteIpPrefix ?? "anywhere (no remote)";
+    reportViolation(
+      visibleText(
+        `[high] ${where} opens ${opened.map((p) => p.service).join(", ")} to ${from}; fix: allow it only from the networks that need it (a bastion or VPN CIDR${config.allowedAdminCidrs?.length ? `: ${config.allowedAdminCidrs.join(", ")}` : ""}, or a remote group)`,
+      ),
+    );
+  }
+}
 
 const groupDescription: ResourceValidationPolicy = {
   name: "secgroups-group-description",

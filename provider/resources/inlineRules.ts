@@ -7,9 +7,10 @@
  *
  * Each inline rule is managed by the group's URN with `#rule:` and a digest of its identity, so the
  * group's stack manages it (it is not among the group's unmanagedRules) and a create retried after
- * a crash finds it. A change of the list deletes the rules no longer listed, then creates the new
- * ones (a changed description is a new rule), then reads the group again; a create that fails part
- * way deletes what it made, so no half-made group stays behind.
+ * a crash finds it. A change of the list creates the new rules, then deletes the ones no longer
+ * listed, then creates those whose traffic a deleted one had (a changed description is a new
+ * rule), then reads the group again; a create that fails part way deletes what it made, so no
+ * half-made group stays behind. The group's delete takes its rules with it.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { checkFailure, type CheckFailure } from "../errors";
@@ -192,17 +193,32 @@ export function withInlineRules(group: EngineProvider, rule: EngineProvider): En
       const after = Array.isArray(news.rules) ? (news.rules as InlineRule[]) : [];
       const changes = inlineRuleChanges(before.rules, before.ids, after);
       const project = outs.project ?? olds.project;
-      for (const ruleId of changes.removed) await rule.delete(ruleId, { project });
-      const added = after.filter((_, i) => changes.kept[i] === undefined);
-      const addedIds = await createRules(id, project, news.managedBy ?? olds.managedBy, added);
-      const ruleIds = changes.kept.map((kept) => kept ?? addedIds.shift()!);
+      const by = news.managedBy ?? olds.managedBy;
+      const removed = changes.removed.map((ruleId) => ({ id: ruleId, rule: before.rules[before.ids.indexOf(ruleId)]! }));
+      const removedTraffic = new Set(removed.map((r) => inlineTrafficKey(r.rule)));
+      const added = after.flatMap((_, i) => (changes.kept[i] === undefined ? [i] : []));
+      // New rules first, so that a refused one (quota, an equal rule elsewhere) changes nothing;
+      // then the removed ones go; then the rules whose traffic a removed one had (a new
+      // description), which the backend would refuse as duplicates while the old one is there.
+      const early = added.filter((i) => !removedTraffic.has(inlineTrafficKey(after[i]!)));
+      const late = added.filter((i) => removedTraffic.has(inlineTrafficKey(after[i]!)));
+      const made = new Map<number, string>();
+      (await createRules(id, project, by, early.map((i) => after[i]!))).forEach((ruleId, k) => made.set(early[k]!, ruleId));
+      try {
+        for (const r of removed) await rule.delete(r.id, { project });
+        (await createRules(id, project, by, late.map((i) => after[i]!))).forEach((ruleId, k) => made.set(late[k]!, ruleId));
+      } catch (err) {
+        // The rules made above go again; the removed ones stay removed (refresh shows them gone).
+        for (const i of early) await rule.delete(made.get(i)!, { project }).catch(() => undefined);
+        throw err;
+      }
+      const ruleIds = changes.kept.map((kept, i) => kept ?? made.get(i)!);
       const groupOuts = await groupOutputs(id, outs);
       return { outs: news.rules === undefined ? groupOuts : { ...groupOuts, rules: after, ruleIds } };
     },
 
+    // The group's delete takes its rules with it, in one step, or refuses (in use) and keeps them all.
     async delete(id: string, props: Props): Promise<void> {
-      const { ids } = recorded(props);
-      for (const ruleId of ids) await rule.delete(ruleId, { project: props.project });
       await group.delete(id, groupPart(props));
     },
   };

@@ -321,15 +321,22 @@ describe("examples/rackspace (seed 002)", () => {
 });
 
 /**
- * What a user does in examples/python-rackspace before `pulumi up` (its README): `.venv` is the venv
- * of scripts/python-venv.sh (the Pulumi Python SDK of our CLI's release), and `pulumi install`
+ * What a user does in examples/python-rackspace before `pulumi up` (its README): `.venv` has the
+ * Pulumi Python SDK of our CLI's release (scripts/python-venv.sh's), and `pulumi install`
  * generates the plugin's Python SDK into sdks/secgroups and installs it there.
  */
 async function pythonProject(programDir: string, stack: TestStack): Promise<void> {
   pluginFromCopy(programDir);
   const venv = spawnSync("bash", [path.join(__dirname, "..", "..", "scripts", "python-venv.sh")], { encoding: "utf8", timeout: 600_000 });
   expect(venv.status, venv.stderr).toBe(0);
-  fs.symlinkSync(path.dirname(path.dirname(venv.stdout.trim())), path.join(programDir, ".venv"));
+  // A venv of the test's own over the cached one (a .pth names its packages), so that what `pulumi
+  // install` adds (the generated SDK) stays here and two runs never replace each other's.
+  const python = venv.stdout.trim();
+  const made = spawnSync(python, ["-m", "venv", path.join(programDir, ".venv")], { encoding: "utf8", timeout: 120_000 });
+  expect(made.status, made.stderr).toBe(0);
+  const paths = (interpreter: string) =>
+    spawnSync(interpreter, ["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], { encoding: "utf8" }).stdout.trim();
+  fs.writeFileSync(path.join(paths(path.join(programDir, ".venv", "bin", "python")), "secgroups-cache.pth"), `${paths(python)}\n`);
   const install = await runPulumi(["install"], { cwd: programDir, env: stack.env });
   expect(install.code, install.stdout + install.stderr).toBe(0);
   expect(fs.readFileSync(path.join(programDir, "requirements.txt"), "utf8")).toBe("pulumi>=3.276.0,<4.0.0\nsdks/secgroups\n");

@@ -113,6 +113,20 @@ describe("inline rules from Pulumi YAML (provider plugin)", () => {
     expect((await stack.up()).code).toBe(0);
   });
 
+  it("a new description is a new rule of the same traffic: the old one goes first, the other rule stays", async () => {
+    const before = await stack.outputs();
+    write([HTTPS, SSH.replace("description: admin", "description: admins")]);
+    const r = await stack.up();
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const o = await stack.outputs();
+    expect(o.rules).toEqual([canonicalHttps, { ...canonicalSsh, description: "admins" }]);
+    expect(o.ruleIds[0]).toBe(before.ruleIds[0]);
+    expect(o.ruleIds[1]).not.toBe(before.ruleIds[1]);
+    expect((await snapshot(url)).groups.web!.rules).toEqual([...EGRESS_ANY, "ingress IPv4 tcp 22-22 192.0.2.0/24", "ingress IPv4 tcp 443-443 0.0.0.0/0"]);
+    write([HTTPS, SSH]);
+    expect((await stack.up()).code).toBe(0);
+  });
+
   it("an invalid rule and a duplicate fail preview at once, under rules[i], and change nothing", async () => {
     const before = await snapshot(url);
     write([HTTPS, SSH.replace("portRangeMin: 22", "portRangeMin: 70000"), HTTPS.replace("}", ", description: again}")]);

@@ -74,6 +74,9 @@ describe("adminPortsOpenedBy", () => {
       'SG_INVALID_INPUT: an entry of the pulumi-secgroups policy pack\'s config is not PROTOCOL/PORT (property adminPorts, got "ssh"); allowed: a protocol name and a port 0-65535, e.g. "tcp/22", "udp/161"; fix: correct the entry in the file given with --policy-pack-config',
     );
     expect(() => parseAdminPorts(["tcp/70000"])).toThrow('(property adminPorts, got "tcp/70000")');
+    expect(() => parseAdminPorts(["tcp/22", "foo/22", "tcp/99999"])).toThrow(
+      'SG_INVALID_INPUT: 2 entries of the pulumi-secgroups policy pack\'s config are not PROTOCOL/PORT (property adminPorts, got ["foo/22","tcp/99999"])',
+    );
   });
 });
 
@@ -132,8 +135,10 @@ describe("programPlan", () => {
             portRangeMin: 22,
             portRangeMax: 22,
             remoteIpPrefix: "10.0.0.0/8",
+            description: "made from web's name",
           },
-          { securityGroupId: [urn("SecurityGroup", "web")] },
+          // A description that came from the group is no id of it: only references teach ids.
+          { securityGroupId: [urn("SecurityGroup", "web")], description: [urn("SecurityGroup", "web")] },
         ),
         { type: "aws:ec2/instance:Instance", urn: "urn:pulumi:dev::p::aws:ec2/instance:Instance::x", name: "x", props: {}, propertyDependencies: {} },
       ],

@@ -372,6 +372,25 @@ describe("applyPreview: several deletes, values unknown until apply, files edite
     ).toEqual(["new:web.rules[0] g1 443 0.0.0.0/0", "r1 g1 22 10.0.1.0/24", "r3 g1 22 10.0.3.0/24"]);
   });
 
+  it("inline rules known only after apply: the recorded ones stay, and the report says what it cannot know yet", () => {
+    const p = parsePreview(
+      preview([
+        pluginStep("update", "SecurityGroup", "web", {
+          id: "g1",
+          oldInputs: { name: "web", rules: [ssh("1"), ssh("2")] },
+          oldOutputs: { name: "web", rules: [ssh("1"), ssh("2")], ruleIds: ["r1", "r2"] },
+          inputs: { name: "web", stateful: true, rules: UNKNOWN },
+        }),
+      ]),
+      "p.json",
+    );
+    const planned = applyPreview(before(), p, openstack);
+    expect(planned.model.rules.map((r) => r.id).filter((id) => !id.startsWith("default:"))).toEqual(["r1", "r2", "r3"]);
+    expect(planned.knownAfterApply).toEqual([
+      "SecurityGroupRule web.rules: direction, ethertype, protocol, portRangeMin, portRangeMax, remoteIpPrefix known only after apply",
+    ]);
+  });
+
   it("a rule whose traffic or remote is unknown at preview is listed as known after apply, never guessed", () => {
     const p = parsePreview(
       preview([

@@ -414,7 +414,9 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Langu
 		}
 		stack, err := proxy.AwaitConfiguration(ctx)
 		if err != nil {
-			return fmt.Errorf("could not get the stack's configuration: %w", err)
+			err = fmt.Errorf("could not get the stack's configuration: %w", err)
+			proxy.Abort(err)
+			return err
 		}
 		if stack != nil {
 			set := func(k, v string) {
@@ -429,7 +431,9 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Langu
 			if stack.GetConfig() != nil {
 				configJSON, err := json.Marshal(stack.GetConfig())
 				if err != nil {
-					return fmt.Errorf("could not marshal the stack's configuration: %w", err)
+					err = fmt.Errorf("could not marshal the stack's configuration: %w", err)
+					proxy.Abort(err)
+					return err
 				}
 				set("PULUMI_CONFIG", string(configJSON))
 			}
@@ -445,7 +449,12 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.Langu
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("could not run the plugin with %s: %w", node, err)
+		err = fmt.Errorf("could not run the plugin with %s: %w", node, err)
+		if proxy != nil {
+			// The engine waits on the proxy for the pack's client: tell it the pack never came.
+			proxy.Abort(err)
+		}
+		return err
 	}
 	defer h.track(cmd)()
 	if proxy != nil {

@@ -323,7 +323,8 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		return &pulumirpc.RunResponse{Error: fmt.Sprintf("failed to serialize configuration secret keys: %v", err)}, nil
 	}
 
-	args := append([]string{"-c", execScript}, h.constructArguments(req)...)
+	// -u as upstream: the program's output reaches the engine as it is printed (a pipe would buffer it).
+	args := append([]string{"-u", "-c", execScript}, h.constructArguments(req)...)
 	cmd, err := tc.Command(ctx, args...)
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
