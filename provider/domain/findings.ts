@@ -55,6 +55,7 @@ export const ADMIN_PORTS: readonly AdminPort[] = [
   { protocol: 6, port: 2375, service: "Docker API" },
   { protocol: 6, port: 2376, service: "Docker API (TLS)" },
   { protocol: 6, port: 2379, service: "etcd" },
+  { protocol: 6, port: 2380, service: "etcd (peers)" },
   { protocol: 6, port: 3306, service: "MySQL" },
   { protocol: 6, port: 3389, service: "RDP" },
   { protocol: 6, port: 5432, service: "PostgreSQL" },
@@ -108,6 +109,29 @@ export function adminPortsOpenedBy(
   if (!open) return [];
   const t = ruleTraffic({ ...rule, protocol: rule.protocol });
   return adminPorts.filter((p) => t.protocols[0] <= p.protocol && p.protocol <= t.protocols[1] && t.ports[0] <= p.port && p.port <= t.ports[1]);
+}
+
+/**
+ * Whether one egress rule lets traffic out to the whole internet (no remote, or a /0): what the
+ * peers' public-egress checks report. Not a finding of `secgroups exposure` (every profile's new
+ * groups egress anywhere); the policy pack reports it for the rules a program writes.
+ */
+export function egressToInternet(rule: RuleReach): boolean {
+  if (rule.direction !== "egress" || rule.remoteGroupId !== null || rule.remoteSubnetId !== null) return false;
+  return coversInternet(rule.remoteIpPrefix === null ? fullSet(rule.ethertype) : setOfCidrs(rule.ethertype, [rule.remoteIpPrefix]));
+}
+
+/**
+ * The ports of `model` that carry no group on a network whose ports take groups (a server the
+ * peers call "without a security group"). Under a profile with a launch group every port has one;
+ * under rackspace a server has none until its attachments.
+ */
+export function portsWithoutGroup(model: ExposureModel): Array<{ serverName: string; networkName: string; fixedIp: string | null }> {
+  return model.servers.flatMap((s) =>
+    s.ports
+      .filter((p) => p.securityGroupIds.length === 0 && (model.attachableNetworks === undefined || model.attachableNetworks.includes(p.networkName)))
+      .map((p) => ({ serverName: s.name, networkName: p.networkName, fixedIp: p.fixedIp })),
+  );
 }
 
 /** Share of a quota from which `near-quota` is reported. */

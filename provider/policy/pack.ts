@@ -20,8 +20,18 @@ import {
   type ResourceValidationPolicy,
   type StackValidationPolicy,
 } from "@pulumi/policy";
-import { ADMIN_PORTS, findingsOf, adminPortsOpenedBy, type AdminPort, type Finding, type FindingCode, type Severity } from "../domain/findings";
-import { evaluateExposure } from "../domain/exposure";
+import {
+  ADMIN_PORTS,
+  adminPortsOpenedBy,
+  egressToInternet,
+  findingsOf,
+  portsWithoutGroup,
+  type AdminPort,
+  type Finding,
+  type FindingCode,
+  type Severity,
+} from "../domain/findings";
+import { describeTraffic, evaluateExposure, ruleTraffic } from "../domain/exposure";
 import { programPlan, type ProgramPlan, type ProgramResource } from "../domain/programPlan";
 import { resourceTypeOf } from "../domain/plan";
 import { PROTOCOL_NUMBERS, protocolNumber } from "../domain/protocols";
@@ -254,24 +264,60 @@ const adminRule: ResourceValidationPolicy = {
 };
 
 function checkAdminRule(args: ResourceValidationArgs, reportViolation: (message: string) => void): void {
-  const type = resourceTypeOf(args.type);
-  if (!type) return;
   const config = args.getConfig<AdminConfig>();
   const adminPorts = config.adminPorts ? parseAdminPorts(config.adminPorts) : ADMIN_PORTS;
-  const props = propsOf(args.props);
-  for (const [i, rule] of rulesOf(type, props).entries()) {
+  for (const v of adminRuleViolations(args.type, args.name, propsOf(args.props), adminPorts, config.allowedAdminCidrs ?? [])) reportViolation(v);
+}
+
+/** Where rule `i` of a resource is, in a message: `rule ssh`, `rules[2] of group web`. */
+function placeOf(type: string, name: string, i: number): string {
+  return type === "SecurityGroup" ? `rules[${i}] of group ${name}` : `rule ${name}`;
+}
+
+/** The admin-port violations of one resource (a rule, or a group's inline rules); pure. */
+export function adminRuleViolations(
+  token: string,
+  name: string,
+  props: Record<string, unknown>,
+  adminPorts: readonly AdminPort[] = ADMIN_PORTS,
+  allowedCidrs: readonly string[] = [],
+): string[] {
+  const type = resourceTypeOf(token);
+  if (!type) return [];
+  return rulesOf(type, props).flatMap((rule, i) => {
     const reach = reachOf(rule);
-    if (!reach) continue;
-    const opened = adminPortsOpenedBy(reach, adminPorts, config.allowedAdminCidrs ?? []);
-    if (!opened.length) continue;
-    const where = type === "SecurityGroup" ? `rules[${i}] of group ${args.name}` : `rule ${args.name}`;
-    const from = reach.remoteIpPrefix ?? "anywhere (no remote)";
-    reportViolation(
+    const opened = reach ? adminPortsOpenedBy(reach, adminPorts, allowedCidrs) : [];
+    if (!reach || !opened.length) return [];
+    const to = allowedCidrs.length ? `: ${allowedCidrs.join(", ")}` : "";
+    return [
       visibleText(
-        `[high] ${where} opens ${opened.map((p) => p.service).join(", ")} to ${from}; fix: allow it only from the networks that need it (a bastion or VPN CIDR${config.allowedAdminCidrs?.length ? `: ${config.allowedAdminCidrs.join(", ")}` : ""}, or a remote group)`,
+        `[high] ${placeOf(type, name, i)} opens ${opened.map((p) => p.service).join(", ")} to ${reach.remoteIpPrefix ?? "anywhere (no remote)"}; fix: allow it only from the networks that need it (a bastion or VPN CIDR${to}, or a remote group)`,
       ),
-    );
-  }
+    ];
+  });
+}
+
+/** The public-egress violations of one resource (a rule, or a group's inline rules); pure. */
+export function egressViolations(token: string, name: string, props: Record<string, unknown>): string[] {
+  const type = resourceTypeOf(token);
+  if (!type) return [];
+  return rulesOf(type, props).flatMap((rule, i) => {
+    const reach = reachOf(rule);
+    if (!reach || !egressToInternet(reach)) return [];
+    return [
+      visibleText(
+        `[low] ${placeOf(type, name, i)} lets ${describeTraffic(ruleTraffic(reach))} out to the whole internet (${reach.remoteIpPrefix ?? "no remote"}); fix: allow only the destinations the servers need`,
+      ),
+    ];
+  });
+}
+
+/** The description violation of one resource (a group without description), if any; pure. */
+export function descriptionViolation(token: string, name: string, props: Record<string, unknown>): string | undefined {
+  if (resourceTypeOf(token) !== "SecurityGroup") return undefined;
+  const description = props.description;
+  if (description === UNKNOWN || (typeof description === "string" && description.trim() !== "")) return undefined;
+  return visibleText(`[low] group ${name} has no description; fix: say what the group is for in its description`);
 }
 
 const groupDescription: ResourceValidationPolicy = {
@@ -280,15 +326,43 @@ const groupDescription: ResourceValidationPolicy = {
   severity: "low",
   enforcementLevel: "advisory",
   validateResource: (args, reportViolation) => {
-    if (resourceTypeOf(args.type) !== "SecurityGroup") return;
-    const description = propsOf(args.props).description;
-    if (description === UNKNOWN || (typeof description === "string" && description.trim() !== "")) return;
-    reportViolation(visibleText(`[low] group ${args.name} has no description; fix: say what the group is for in its description`));
+    const v = descriptionViolation(args.type, args.name, propsOf(args.props));
+    if (v) reportViolation(v);
   },
 };
 
+const egressRule: ResourceValidationPolicy = {
+  name: "secgroups-egress-to-internet",
+  description: "No rule the program writes lets traffic out to the whole internet (the cloud's own default egress rules aside).",
+  severity: "low",
+  enforcementLevel: "advisory",
+  validateResource: (args, reportViolation) => {
+    for (const v of egressViolations(args.type, args.name, propsOf(args.props))) reportViolation(v);
+  },
+};
+
+/** The server-without-group violations of a program's planned model; pure. */
+export function serverWithoutGroupViolations(plan: ProgramPlan): string[] {
+  return portsWithoutGroup(plan.model).map((p) =>
+    visibleText(
+      `[medium] ${p.serverName} (${p.networkName} ${p.fixedIp ?? "address known after apply"}) carries no security group; fix: attach a group that allows only what the server serves`,
+    ),
+  );
+}
+
+const serverWithoutGroup: StackValidationPolicy = {
+  name: "secgroups-server-without-group",
+  description: "Every server port on a network that takes groups carries at least one.",
+  severity: "medium",
+  enforcementLevel: "advisory",
+  validateStack: (args, reportViolation) =>
+    reported(() => {
+      for (const v of serverWithoutGroupViolations(findingsOfStack(args.resources).plan)) reportViolation(v);
+    }, reportViolation),
+};
+
 /** Every policy of the pack. */
-export const POLICIES = [adminRule, groupDescription, ...FINDING_POLICIES.map(findingPolicy)];
+export const POLICIES = [adminRule, groupDescription, egressRule, serverWithoutGroup, ...FINDING_POLICIES.map(findingPolicy)];
 
 /** Makes the pack (its module's only effect: the engine loads it). */
 export function makePack(): PolicyPack {

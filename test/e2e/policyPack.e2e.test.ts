@@ -103,6 +103,18 @@ describe("the policy pack, under the real engine", () => {
     expect(found.length).toBe(4);
   });
 
+  it("rackspace: the outbound group's egress to the internet warns (advisory), and nothing else is reported", async () => {
+    const stack = await TestStack.create("rackspace", "dev", {}, undefined, exampleSource("rackspace"));
+    await stack.setConfig("secgroups:backend", sqliteUrl(stack.dir));
+    const r = await stack.preview(["--policy-pack", PACK]);
+    const text = r.stdout + r.stderr;
+    expect(r.code, text).toBe(0);
+    expect(violations(text)).toEqual(["advisory secgroups-egress-to-internet pulumi-nodejs:dynamic/secgroups:SecurityGroupRule: outbound-any"]);
+    expect(text).toContain(
+      "[low] rule outbound-any lets any protocol out to the whole internet (0.0.0.0/0); fix: allow only the destinations the servers need",
+    );
+  });
+
   it("a rule known only after apply is not judged at the first preview, and is once it is known", async () => {
     const source = writeProgram(
       "policy-unknown",

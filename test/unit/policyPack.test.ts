@@ -33,11 +33,12 @@ describe("adminPortsOpenedBy", () => {
   });
 
   it("a rule without ports opens every admin port of its protocol; any protocol opens them all", () => {
-    expect(services(rule({ portRangeMin: null, portRangeMax: null }))).toHaveLength(25);
+    expect(services(rule({ portRangeMin: null, portRangeMax: null }))).toHaveLength(26);
     expect(services(rule({ portRangeMin: 2370, portRangeMax: 5990 }))).toEqual([
       "Docker API",
       "Docker API (TLS)",
       "etcd",
+      "etcd (peers)",
       "MySQL",
       "RDP",
       "PostgreSQL",
@@ -47,7 +48,7 @@ describe("adminPortsOpenedBy", () => {
       "WinRM",
       "WinRM (HTTPS)",
     ]);
-    expect(services(rule({ protocol: null, portRangeMin: null, portRangeMax: null }))).toHaveLength(27);
+    expect(services(rule({ protocol: null, portRangeMin: null, portRangeMax: null }))).toHaveLength(28);
   });
 
   it("not from a narrower CIDR, a remote group or subnet, nor egress; a port range holds the ports inside it", () => {
