@@ -10,19 +10,10 @@ import { describe, expect, it } from "vitest";
 import { findingsOf } from "../../provider/domain/findings";
 import { evaluateExposure } from "../../provider/domain/exposure";
 import { programPlan, type ProgramResource } from "../../provider/domain/programPlan";
+import { res, urn } from "./support/programResources";
 import { UNKNOWN } from "../../provider/domain/unknown";
 import { loadProfile } from "../../provider/profileLoader";
 import { adminRuleViolations, descriptionViolation, egressViolations, serverWithoutGroupViolations } from "../../provider/policy/pack";
-
-const T = "secgroups:index:";
-const urn = (type: string, name: string) => `urn:pulumi:dev::p::${T}${type}::${name}`;
-const res = (type: string, name: string, props: Record<string, unknown>, deps: Record<string, string[]> = {}): ProgramResource => ({
-  type: `${T}${type}`,
-  urn: urn(type, name),
-  name,
-  props,
-  propertyDependencies: deps,
-});
 
 type Traffic = { direction?: string; ethertype?: string; protocol?: string; portRangeMin?: number; portRangeMax?: number; remoteIpPrefix?: string };
 

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { ADMIN_PORTS, adminPortsOpenedBy, type RuleReach } from "../../provider/domain/findings";
-import { programPlan, type ProgramResource } from "../../provider/domain/programPlan";
+import { programPlan } from "../../provider/domain/programPlan";
+import { res, urn } from "./support/programResources";
 import { UNKNOWN } from "../../provider/domain/unknown";
 import { loadProfile } from "../../provider/profileLoader";
 import { parseAdminPorts, violationText } from "../../provider/policy/pack";
@@ -79,16 +80,6 @@ describe("adminPortsOpenedBy", () => {
       'SG_INVALID_INPUT: 2 entries of the pulumi-secgroups policy pack\'s config are not PROTOCOL/PORT (property adminPorts, got ["foo/22","tcp/99999"])',
     );
   });
-});
-
-const T = "secgroups:index:";
-const urn = (type: string, name: string) => `urn:pulumi:dev::p::${T}${type}::${name}`;
-const res = (type: string, name: string, props: Record<string, unknown>, deps: Record<string, string[]> = {}): ProgramResource => ({
-  type: `${T}${type}`,
-  urn: urn(type, name),
-  name,
-  props,
-  propertyDependencies: deps,
 });
 
 describe("programPlan", () => {
