@@ -109,7 +109,7 @@ build_cached() {
 }
 
 # The YAML language host (pulumi-yaml, from the wrapper module tools/pulumi-yaml) and our Python
-# language host (tools/pulumi-cli/language-python), into $1.
+# language host (tools/pulumi-cli/language-python), into $1; each rebuilt when its source changes.
 ensure_language_hosts() {
   build_cached "$1" pulumi-language-yaml tools/pulumi-yaml github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml \
     "-s -w -X github.com/pulumi/pulumi-yaml/pkg/version.Version=v$PULUMI_YAML_VERSION" \
@@ -125,32 +125,26 @@ if command -v pulumi >/dev/null 2>&1 && command -v pulumi-language-nodejs >/dev/
 fi
 if [ "$path_cli_ok" = false ]; then
   pulumi_bin="$SECGROUPS_CACHE/pulumi-v$PULUMI_CLI_VERSION/bin"
-  # The language host is ours: rebuilt whenever its source differs from the one the cached binary was built from.
-  host_source=$(cat tools/pulumi-cli/language-nodejs/*.go tools/pulumi-cli/go.mod tools/pulumi-cli/go.sum | sha256sum | cut -c1-16)
-  if [ "$(cat "$pulumi_bin/pulumi-language-nodejs.source" 2>/dev/null)" != "$host_source" ]; then
-    rm -f "$pulumi_bin/pulumi-language-nodejs"
-  fi
-  if [ ! -x "$pulumi_bin/pulumi" ] || [ ! -x "$pulumi_bin/pulumi-language-nodejs" ]; then
+  if [ ! -x "$pulumi_bin/pulumi" ]; then
     command -v go >/dev/null 2>&1 || bootstrap_die "no pulumi CLI v$PULUMI_SDK_VERSION on PATH and no Go to build one: install Go >= 1.26 (or put pulumi and pulumi-language-nodejs v$PULUMI_SDK_VERSION on PATH)"
-    bootstrap_log "building what is missing of the Pulumi CLI v$PULUMI_CLI_VERSION and our language host from Go modules (the CLI: first run only, about 8 minutes on 2 cores)"
+    bootstrap_log "building the Pulumi CLI v$PULUMI_CLI_VERSION from Go modules (first run only, about 4 to 8 minutes on 2 cores)"
     mkdir -p "$pulumi_bin"
     (
       cd tools/pulumi-cli
       export GOMODCACHE="$SECGROUPS_CACHE/go/mod" GOCACHE="$SECGROUPS_CACHE/go/build" GOFLAGS=-mod=mod CGO_ENABLED=0
-      ldflags="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_CLI_VERSION"
       exec 9>"$SECGROUPS_CACHE/pulumi-build.lock"
       flock 9
       if [ ! -x "$pulumi_bin/pulumi" ]; then
-        go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" -o "$pulumi_bin/pulumi.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+        go build -trimpath -tags osusergo,grpcnotrace -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_CLI_VERSION" \
+          -o "$pulumi_bin/pulumi.tmp" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
         mv "$pulumi_bin/pulumi.tmp" "$pulumi_bin/pulumi"
-      fi
-      if [ ! -x "$pulumi_bin/pulumi-language-nodejs" ]; then
-        go build -trimpath -tags osusergo,grpcnotrace -ldflags "$ldflags" -o "$pulumi_bin/pulumi-language-nodejs.tmp" ./language-nodejs
-        mv "$pulumi_bin/pulumi-language-nodejs.tmp" "$pulumi_bin/pulumi-language-nodejs"
-        echo "$host_source" > "$pulumi_bin/pulumi-language-nodejs.source"
       fi
     ) >&2 || bootstrap_die "building the Pulumi CLI failed (see above)"
   fi
+  # Our Node.js language host, beside the CLI that runs it; rebuilt when its source changes.
+  build_cached "$pulumi_bin" pulumi-language-nodejs tools/pulumi-cli ./language-nodejs \
+    "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_CLI_VERSION" \
+    tools/pulumi-cli/language-nodejs/*.go tools/pulumi-cli/go.mod tools/pulumi-cli/go.sum
   ensure_language_hosts "$pulumi_bin"
   # The engine expects its bundled plugins beside the CLI (else it warns on every run). The script
   # resolves @pulumi/pulumi from the program's directory, so one copy serves every checkout.
