@@ -78,7 +78,14 @@ export function withInlineRuleSteps(steps: readonly PreviewStep[]): PreviewStep[
     });
     // A list known only after apply: one rule of unknown traffic, so the replay says so (an update
     // keeps the recorded rules: which of them stay is not known yet). So is a rule of a list.
-    const unknownRule = { direction: UNKNOWN, ethertype: UNKNOWN, protocol: UNKNOWN, portRangeMin: UNKNOWN, portRangeMax: UNKNOWN, remoteIpPrefix: UNKNOWN };
+    const unknownRule = {
+      direction: UNKNOWN,
+      ethertype: UNKNOWN,
+      protocol: UNKNOWN,
+      portRangeMin: UNKNOWN,
+      portRangeMax: UNKNOWN,
+      remoteIpPrefix: UNKNOWN,
+    };
     if (s.newInputs.rules === UNKNOWN) {
       const group = s.op === "update" ? (s.oldId ?? UNKNOWN) : UNKNOWN;
       out.push(rule("rules", { newInputs: { ...unknownRule, securityGroupId: group }, dependencies: { securityGroupId: [s.urn] } }));

@@ -203,10 +203,24 @@ export function withInlineRules(group: EngineProvider, rule: EngineProvider): En
       const early = added.filter((i) => !removedTraffic.has(inlineTrafficKey(after[i]!)));
       const late = added.filter((i) => removedTraffic.has(inlineTrafficKey(after[i]!)));
       const made = new Map<number, string>();
-      (await createRules(id, project, by, early.map((i) => after[i]!))).forEach((ruleId, k) => made.set(early[k]!, ruleId));
+      (
+        await createRules(
+          id,
+          project,
+          by,
+          early.map((i) => after[i]!),
+        )
+      ).forEach((ruleId, k) => made.set(early[k]!, ruleId));
       try {
         for (const r of removed) await rule.delete(r.id, { project });
-        (await createRules(id, project, by, late.map((i) => after[i]!))).forEach((ruleId, k) => made.set(late[k]!, ruleId));
+        (
+          await createRules(
+            id,
+            project,
+            by,
+            late.map((i) => after[i]!),
+          )
+        ).forEach((ruleId, k) => made.set(late[k]!, ruleId));
       } catch (err) {
         // The rules made above go again; the removed ones stay removed (refresh shows them gone).
         for (const i of early) await rule.delete(made.get(i)!, { project }).catch(() => undefined);

@@ -122,7 +122,11 @@ describe("inline rules from Pulumi YAML (provider plugin)", () => {
     expect(o.rules).toEqual([canonicalHttps, { ...canonicalSsh, description: "admins" }]);
     expect(o.ruleIds[0]).toBe(before.ruleIds[0]);
     expect(o.ruleIds[1]).not.toBe(before.ruleIds[1]);
-    expect((await snapshot(url)).groups.web!.rules).toEqual([...EGRESS_ANY, "ingress IPv4 tcp 22-22 192.0.2.0/24", "ingress IPv4 tcp 443-443 0.0.0.0/0"]);
+    expect((await snapshot(url)).groups.web!.rules).toEqual([
+      ...EGRESS_ANY,
+      "ingress IPv4 tcp 22-22 192.0.2.0/24",
+      "ingress IPv4 tcp 443-443 0.0.0.0/0",
+    ]);
     write([HTTPS, SSH]);
     expect((await stack.up()).code).toBe(0);
   });
