@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BenchStack, REPO } from "./stack";
+import { BenchStack, REPO, type ProcessUsage } from "./stack";
 
 /** The two programs under comparison. */
 export type Program = "ours" | "noop";
@@ -18,6 +18,11 @@ export interface EngineSample {
   rep: number;
   upMs: number;
   previewMs: number;
+  /** CPU time of `up`'s and `preview`'s whole process trees (engine, plugins, program), ms. */
+  upCpuMs: number;
+  previewCpuMs: number;
+  /** Peak RSS and CPU of the program and of the dynamic provider during `up` (bench/probe.ts). */
+  upUsage: ProcessUsage;
   /** Resources of the program's dynamic type(s) in the exported state (must equal n). */
   resources: number;
   /** Length in bytes of each resource's `__provider` output (UTF-8), in state order. */
@@ -63,8 +68,12 @@ export async function stateCensus(
   return { exported, dynamic, mix };
 }
 
-/** Runs one repetition of `program` with `n` resources on a fresh stack, then discards the stack. */
-export async function runEngineOnce(program: Program, n: number, rep: number, keep = false): Promise<EngineSample> {
+/**
+ * Runs one repetition of `program` with `n` resources on a fresh stack, then discards the stack.
+ * `up` runs under bench/probe.ts (peak RSS and CPU of the program and the provider); with
+ * `cpuProfile` the probe also writes their CPU profiles, kept in the stack's `probe-up` directory.
+ */
+export async function runEngineOnce(program: Program, n: number, rep: number, keep = false, cpuProfile = false): Promise<EngineSample> {
   const config: Record<string, string> = { "bench:n": String(n) };
   const stack = await BenchStack.create(program, config);
   try {
@@ -72,7 +81,7 @@ export async function runEngineOnce(program: Program, n: number, rep: number, ke
       await stack.must(["config", "set", "secgroups:backend", `sqlite:${path.join(stack.dir, "cloud.db")}`]);
       await stack.must(["config", "set", "secgroups:profile", writeRoomyProfile(stack.dir)]);
     }
-    const up = await stack.must(["up", "--yes", "--skip-preview"]);
+    const up = await stack.must(["up", "--yes", "--skip-preview"], { dir: path.join(stack.dir, "probe-up"), cpuProfile });
     const preview = await stack.must(["preview"]);
     if (!/\b\d+ unchanged\b/.test(preview.stdout) || /\bto (create|update|delete|replace)\b/.test(preview.stdout)) {
       throw new Error(`preview after up of ${program} N=${n} shows changes:\n${preview.stdout.slice(-3000)}`);
@@ -84,6 +93,9 @@ export async function runEngineOnce(program: Program, n: number, rep: number, ke
       rep,
       upMs: up.ms,
       previewMs: preview.ms,
+      upCpuMs: up.treeCpuMs,
+      previewCpuMs: preview.treeCpuMs,
+      upUsage: up.usage!,
       resources: dynamic.length,
       providerBytes: dynamic.map((r) => storedBytes(r.outputs?.__provider)),
       exportBytes: Buffer.byteLength(exported, "utf8"),
@@ -105,7 +117,11 @@ export async function runEngine(sizes: number[], reps: number, log: (line: strin
       const order: Program[] = rep % 2 === 0 ? ["ours", "noop"] : ["noop", "ours"];
       for (const program of order) {
         const s = await runEngineOnce(program, n, rep);
-        log(`engine rep ${rep + 1}/${reps} N=${n} ${program}: up ${(s.upMs / 1000).toFixed(1)} s, preview ${(s.previewMs / 1000).toFixed(1)} s`);
+        const mib = (kib: number) => `${(kib / 1024).toFixed(0)} MiB`;
+        log(
+          `engine rep ${rep + 1}/${reps} N=${n} ${program}: up ${(s.upMs / 1000).toFixed(1)} s (CPU ${(s.upCpuMs / 1000).toFixed(1)} s), ` +
+            `preview ${(s.previewMs / 1000).toFixed(1)} s; peak RSS program ${mib(s.upUsage.programMaxRssKiB)}, provider ${mib(s.upUsage.providerMaxRssKiB)}`,
+        );
         samples.push(s);
       }
     }

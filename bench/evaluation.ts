@@ -1,13 +1,15 @@
 /**
  * Evaluation scaling: the exposure of a project of N servers (evaluateExposure, findingsOf and the
  * JSON and HTML reports: what `secgroups exposure` computes after reading the backend), timed in
- * process for N = 100 and 1 000, alternating. The project is an openstack one as the examples
+ * process for N = 1 000 and 10 000 (quick: 100 and 1 000), alternating; and the peak RSS of a
+ * process that builds the project and its exposure once, per N (a child process each). The project is an openstack one as the examples
  * build it, grown with N: tiers of ten servers, each tier's group letting in the tier before it by
  * group on one of eight service ports, every fifth tier open to the internet on 443, SSH from an
  * admin network on every server, and the project's `default` group (every protocol from its
  * members) on every port, so that group remotes with many members, chains and findings all take
  * part.
  */
+import { execFileSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import type { ExposureModel, ModelRule } from "../provider/domain/exposure";
 import { type Profile } from "../provider/domain/profiles";
@@ -111,7 +113,13 @@ export function runEvaluation(
   findings: Record<string, number>;
   jsonBytes: Record<string, number>;
   htmlBytes: Record<string, number>;
+  peakRssKiB: Record<string, number>;
 } {
+  const peakRssKiB: Record<string, number> = {};
+  for (const s of sizes) {
+    peakRssKiB[String(s)] = peakRss(s);
+    log(`evaluation: peak RSS of a process evaluating ${s} servers once: ${(peakRssKiB[String(s)]! / 1024).toFixed(0)} MiB`);
+  }
   const profile = loadProfile("openstack", REPO);
   const models = new Map(sizes.map((s) => [s, syntheticProject(s)]));
   const samples: Record<string, number[]> = {};
@@ -130,5 +138,19 @@ export function runEvaluation(
     for (const s of order) samples[String(s)]!.push(timeOnce(models.get(s)!, profile).ms);
     log(`evaluation round ${r + 1}/${rounds}: ${sizes.map((s) => `${s} servers ${samples[String(s)]!.at(-1)!.toFixed(1)} ms`).join(", ")}`);
   }
-  return { samples, findings, jsonBytes, htmlBytes };
+  return { samples, findings, jsonBytes, htmlBytes, peakRssKiB };
+}
+
+/** Peak RSS (KiB) of a fresh Node.js process that builds the project of `servers` servers and its whole exposure once. */
+function peakRss(servers: number): number {
+  const out = execFileSync(process.execPath, [__filename, "--peak-rss", String(servers)], { encoding: "utf8" });
+  const kib = Number(out.trim());
+  if (!Number.isFinite(kib) || kib <= 0) throw new Error(`the peak-RSS child for ${servers} servers printed ${JSON.stringify(out)}`);
+  return kib;
+}
+
+// The child of peakRss: one evaluation, then its peak resident set on stdout.
+if (require.main === module && process.argv[2] === "--peak-rss") {
+  timeOnce(syntheticProject(Number(process.argv[3])), loadProfile("openstack", REPO));
+  process.stdout.write(`${process.resourceUsage().maxRSS}\n`);
 }

@@ -26,13 +26,14 @@ import { attachmentPolicy, projectSetup } from "../provider/domain/profiles";
 import { loadProfile } from "../provider/profileLoader";
 import { neutronVenvPython, startNeutron, type NeutronServer } from "../tools/neutron";
 import { stateCensus, writeRoomyProfile } from "./engine";
+import { mixOf } from "./mix";
 import { BenchStack, REPO, workDir } from "./stack";
 
 /** The two backends under comparison. */
 export type Side = "openstack" | "embedded";
 
 /** Neutron's quotas off: the roomy profile's quotas are the ones checked, on both sides. */
-const UNLIMITED_QUOTAS = "[quotas]\nquota_security_group = -1\nquota_security_group_rule = -1\nquota_port = -1\n";
+export const UNLIMITED_QUOTAS = "[quotas]\nquota_security_group = -1\nquota_security_group_rule = -1\nquota_port = -1\n";
 /** The clouds.yaml entry the openstack stacks name (`secgroups:backend` = openstack://CLOUD). */
 const CLOUD = "bench-neutron";
 
@@ -52,14 +53,6 @@ export interface OpenstackRun {
   samples: OpenstackSample[];
   versions: Record<string, string>;
   neutronStartSeconds: number;
-}
-
-/** The program's split of `n` (as bench/programs/ours computes it; the program refuses other server counts). */
-function mixOf(n: number): { groups: number; servers: number; attachments: number; rules: number } {
-  const groups = Math.max(1, Math.round(n * 0.15));
-  const servers = Math.max(1, Math.round(n * 0.1));
-  const attachments = Math.min(Math.round(n * 0.15), groups * servers);
-  return { groups, servers, attachments, rules: n - groups - servers - attachments };
 }
 
 /** A fresh project id, as Keystone writes them (32 hex digits). */
@@ -188,13 +181,13 @@ async function runOnce(side: Side, n: number, rep: number, neutron: NeutronServe
   }
 }
 
-/** The versions of what serves the openstack side: Neutron and its libraries, gunicorn, Python, PostgreSQL. */
-async function versions(neutron: NeutronServer): Promise<Record<string, string>> {
+/** The versions of what serves the openstack side: Neutron and its libraries, Keystone, gunicorn, Python, PostgreSQL. */
+export async function versions(neutron: NeutronServer): Promise<Record<string, string>> {
   const python = await neutronVenvPython();
   const script = [
     "import json, platform",
     "from importlib.metadata import version",
-    'print(json.dumps({d: version(d) for d in ["neutron", "neutron-lib", "gunicorn", "psycopg2-binary"]} | {"python": platform.python_version()}))',
+    'print(json.dumps({d: version(d) for d in ["neutron", "neutron-lib", "keystone", "gunicorn", "psycopg2-binary"]} | {"python": platform.python_version()}))',
   ].join("\n");
   const out = await new Promise<string>((resolve, reject) =>
     execFile(python, ["-c", script], { encoding: "utf8" }, (err, stdout) => (err ? reject(err) : resolve(stdout))),

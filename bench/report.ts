@@ -5,15 +5,27 @@ import * as os from "node:os";
 import type { OpSamples } from "./backend";
 import type { EngineSample, Program } from "./engine";
 import type { OpenstackRun, Side } from "./openstack";
+import type { PeerRun, PeerSample, Tool } from "./peer";
 import { median, p95, round } from "./stats";
 
 /** Target ratios and sizes of the issue (one run's ratios). */
 export const TARGETS = {
-  engineRatioAt500: 1.2,
+  /** `pulumi up`, ours / no-op, at each of ENGINE_TARGET_SIZES. */
+  engineUpRatio: 1.15,
+  /** `pulumi preview` with nothing to change, ours / no-op, at the largest of ENGINE_TARGET_SIZES. */
+  enginePreviewRatio: 1.1,
+  /** Peak RSS of the program and of the provider process during `up`, ours / no-op, at the largest size. */
+  engineRssRatio: 1.3,
   providerBytesPerResource: 2048,
   backendRatio: 1.3,
   evaluationRatio: 11,
+  previewReportRatio: 11,
+  /** Ours / the peer (OpenTofu with terraform-provider-openstack) on the same Neutron. */
+  peerRatio: 1.0,
 } as const;
+
+/** The sizes the engine targets are about (a quick run's N = 20 is judged against none). */
+export const ENGINE_TARGET_SIZES = [500, 2000] as const;
 
 /** The machine a run happened on. */
 export interface Machine {
@@ -57,7 +69,7 @@ export function machine(repo: string): Machine {
 }
 
 /** The figures a run measures (`--only`), each its own part of results.json. */
-export const FIGURES = ["engine", "backend", "evaluation", "openstack"] as const;
+export const FIGURES = ["engine", "backend", "evaluation", "report", "openstack", "peer"] as const;
 export type FigureName = (typeof FIGURES)[number];
 
 /** Samples of one program and their median. */
@@ -75,6 +87,24 @@ export interface EngineFigure {
   met: boolean | null;
 }
 
+/** Peak RSS (KiB) of one process kind, ours against the no-op's, medians of the repetitions. */
+export interface RssFigure {
+  oursKiB: number;
+  noopKiB: number;
+  ratio: number;
+  target: number | null;
+  met: boolean | null;
+  samples: { ours: number[]; noop: number[] };
+}
+
+/** Where `up`'s CPU time went (medians, ms): the whole tree, the program, the provider, and the rest (the engine and its plugins). */
+export interface CpuSplit {
+  tree: number;
+  program: number;
+  provider: number;
+  engine: number;
+}
+
 /** Engine overhead and state size at one N. */
 export interface EngineResult {
   n: number;
@@ -82,6 +112,10 @@ export interface EngineResult {
   mix: Record<string, number>;
   up: EngineFigure;
   preview: EngineFigure;
+  /** Peak RSS during `up`. */
+  rss: { program: RssFigure; provider: RssFigure };
+  /** CPU time of `up` by process. */
+  upCpu: { ours: CpuSplit; noop: CpuSplit };
   providerBytesPerResource: { ours: number; oursMax: number; noop: number; target: number; met: boolean };
   exportBytesPerResource: { ours: number; noop: number; ratio: number; samples: { ours: number[]; noop: number[] } };
 }
@@ -92,13 +126,13 @@ export interface BackendFigure {
   ratioMedian: number;
   ratioP95: number;
   target: number;
-  /** Whether the median ratio meets the target. */
+  /** Whether the median and the p95 ratio both meet the target. */
   met: boolean;
 }
 
 /** Exposure evaluation at two project sizes (servers). */
 export interface EvaluationFigure {
-  bySize: Record<string, Series & { findings: number; jsonBytes: number; htmlBytes: number }>;
+  bySize: Record<string, Series & { findings: number; jsonBytes: number; htmlBytes: number; peakRssKiB?: number }>;
   ratioMedian: number;
   target: number;
   met: boolean;
@@ -110,6 +144,7 @@ export function evaluationResults(run: {
   findings: Record<string, number>;
   jsonBytes: Record<string, number>;
   htmlBytes: Record<string, number>;
+  peakRssKiB: Record<string, number>;
 }): EvaluationFigure {
   const sizes = Object.keys(run.samples)
     .map(Number)
@@ -122,6 +157,7 @@ export function evaluationResults(run: {
         findings: run.findings[String(n)]!,
         jsonBytes: run.jsonBytes[String(n)]!,
         htmlBytes: run.htmlBytes[String(n)]!,
+        peakRssKiB: run.peakRssKiB[String(n)]!,
       },
     ]),
   );
@@ -150,6 +186,91 @@ export interface OpenstackFigure {
   destroy: SidesFigure;
 }
 
+/** preview-report's work on a preview of each size (steps), in process. */
+export interface PreviewReportFigure {
+  bySize: Record<string, Series & { steps: number; changes: number }>;
+  /** The command on a preview with no steps (its start-up), median. */
+  floorMs: number;
+  /** The ratio of the medians less that floor: the work that grows with the preview. */
+  ratioBeyondFloor: number;
+  ratioMedian: number;
+  target: number;
+  met: boolean;
+}
+
+/** The preview-report figure from its samples (the smallest preview is the baseline). */
+export function previewReportResults(run: {
+  samples: Record<string, number[]>;
+  steps: Record<string, number>;
+  changes: Record<string, number>;
+  floorMs: number;
+}): PreviewReportFigure {
+  const sizes = Object.keys(run.samples)
+    .map(Number)
+    .sort((a, b) => a - b);
+  const bySize = Object.fromEntries(
+    sizes.map((n) => [String(n), { ...series(run.samples[String(n)]!), steps: run.steps[String(n)]!, changes: run.changes[String(n)]! }]),
+  );
+  const ratioMedian = round(median(run.samples[String(sizes[sizes.length - 1])]!) / median(run.samples[String(sizes[0])]!), 2);
+  const beyond = (n: number) => median(run.samples[String(n)]!) - run.floorMs;
+  const ratioBeyondFloor = round(beyond(sizes[sizes.length - 1]!) / beyond(sizes[0]!), 2);
+  return {
+    bySize,
+    floorMs: round(run.floorMs, 1),
+    ratioBeyondFloor,
+    ratioMedian,
+    target: TARGETS.previewReportRatio,
+    met: ratioBeyondFloor <= TARGETS.previewReportRatio,
+  };
+}
+
+/** One command of the peer figure: ours against the peer's, with the target. */
+export interface PeerCommand {
+  ours: Series;
+  peer: Series;
+  /** ours / peer, of the medians. */
+  ratio: number;
+  target: number;
+  met: boolean;
+}
+
+/** The peer figure: the same program on the same Neutron with our openstack backend and with OpenTofu + terraform-provider-openstack. */
+export interface PeerFigure {
+  n: number;
+  repetitions: number;
+  mix: Record<string, number>;
+  versions: Record<string, string>;
+  /** `pulumi up --skip-preview` against `tofu apply -auto-approve`. */
+  apply: PeerCommand;
+  /** A preview/plan with nothing to change, right after. */
+  noChange: PeerCommand;
+  /** `pulumi destroy --skip-preview` against `tofu destroy -auto-approve`. */
+  destroy: PeerCommand;
+  /** Changes a second preview/plan shows after applying rules as users write them (ports 1-65535, a bare IP, protocol 6, TCP). */
+  userWrittenRules: { ours: number; peer: number; peerDetail: string[] };
+}
+
+/** The peer figure from its run (the peer is the baseline). */
+export function peerResults(run: PeerRun, n: number): PeerFigure {
+  const of = (tool: Tool) => run.samples.filter((s) => s.tool === tool && s.n === n);
+  const command = (pick: (s: PeerSample) => number): PeerCommand => {
+    const ours = of("ours").map(pick);
+    const peer = of("peer").map(pick);
+    const ratio = round(median(ours) / median(peer), 2);
+    return { ours: series(ours), peer: series(peer), ratio, target: TARGETS.peerRatio, met: ratio <= TARGETS.peerRatio };
+  };
+  return {
+    n,
+    repetitions: Math.min(of("ours").length, of("peer").length),
+    mix: { ...run.mix },
+    versions: run.versions,
+    apply: command((s) => s.applyMs),
+    noChange: command((s) => s.noChangeMs),
+    destroy: command((s) => s.destroyMs),
+    userWrittenRules: run.userWrittenRules,
+  };
+}
+
 /** Everything bench/results.json holds. */
 export interface Results {
   /** The machine of the run that wrote the file. */
@@ -166,7 +287,9 @@ export interface Results {
   engine: EngineResult[];
   backend: Record<string, { ruleCreate: BackendFigure; attachmentCreate: BackendFigure }>;
   evaluation: EvaluationFigure;
+  report?: PreviewReportFigure;
   openstack?: OpenstackFigure;
+  peer?: PeerFigure;
   /**
    * The machine as each figure was measured: a run with `--only` keeps the other figures of the
    * previous results, with the date and load they were measured at.
@@ -180,6 +303,8 @@ export function hasFigure(r: Results, f: FigureName): boolean {
   if (f === "engine") return r.engine.length > 0;
   if (f === "backend") return Object.keys(r.backend).length > 0;
   if (f === "evaluation") return Object.keys(r.evaluation.bySize).length > 0;
+  if (f === "report") return r.report !== undefined;
+  if (f === "peer") return r.peer !== undefined;
   return r.openstack !== undefined;
 }
 
@@ -194,6 +319,8 @@ export function mergeResults(current: Results, previous: Results, measuredNow: r
     if (f === "engine") merged.engine = previous.engine;
     else if (f === "backend") merged.backend = previous.backend;
     else if (f === "evaluation") merged.evaluation = previous.evaluation;
+    else if (f === "report") merged.report = previous.report!;
+    else if (f === "peer") merged.peer = previous.peer!;
     else merged.openstack = previous.openstack!;
     merged.measured[f] = previous.measured?.[f] ?? previous.machine;
   }
@@ -210,10 +337,30 @@ export function engineResults(samples: EngineSample[], sizes: number[]): EngineR
     const of = (p: Program) => samples.filter((s) => s.n === n && s.program === p);
     const ours = of("ours");
     const noop = of("noop");
-    const figure = (pick: (s: EngineSample) => number): EngineFigure => {
+    const judged = (ENGINE_TARGET_SIZES as readonly number[]).includes(n);
+    const largest = n === ENGINE_TARGET_SIZES[ENGINE_TARGET_SIZES.length - 1];
+    const figure = (pick: (s: EngineSample) => number, target: number | null): EngineFigure => {
       const ratio = round(median(ours.map(pick)) / median(noop.map(pick)), 2);
-      const target = n === 500 ? TARGETS.engineRatioAt500 : null;
       return { ours: series(ours.map(pick)), noop: series(noop.map(pick)), ratio, target, met: target === null ? null : ratio <= target };
+    };
+    const rss = (pick: (s: EngineSample) => number): RssFigure => {
+      const target = largest ? TARGETS.engineRssRatio : null;
+      const ratio = round(median(ours.map(pick)) / median(noop.map(pick)), 2);
+      return {
+        oursKiB: median(ours.map(pick)),
+        noopKiB: median(noop.map(pick)),
+        ratio,
+        target,
+        met: target === null ? null : ratio <= target,
+        samples: { ours: ours.map(pick), noop: noop.map(pick) },
+      };
+    };
+    const cpu = (list: EngineSample[]): CpuSplit => {
+      const m = (pick: (s: EngineSample) => number) => round(median(list.map(pick)), 0);
+      const tree = m((s) => s.upCpuMs);
+      const program = m((s) => s.upUsage.programCpuMs);
+      const provider = m((s) => s.upUsage.providerCpuMs);
+      return { tree, program, provider, engine: round(tree - program - provider, 0) };
     };
     const bytes = (list: EngineSample[]) => list.flatMap((s) => s.providerBytes);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -223,8 +370,10 @@ export function engineResults(samples: EngineSample[], sizes: number[]): EngineR
       n,
       repetitions: Math.min(ours.length, noop.length),
       mix: ours[0]?.mix ?? {},
-      up: figure((s) => s.upMs),
-      preview: figure((s) => s.previewMs),
+      up: figure((s) => s.upMs, judged ? TARGETS.engineUpRatio : null),
+      preview: figure((s) => s.previewMs, largest ? TARGETS.enginePreviewRatio : null),
+      rss: { program: rss((s) => s.upUsage.programMaxRssKiB), provider: rss((s) => s.upUsage.providerMaxRssKiB) },
+      upCpu: { ours: cpu(ours), noop: cpu(noop) },
       providerBytesPerResource: {
         ours: round(mean(bytes(ours)), 0),
         oursMax,
@@ -277,7 +426,7 @@ export function backendFigure(bySize: Record<number, number[]>): BackendFigure {
     ratioMedian,
     ratioP95: round(p95(large) / p95(small), 2),
     target: TARGETS.backendRatio,
-    met: ratioMedian <= TARGETS.backendRatio,
+    met: ratioMedian <= TARGETS.backendRatio && round(p95(large) / p95(small), 2) <= TARGETS.backendRatio,
   };
 }
 
@@ -317,24 +466,38 @@ export function machineLine(m: Machine, measured: Results["measured"] = {}): str
 /** The Markdown table of a run (with its machine line above it). */
 export function markdown(r: Results): string {
   const rows: string[][] = [];
+  const target = (t: number | null) => (t === null ? "—" : `≤ ${t}×`);
+  const mib = (kib: number) => `${(kib / 1024).toFixed(0)} MiB`;
   for (const e of r.engine) {
-    const target = (f: EngineFigure) => (f.target === null ? "—" : `≤ ${f.target}×`);
     rows.push([
       `Engine: \`pulumi up\`, N = ${e.n} (median of ${e.repetitions})`,
       seconds(e.up.ours.medianMs),
       seconds(e.up.noop.medianMs),
       `${e.up.ratio}×`,
-      target(e.up),
+      target(e.up.target),
       yesNo(e.up.met),
     ]);
     rows.push([
-      `Engine: \`pulumi preview\`, N = ${e.n} (median of ${e.repetitions})`,
+      `Engine: \`pulumi preview\`, nothing to change, N = ${e.n} (median of ${e.repetitions})`,
       seconds(e.preview.ours.medianMs),
       seconds(e.preview.noop.medianMs),
       `${e.preview.ratio}×`,
-      target(e.preview),
+      target(e.preview.target),
       yesNo(e.preview.met),
     ]);
+    if (!e.rss) continue;
+    for (const [who, f] of [
+      ["program", e.rss.program],
+      ["dynamic-provider process", e.rss.provider],
+    ] as const)
+      rows.push([
+        `Engine: peak RSS of the ${who} during \`pulumi up\`, N = ${e.n}`,
+        mib(f.oursKiB),
+        mib(f.noopKiB),
+        `${f.ratio}×`,
+        target(f.target),
+        yesNo(f.met),
+      ]);
   }
   for (const e of r.engine) {
     const p = e.providerBytesPerResource;
@@ -365,7 +528,7 @@ export function markdown(r: Results): string {
         `${ms(large.medianMs)} / ${ms(large.p95Ms)}`,
         `${ms(small.medianMs)} / ${ms(small.p95Ms)}`,
         `${f.ratioMedian}× / ${f.ratioP95}×`,
-        `≤ ${f.target}× (median)`,
+        `≤ ${f.target}× (both)`,
         yesNo(f.met),
       ]);
     }
@@ -378,12 +541,29 @@ export function markdown(r: Results): string {
     const small = ev.bySize[String(evSizes[0])]!;
     const large = ev.bySize[String(evSizes[evSizes.length - 1])]!;
     rows.push([
-      `Evaluation: exposure, findings, JSON and HTML report, ${thousands(evSizes[evSizes.length - 1]!)} vs ${thousands(evSizes[0]!)} servers (median of ${large.samplesMs.length}; HTML ${bytes(large.htmlBytes)} / ${bytes(small.htmlBytes)})`,
+      `Evaluation: exposure, findings, JSON and HTML report, ${thousands(evSizes[evSizes.length - 1]!)} vs ${thousands(evSizes[0]!)} servers (median of ${large.samplesMs.length}; HTML ${bytes(large.htmlBytes)} / ${bytes(small.htmlBytes)}` +
+        (large.peakRssKiB && small.peakRssKiB ? `; peak RSS ${mib(large.peakRssKiB)} / ${mib(small.peakRssKiB)})` : ")"),
       ms(large.medianMs),
       ms(small.medianMs),
       `${ev.ratioMedian}×`,
       `≤ ${ev.target}×`,
       yesNo(ev.met),
+    ]);
+  }
+  const rep = r.report;
+  if (rep) {
+    const sizes = Object.keys(rep.bySize)
+      .map(Number)
+      .sort((a, c) => a - c);
+    const small = rep.bySize[String(sizes[0])]!;
+    const large = rep.bySize[String(sizes[sizes.length - 1])]!;
+    rows.push([
+      `\`secgroups preview-report\`: a ${large.steps}-step preview vs a ${small.steps}-step one (the command's wall time, Markdown; median of ${large.samplesMs.length}; an empty preview takes ${ms(rep.floorMs)}; less that, ${rep.ratioBeyondFloor}×)`,
+      ms(large.medianMs),
+      ms(small.medianMs),
+      `${rep.ratioMedian}×`,
+      `≤ ${rep.target}× (less start-up)`,
+      yesNo(rep.met),
     ]);
   }
   const cloud = r.openstack;
@@ -402,6 +582,32 @@ export function markdown(r: Results): string {
         "—",
       ]);
   }
+  const peer = r.peer;
+  if (peer) {
+    const tofu = `OpenTofu ${peer.versions.opentofu ?? "?"} + terraform-provider-openstack ${peer.versions["terraform-provider-openstack"] ?? "?"}`;
+    for (const [what, f] of [
+      [`\`pulumi up\` vs \`tofu apply\``, peer.apply],
+      [`no-change \`pulumi preview\` vs \`tofu plan\``, peer.noChange],
+      [`\`pulumi destroy\` vs \`tofu destroy\``, peer.destroy],
+    ] as const)
+      rows.push([
+        `Same Neutron, ours vs ${tofu}: ${what}, N = ${peer.n} (median of ${peer.repetitions})`,
+        seconds(f.ours.medianMs),
+        seconds(f.peer.medianMs),
+        `${f.ratio}×`,
+        `≤ ${f.target}×`,
+        yesNo(f.met),
+      ]);
+    const u = peer.userWrittenRules;
+    rows.push([
+      "Same Neutron: changes a second preview/plan shows after rules written as users write them (1-65535, a bare IP, protocol 6, TCP)",
+      String(u.ours),
+      String(u.peer),
+      "—",
+      "ours 0",
+      yesNo(u.ours === 0),
+    ]);
+  }
   const header = ["Figure", "Measured", "Baseline", "Ratio", "Target", "Met"];
   const lines = [header, header.map(() => "---"), ...rows].map((cells) => `| ${cells.join(" | ")} |`);
   return [
@@ -409,10 +615,31 @@ export function markdown(r: Results): string {
     "",
     ...lines,
     "",
-    "Baseline: the no-op program at the same N (engine, state), the 1 000-rule project (backend), 100 servers (evaluation), " +
-      "the same program on the embedded SQLite backend (Neutron).",
+    "Baseline: the no-op program at the same N (engine, state), the smaller project (backend: rules; evaluation: servers), the smaller preview (preview-report), " +
+      "the same program on the embedded SQLite backend (Neutron), OpenTofu with terraform-provider-openstack on the same Neutron (peer).",
+    ...cpuTable(r),
     ...(r.run.quick ? ["", "**Quick run** (`--quick`): small N and few samples; not the figures the targets are about."] : []),
   ].join("\n");
+}
+
+/** Where `pulumi up`'s CPU time went, by process, at each N (empty when the engine figure was not measured). */
+function cpuTable(r: Results): string[] {
+  const withCpu = r.engine.filter((e) => e.upCpu);
+  if (!withCpu.length) return [];
+  const rows = withCpu.flatMap((e) =>
+    (["ours", "noop"] as const).map((p) => {
+      const c = e.upCpu[p];
+      return `| ${e.n} | ${p === "ours" ? "ours" : "no-op"} | ${seconds(c.tree)} | ${seconds(c.engine)} | ${seconds(c.program)} | ${seconds(c.provider)} |`;
+    }),
+  );
+  return [
+    "",
+    "CPU time of `pulumi up` by process (medians; the engine's share is the whole tree's less the program's and the provider's):",
+    "",
+    "| N | program | whole tree | engine and plugins | program | provider |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...rows,
+  ];
 }
 
 /** Markers around the results table in bench/README.md. */

@@ -5,6 +5,7 @@
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import type { ProbeRecord } from "./probe";
 
 /** The repository root (bench sources compile to test-output/bench/build/bench). */
 export const REPO = path.resolve(__dirname, fs.existsSync(path.join(__dirname, "..", "package.json")) ? ".." : "../../../..");
@@ -17,6 +18,60 @@ export interface Timed {
   stdout: string;
   stderr: string;
   ms: number;
+  /** CPU time of the command's whole process tree (the engine, its plugins, the program), ms. */
+  treeCpuMs: number;
+  /** With `probe`: what the probe recorded of the program and of the dynamic provider. */
+  usage?: ProcessUsage;
+}
+
+/** Peak memory and CPU of the program and of the dynamic-provider process(es) of one command (bench/probe.ts). */
+export interface ProcessUsage {
+  programMaxRssKiB: number;
+  providerMaxRssKiB: number;
+  programCpuMs: number;
+  providerCpuMs: number;
+  /** The CPU profiles written (BENCH_CPU_PROFILE), by role. */
+  profiles: { program: string[]; provider: string[] };
+}
+
+/** How a command is probed: where the probe writes, and whether it records CPU profiles too. */
+export interface Probe {
+  dir: string;
+  cpuProfile?: boolean;
+}
+
+/** bench/probe.ts as compiled beside this file. */
+const PROBE_SCRIPT = path.join(__dirname, "probe.js");
+
+/** What the probe wrote into `dir` (one record per program and provider process). */
+export function readProbe(dir: string): ProcessUsage {
+  const records = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as ProbeRecord);
+  const of = (role: ProbeRecord["role"]) => records.filter((r) => r.role === role);
+  for (const role of ["program", "provider"] as const)
+    if (!of(role).length) throw new Error(`the probe found no ${role} process in ${dir} (is bench/probe.js loaded?)`);
+  const cpuMs = (rs: ProbeRecord[]) => rs.reduce((a, r) => a + (r.cpuUserUs + r.cpuSystemUs) / 1000, 0);
+  const profiles = (role: string) =>
+    fs
+      .readdirSync(dir)
+      .filter((f) => f.startsWith(`${role}-`) && f.endsWith(".cpuprofile"))
+      .map((f) => path.join(dir, f));
+  return {
+    programMaxRssKiB: Math.max(...of("program").map((r) => r.maxRssKiB)),
+    providerMaxRssKiB: Math.max(...of("provider").map((r) => r.maxRssKiB)),
+    programCpuMs: cpuMs(of("program")),
+    providerCpuMs: cpuMs(of("provider")),
+    profiles: { program: profiles("program"), provider: profiles("provider") },
+  };
+}
+
+/** Bash's `times` output for its children ("0m1.250s 0m0.310s"), in ms of user + system time. */
+function childrenCpuMs(line: string): number {
+  const m = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/.exec(line.trim());
+  if (!m) return NaN;
+  return (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000;
 }
 
 /** A fresh directory under test-output/bench (under the repository, so programs resolve its node_modules). */
@@ -59,26 +114,45 @@ export class BenchStack {
     return s;
   }
 
-  /** Runs `pulumi args… --stack bench --non-interactive`, timed. */
-  run(args: string[]): Promise<Timed> {
+  /**
+   * Runs `pulumi args… --stack bench --non-interactive`, timed, under bash so that its `times` gives
+   * the CPU time of the whole process tree; with `probe`, every Node.js process of the command loads
+   * bench/probe.js, and what it recorded comes back as `usage`.
+   */
+  run(args: string[], probe?: Probe): Promise<Timed> {
+    let env = this.env;
+    if (probe) {
+      fs.rmSync(probe.dir, { recursive: true, force: true });
+      fs.mkdirSync(probe.dir, { recursive: true });
+      env = {
+        ...env,
+        BENCH_PROBE_DIR: probe.dir,
+        BENCH_CPU_PROFILE: probe.cpuProfile ? "1" : "",
+        NODE_OPTIONS: `${env.NODE_OPTIONS ?? ""} --require "${PROBE_SCRIPT}"`.trim(),
+      };
+    }
     return new Promise((resolve) => {
       const start = process.hrtime.bigint();
       execFile(
-        "pulumi",
-        [...args, "--stack", this.stack, "--non-interactive"],
-        { cwd: this.programDir, env: this.env, maxBuffer: 256 * 1024 * 1024 },
+        "bash",
+        ["-c", 'pulumi "$@"; rc=$?; times >&2; exit $rc', "bash", ...args, "--stack", this.stack, "--non-interactive"],
+        { cwd: this.programDir, env, maxBuffer: 256 * 1024 * 1024 },
         (err, stdout, stderr) => {
           const ms = Number(process.hrtime.bigint() - start) / 1e6;
           const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
-          resolve({ code, stdout: String(stdout), stderr: String(stderr), ms });
+          const lines = String(stderr).trimEnd().split("\n");
+          const treeCpuMs = childrenCpuMs(lines.at(-1) ?? "");
+          const timed: Timed = { code, stdout: String(stdout), stderr: lines.slice(0, -2).join("\n"), ms, treeCpuMs };
+          if (probe && code === 0) timed.usage = readProbe(probe.dir);
+          resolve(timed);
         },
       );
     });
   }
 
   /** Runs a command and throws with its output when it fails. */
-  async must(args: string[]): Promise<Timed> {
-    const r = await this.run(args);
+  async must(args: string[], probe?: Probe): Promise<Timed> {
+    const r = await this.run(args, probe);
     if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} in ${this.dir} exited ${r.code}\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
     return r;
   }

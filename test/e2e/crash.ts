@@ -57,9 +57,20 @@ export interface CrashHooks {
   count?(project: string, shape: FleetShape): Promise<number>;
 }
 
-/** Registers the 10 kill-refresh-up runs against the backend `open()` gives (URL `url()`). */
+/**
+ * CRASH_RUNS (default 3), checked: how many kill-refresh-up runs each backend gets. The test command
+ * runs 3 of each; scripts/soak.sh runs 10 of each (a soak, outside the test command).
+ */
+function crashRunCount(): number {
+  const raw = process.env.CRASH_RUNS ?? "3";
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`CRASH_RUNS must be a whole number of runs (1 or more), got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/** Registers the kill-refresh-up runs (CRASH_RUNS) against the backend `open()` gives (URL `url()`). */
 export function crashRuns(kind: string, url: () => string, open: () => StateBackend, hooks?: CrashHooks): void {
-  const RUNS = 10;
+  const RUNS = crashRunCount();
   for (let run = 0; run < RUNS; run++) {
     it(`${kind} run ${run + 1}/${RUNS}: SIGKILL of the provider during up, then refresh + up, leaves exactly the program`, async () => {
       const project = `crash${run}`;

@@ -8,7 +8,7 @@
  * on one signal, each reporting every attachment's outcome: the attachment, or the error's code).
  * Each run has its own project, groups and server port.
  *
- * RACE_RUNS (default 2) is how many runs of each; scripts/soak-openstack-race.sh runs 10 of each.
+ * RACE_RUNS (default 2) is how many runs of each; scripts/soak.sh runs 10 of each.
  */
 import { randomUUID } from "node:crypto";
 import * as fs from "node:fs";
