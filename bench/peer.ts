@@ -52,6 +52,12 @@ export interface PeerSample {
   applyMs: number;
   noChangeMs: number;
   destroyMs: number;
+  /** The requests Neutron served during each command (its access log). */
+  applyRequests: number;
+  noChangeRequests: number;
+  destroyRequests: number;
+  /** The requests of each command by kind (`POST /v2.0/security-group-rules 201`, ids as {id}), most first. */
+  requestKinds: { apply: Record<string, number>; noChange: Record<string, number>; destroy: Record<string, number> };
 }
 
 /** The whole figure's run. */
@@ -137,6 +143,49 @@ async function expectHoldings(neutron: NeutronServer, portIds: string[], expecte
     throw new Error(`${label}: Neutron holds ${JSON.stringify(held)}, not ${JSON.stringify(expected)}`);
 }
 
+/** A request of the access log by kind: method, path with ids and tags as {id}, the query's keys, status. */
+export function requestKind(line: string): string | undefined {
+  const m = /"(GET|POST|PUT|DELETE|PATCH|HEAD) ([^ ?"]+)(\?[^ "]*)? HTTP\/[\d.]+" (\d{3})/.exec(line);
+  if (!m) return undefined;
+  const route = m[2]!
+    .split("/")
+    .map((part, i, all) => (/^[0-9a-f-]{32,36}$/.test(part) || all[i - 1] === "tags" || all[i - 2] === "quotas" ? "{id}" : part))
+    .join("/");
+  const keys = m[3] ? [...new Set([...new URLSearchParams(m[3].slice(1)).keys()])].sort().join("&") : "";
+  return `${m[1]} ${route}${keys ? `?${keys}` : ""} ${m[4]}`;
+}
+
+/** Requests by kind, most first. */
+function histogram(kinds: string[]): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]));
+}
+
+/** Runs `command` and counts the requests Neutron served meanwhile (lines its access log gained), by kind too. */
+async function counted<T>(
+  neutron: NeutronServer,
+  command: () => Promise<T>,
+): Promise<{ result: T; requests: number; kinds: Record<string, number> }> {
+  const file = neutron.accessLogFile!;
+  const before = fs.statSync(file).size;
+  const result = await command();
+  const fd = fs.openSync(file, "r");
+  try {
+    const size = fs.fstatSync(fd).size;
+    const buf = Buffer.alloc(size - before);
+    fs.readSync(fd, buf, 0, buf.length, before);
+    const kinds = buf
+      .toString("utf8")
+      .split("\n")
+      .map(requestKind)
+      .filter((k): k is string => k !== undefined);
+    return { result, requests: kinds.length, kinds: histogram(kinds) };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** The number of changes `pulumi preview --json` reports (every kind but `same`). */
 function previewChanges(json: string): number {
   const summary = (JSON.parse(json) as { changeSummary?: Record<string, number> }).changeSummary ?? {};
@@ -169,14 +218,25 @@ async function runOnce(
     if (tool === "ours") {
       const stack = await ourStack("ours", { "bench:n": String(n), "bench:serverIds": serverIds.join(",") }, ctx.cloudsFile);
       try {
-        const apply = await stack.must(["up", "--yes"]);
+        const apply = await counted(ctx.neutron, () => stack.must(["up", "--yes"]));
         await expectHoldings(ctx.neutron, portIds, made, `${label} after up`);
-        const preview = await stack.must(["preview", "--refresh", "--json"]);
-        const changes = previewChanges(preview.stdout);
+        const preview = await counted(ctx.neutron, () => stack.must(["preview", "--refresh", "--json"]));
+        const changes = previewChanges(preview.result.stdout);
         if (changes !== 0) throw new Error(`${label}: the no-change preview shows ${changes} changes`);
-        const destroy = await stack.must(["destroy", "--yes"]);
+        const destroy = await counted(ctx.neutron, () => stack.must(["destroy", "--yes"]));
         await expectHoldings(ctx.neutron, portIds, none, `${label} after destroy`);
-        return { tool, n, rep, applyMs: apply.ms, noChangeMs: preview.ms, destroyMs: destroy.ms };
+        return {
+          tool,
+          n,
+          rep,
+          applyMs: apply.result.ms,
+          noChangeMs: preview.result.ms,
+          destroyMs: destroy.result.ms,
+          applyRequests: apply.requests,
+          noChangeRequests: preview.requests,
+          destroyRequests: destroy.requests,
+          requestKinds: { apply: apply.kinds, noChange: preview.kinds, destroy: destroy.kinds },
+        };
       } finally {
         stack.discard();
       }
@@ -185,13 +245,24 @@ async function runOnce(
     try {
       writeTofuProgram(dir, { n, serverIds });
       await tofuInit(ctx.install, ctx.auth, dir);
-      const apply = await tofuApply(ctx.install, ctx.auth, dir);
+      const apply = await counted(ctx.neutron, () => tofuApply(ctx.install, ctx.auth, dir));
       await expectHoldings(ctx.neutron, portIds, made, `${label} after apply`);
-      const plan = await tofuPlan(ctx.install, ctx.auth, dir);
-      if (plan.changes !== 0) throw new Error(`${label}: the no-change plan shows ${plan.changes} changes`);
-      const destroy = await tofuDestroy(ctx.install, ctx.auth, dir);
+      const plan = await counted(ctx.neutron, () => tofuPlan(ctx.install, ctx.auth, dir));
+      if (plan.result.changes !== 0) throw new Error(`${label}: the no-change plan shows ${plan.result.changes} changes`);
+      const destroy = await counted(ctx.neutron, () => tofuDestroy(ctx.install, ctx.auth, dir));
       await expectHoldings(ctx.neutron, portIds, none, `${label} after destroy`);
-      return { tool, n, rep, applyMs: apply.ms, noChangeMs: plan.ms, destroyMs: destroy.ms };
+      return {
+        tool,
+        n,
+        rep,
+        applyMs: apply.result.ms,
+        noChangeMs: plan.result.ms,
+        destroyMs: destroy.result.ms,
+        applyRequests: apply.requests,
+        noChangeRequests: plan.requests,
+        destroyRequests: destroy.requests,
+        requestKinds: { apply: apply.kinds, noChange: plan.kinds, destroy: destroy.kinds },
+      };
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -221,7 +292,7 @@ async function ourUserWrittenRules(cloudsFile: string): Promise<number> {
 /** Starts Keystone and Neutron (quotas off), builds or finds the peer, then runs every repetition of both tools and the perpetual-diff check. */
 export async function runPeer(n: number, reps: number, log: (line: string) => void): Promise<PeerRun> {
   const install = ensureTofu();
-  const neutron = await startNeutron({ keystone: true, extraNeutronConf: UNLIMITED_QUOTAS });
+  const neutron = await startNeutron({ keystone: true, accessLog: true, extraNeutronConf: UNLIMITED_QUOTAS });
   try {
     const k = neutron.keystone!;
     log(`  Keystone on ${k.url}, Neutron on ${neutron.url}, started in ${neutron.timings.total} s; ${install.tofu}`);
@@ -262,7 +333,10 @@ export async function runPeer(n: number, reps: number, log: (line: string) => vo
       for (const tool of order) {
         const s = await runOnce(tool, n, rep, ctx);
         const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-        log(`peer rep ${rep + 1}/${reps} N=${n} ${tool}: apply ${sec(s.applyMs)}, no-change ${sec(s.noChangeMs)}, destroy ${sec(s.destroyMs)}`);
+        log(
+          `peer rep ${rep + 1}/${reps} N=${n} ${tool}: apply ${sec(s.applyMs)} (${s.applyRequests} Neutron requests), ` +
+            `no-change ${sec(s.noChangeMs)} (${s.noChangeRequests}), destroy ${sec(s.destroyMs)} (${s.destroyRequests})`,
+        );
         samples.push(s);
       }
     }

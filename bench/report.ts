@@ -228,6 +228,8 @@ export function previewReportResults(run: {
 export interface PeerCommand {
   ours: Series;
   peer: Series;
+  /** The requests Neutron served during the command (medians), and those of the first repetition by kind. */
+  requests: { ours: number; peer: number; oursByKind: Record<string, number>; peerByKind: Record<string, number> };
   /** ours / peer, of the medians. */
   ratio: number;
   target: number;
@@ -253,20 +255,44 @@ export interface PeerFigure {
 /** The peer figure from its run (the peer is the baseline). */
 export function peerResults(run: PeerRun, n: number): PeerFigure {
   const of = (tool: Tool) => run.samples.filter((s) => s.tool === tool && s.n === n);
-  const command = (pick: (s: PeerSample) => number): PeerCommand => {
+  const command = (pick: (s: PeerSample) => number, requests: (s: PeerSample) => number, which: keyof PeerSample["requestKinds"]): PeerCommand => {
     const ours = of("ours").map(pick);
     const peer = of("peer").map(pick);
     const ratio = round(median(ours) / median(peer), 2);
-    return { ours: series(ours), peer: series(peer), ratio, target: TARGETS.peerRatio, met: ratio <= TARGETS.peerRatio };
+    return {
+      ours: series(ours),
+      peer: series(peer),
+      requests: {
+        ours: median(of("ours").map(requests)),
+        peer: median(of("peer").map(requests)),
+        oursByKind: of("ours")[0]?.requestKinds[which] ?? {},
+        peerByKind: of("peer")[0]?.requestKinds[which] ?? {},
+      },
+      ratio,
+      target: TARGETS.peerRatio,
+      met: ratio <= TARGETS.peerRatio,
+    };
   };
   return {
     n,
     repetitions: Math.min(of("ours").length, of("peer").length),
     mix: { ...run.mix },
     versions: run.versions,
-    apply: command((s) => s.applyMs),
-    noChange: command((s) => s.noChangeMs),
-    destroy: command((s) => s.destroyMs),
+    apply: command(
+      (s) => s.applyMs,
+      (s) => s.applyRequests,
+      "apply",
+    ),
+    noChange: command(
+      (s) => s.noChangeMs,
+      (s) => s.noChangeRequests,
+      "noChange",
+    ),
+    destroy: command(
+      (s) => s.destroyMs,
+      (s) => s.destroyRequests,
+      "destroy",
+    ),
     userWrittenRules: run.userWrittenRules,
   };
 }
@@ -591,7 +617,7 @@ export function markdown(r: Results): string {
       [`\`pulumi destroy\` vs \`tofu destroy\``, peer.destroy],
     ] as const)
       rows.push([
-        `Same Neutron, ours vs ${tofu}: ${what}, N = ${peer.n} (median of ${peer.repetitions})`,
+        `Same Neutron, ours vs ${tofu}: ${what}, N = ${peer.n} (median of ${peer.repetitions}; Neutron requests ${f.requests.ours} / ${f.requests.peer})`,
         seconds(f.ours.medianMs),
         seconds(f.peer.medianMs),
         `${f.ratio}×`,

@@ -108,12 +108,12 @@ function accepted<Inputs>(result: CheckResult<Inputs>): result is { inputs: Prev
   return !result.failures?.length;
 }
 
-/** Forgets the client token of a recorded object; best effort (a backend that is down keeps it). */
-async function forgetClientToken(id: string, recorded: Props | undefined): Promise<void> {
+/** Forgets the client token of a recorded object of `type`; best effort (a backend that is down keeps it). */
+async function forgetClientToken(type: ResourceType, id: string, recorded: Props | undefined): Promise<void> {
   try {
     const { backend, settings } = getContext();
     const project = typeof recorded?.project === "string" ? recorded.project : settings.project;
-    await backend.forgetClientToken(project, id);
+    await backend.forgetClientToken(project, id, type);
   } catch {
     // The token only matters for a create retried after a crash; failing to forget it is harmless here.
   }
@@ -253,13 +253,13 @@ export function engineProvider<Inputs extends object, Outputs extends object>(
       const { managedBy: _ignored, importId: _adopted, ...given } = news ?? {};
       const rest = await sameProjectAsRecorded(olds, given);
       const result = await impl.diff(id, olds as Outputs, rest as Previewed<Inputs>);
-      await forgetClientToken(id, olds);
+      await forgetClientToken(type, id, olds);
       return result;
     },
     async read(id: string, props?: Props): Promise<dynamic.ReadResult<Props>> {
       const result = await impl.read(id, (props ?? {}) as Partial<Outputs>);
       if (!found(result)) return result;
-      await forgetClientToken(id, props);
+      await forgetClientToken(type, id, props);
       const read = { id: result.id, props: asProps(result.props), inputs: asProps(result.inputs) };
       const managedBy = (props ?? {}).managedBy;
       if (managedBy === undefined) return read;

@@ -28,6 +28,7 @@ import type {
   ServerRecord,
   StateBackend,
 } from "./types";
+import type { ResourceType } from "../domain/plan";
 import type { SqlDriver, Tx } from "./sql/driver";
 import { MIGRATIONS } from "./sql/migrations";
 import * as attachments from "./sql/attachments";
@@ -217,7 +218,7 @@ export class SqlStore implements StateBackend {
     return this.read((tx) => attachments.listAttachments(tx, project));
   }
 
-  async forgetClientToken(project: string, id: string): Promise<void> {
+  async forgetClientToken(project: string, id: string, _type?: ResourceType): Promise<void> {
     // A read first: forgetting is asked after every diff and read, and usually finds nothing.
     const holding = await this.read((tx) => tokenHolders(tx, project, id));
     if (!holding.length) return;

@@ -16,6 +16,7 @@ import type {
   RuleRecord,
   ServerRecord,
 } from "../domain/model";
+import type { ResourceType } from "../domain/plan";
 
 /** The records are the domain's (provider/domain/model.ts); re-exported for the backends' users. */
 
@@ -188,11 +189,13 @@ export interface StateBackend {
    */
   checkIntegrity(): Promise<string[]>;
   /**
-   * Forgets the client token of the object with this id (any type) once the engine has shown it
-   * recorded the object (it diffed or read it): from then on a create with the same token makes
-   * a new object. Cheap when there is nothing to forget (a read, no write).
+   * Forgets the client token of the object with this id once the engine has shown it recorded the
+   * object (it diffed or read it): from then on a create with the same token makes a new object.
+   * Cheap when there is nothing to forget (a read, no write). `type`, when the caller knows it, lets
+   * a backend skip the objects of types that keep no token with it (the openstack backend keeps
+   * tokens on groups and networks only: a rule's, a server's or an attachment's costs no request).
    */
-  forgetClientToken(project: string, id: string): Promise<void>;
+  forgetClientToken(project: string, id: string, type?: ResourceType): Promise<void>;
   /** Releases the connection; the backend is unusable afterwards. */
   close(): Promise<void>;
 }

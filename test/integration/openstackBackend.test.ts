@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeystoneAuth, NoAuth } from "../../provider/backends/openstack/auth";
 import { OpenstackBackend } from "../../provider/backends/openstack/backend";
-import { managedTag, ruleTokenTag } from "../../provider/backends/openstack/neutron";
+import { managedTag, ruleTokenTag, tokenTag } from "../../provider/backends/openstack/neutron";
 import { rejection, rule } from "../support/backend";
 import { computePort, EGRESS_ANY, newGroup, newProject, RACKSPACE, RAISED_QUOTAS, START_TIMEOUT_MS } from "../support/openstack";
 import { keystoneToken, startNeutron, type NeutronServer } from "../../tools/neutron";
@@ -153,7 +153,10 @@ describe("openstack backend on a real Neutron (noauth)", () => {
     const again = await backend.createGroup(newGroup(project, "tok", { clientToken: LONG_TOKEN }));
     expect(again.group.id).toBe(first.group.id);
     expect(again.group.tags).toEqual([]);
-    await backend.forgetClientToken(project, first.group.id);
+    // Asked for an object of a type that keeps no token with Neutron (an attachment), nothing is read or forgotten.
+    await backend.forgetClientToken(project, first.group.id, "ServerAttachment");
+    expect((await backend.createGroup(newGroup(project, "tok", { clientToken: LONG_TOKEN }))).group.id).toBe(first.group.id);
+    await backend.forgetClientToken(project, first.group.id, "SecurityGroup");
     expect((await rejection(backend.createGroup(newGroup(project, "tok", { clientToken: LONG_TOKEN })))).code).toBe("SG_NAME_TAKEN");
   });
 
@@ -203,6 +206,13 @@ describe("openstack backend on a real Neutron (noauth)", () => {
     const taken = await rejection(backend.createNetwork(project, "app-net", ["10.11.0.0/24"]));
     expect(taken.code).toBe("SG_NAME_TAKEN");
     expect(taken.message).toContain(net.id);
+    // Forgetting asked for another type's object leaves the network's token; for the network, it goes.
+    const tags = async () => ((await (await fetch(`${neutron.url}/v2.0/networks/${net.id}`)).json()) as { network: { tags: string[] } }).network.tags;
+    await backend.forgetClientToken(project, net.id, "SecurityGroupRule");
+    expect(await tags()).toEqual([tokenTag("net-token")]);
+    await backend.forgetClientToken(project, net.id, "Network");
+    expect(await tags()).toEqual([]);
+    expect((await rejection(backend.createNetwork(project, "app-net", ["10.10.0.0/24", "fd00:10::/64"], "net-token"))).code).toBe("SG_NAME_TAKEN");
     // A network the cloud shares (made by another project) is a built-in network of every project.
     const cloud = newProject();
     const shared = await fetch(`${neutron.url}/v2.0/networks`, {

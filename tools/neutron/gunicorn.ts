@@ -24,8 +24,11 @@ export function writeLauncher(dir: string, name: string, prog: string, configFil
   );
 }
 
-/** Serves `module`:application (a launcher written by writeLauncher into `dir`) on 127.0.0.1:`port`, its output appended to `logFile`. */
-export function startGunicorn(python: string, dir: string, module: string, port: number, logFile: string): Live {
+/**
+ * Serves `module`:application (a launcher written by writeLauncher into `dir`) on 127.0.0.1:`port`,
+ * its output appended to `logFile`; with `accessLog`, one line per request written there too.
+ */
+export function startGunicorn(python: string, dir: string, module: string, port: number, logFile: string, accessLog?: string): Live {
   const gunicorn = path.join(path.dirname(python), "gunicorn");
   return spawnService(
     python,
@@ -40,6 +43,7 @@ export function startGunicorn(python: string, dir: string, module: string, port:
       "--timeout=300",
       "--graceful-timeout=3",
       "--error-logfile=-",
+      ...(accessLog ? [`--access-logfile=${accessLog}`] : []),
       `${module}:application`,
     ],
     { logFile, cwd: dir },

@@ -31,6 +31,8 @@ export interface StartNeutronOptions {
   adminPassword?: string;
   /** Milliseconds each service may take to answer (default 180 000). */
   readyTimeoutMs?: number;
+  /** Write gunicorn's access log (one line per request: `"METHOD PATH HTTP/1.1" STATUS …`) to `accessLogFile`. */
+  accessLog?: boolean;
   /** Text appended to neutron.conf: oslo.config lets a later value of an option win (quotas, policy, a broken plugin in a test). */
   extraNeutronConf?: string;
 }
@@ -62,6 +64,8 @@ export interface NeutronServer {
   configFile: string;
   /** gunicorn's and Neutron's output. */
   logFile: string;
+  /** With `accessLog`: one line per request Neutron served. */
+  accessLogFile?: string;
   /** Migration and keystone-manage output. */
   setupLogFile: string;
   /** The PostgreSQL database this Neutron uses, and the server it is on. */
@@ -214,7 +218,8 @@ export async function startNeutron(options: StartNeutronOptions = {}): Promise<N
     writeLauncher(dir, "neutron_app", "neutron-api", configFile, "neutron.wsgi.api");
 
     t = performance.now();
-    const live = startGunicorn(python, dir, "neutron_app", port, logFile);
+    const accessLogFile = options.accessLog ? path.join(dir, "access.log") : undefined;
+    const live = startGunicorn(python, dir, "neutron_app", port, logFile, accessLogFile);
     started.push(live);
     const ks = keystone?.server;
     let token: string | undefined;
@@ -239,6 +244,7 @@ export async function startNeutron(options: StartNeutronOptions = {}): Promise<N
       dir,
       configFile,
       logFile,
+      ...(accessLogFile ? { accessLogFile } : {}),
       setupLogFile,
       database: database!,
       postgres: postgres!,

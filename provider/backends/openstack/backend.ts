@@ -31,6 +31,7 @@ import type {
   ServerRecord,
 } from "../../domain/model";
 import { canonicalRuleOf, ruleKey } from "../../domain/rules";
+import type { ResourceType } from "../../domain/plan";
 import { SecgroupsError } from "../../errors";
 import { groupGone, groupInUse, groupQuotaFull, groupRulesFull, nameTaken, projectRulesFull, ruleExists, ruleGone } from "../refusals";
 import type { GroupPatch, GroupState, NewGroup, NewServer, RuleLimits, StateBackend } from "../types";
@@ -524,8 +525,12 @@ export class OpenstackBackend implements StateBackend {
     // Neutron makes a project's default group itself, on the project's first request.
   }
 
-  async forgetClientToken(given: string, id: string): Promise<void> {
+  async forgetClientToken(given: string, id: string, type?: ResourceType): Promise<void> {
+    // Only groups and networks keep a token (a rule's goes when its create ends); reading any other
+    // object as a group would cost a request per diff and read, and find nothing.
+    if (type !== undefined && type !== "SecurityGroup" && type !== "Network") return;
     const project = await this.pid(given);
+    if (type === "Network") return this.networks.forgetToken(project, id);
     const g = await this.neutronGroup(id);
     if (!g || g.project_id !== project) return;
     // The group's own token (its rules' tokens go when their creates end, their stacks with them).

@@ -6,7 +6,7 @@
 import type { NetworkRecord } from "../../domain/model";
 import { SecgroupsError } from "../../errors";
 import { showValue } from "../../text";
-import { mapRefusals, query, timestamp, tokenTag, type NeutronClient } from "./neutron";
+import { mapRefusals, query, timestamp, TOKEN_TAG, tokenTag, type NeutronClient } from "./neutron";
 
 /** A network as Neutron shows it. */
 export interface NeutronNetwork {
@@ -49,6 +49,14 @@ export class Networks {
       builtin: n.project_id !== project,
       createdAt: timestamp(n.created_at),
     };
+  }
+
+  /** Forgets the client token of network `id` of `project` (its token tags go). */
+  async forgetToken(project: string, id: string): Promise<void> {
+    const n = await this.neutronNetwork(id);
+    if (!n || n.project_id !== project) return;
+    for (const t of (n.tags ?? []).filter((x) => x.startsWith(TOKEN_TAG)))
+      await this.neutron.request("DELETE", `/networks/${encodeURIComponent(id)}/tags/${encodeURIComponent(t)}`, { missingOk: true });
   }
 
   /** The networks a project may use: its own and the ones the cloud shares. */
