@@ -24,7 +24,9 @@ import { implementation } from "../index";
 import type { EngineProvider } from "../lifecycle";
 import { SETTING_KEYS, type RawConfig } from "../settings";
 import { watchEngine } from "../watchEngine";
-import { PACKAGE, packageSchema, packageVersion, typeOfToken, type PluginType } from "./packageSchema";
+import { SecgroupsError } from "../errors";
+import { showValue } from "../text";
+import { PACKAGE, packageSchema, packageVersion, PLUGIN_TYPES, tokenOf, typeOfToken, type PluginType } from "./packageSchema";
 
 type Props = Record<string, unknown>;
 type Callback<T> = (err: grpc.ServiceError | null, value?: T | null) => void;
@@ -38,16 +40,32 @@ const NAMED: ReadonlySet<PluginType> = new Set(["SecurityGroup", "Network", "Ser
 /** The type token and the resource name of a URN (`urn:pulumi:STACK::PROJECT::PARENT$TYPE::NAME`). */
 export function parseUrn(urn: string): { token: string; name: string } {
   const parts = urn.split("::");
-  if (parts.length < 4) throw new Error(`not a resource URN: ${urn}`);
+  if (parts.length < 4) {
+    throw new SecgroupsError("SG_INVALID_INPUT", {
+      property: "urn",
+      problem: `the engine sent ${showValue(urn)}, which is not a resource URN`,
+      value: urn,
+      allowed: "urn:pulumi:STACK::PROJECT::TYPE::NAME",
+      fix: "run the program with the Pulumi CLI, which sends every resource's URN",
+    });
+  }
   const qualified = parts[2]!;
   return { token: qualified.slice(qualified.lastIndexOf("$") + 1), name: parts.slice(3).join("::") };
 }
 
 /** The implementation for a URN's type, and its type; an error for a token this plugin does not serve. */
-function providerFor(urn: string): { type: PluginType; impl: EngineProvider; name: string } {
+export function providerFor(urn: string): { type: PluginType; impl: EngineProvider; name: string } {
   const { token, name } = parseUrn(urn);
   const type = typeOfToken(token);
-  if (!type) throw new Error(`the ${PACKAGE} provider has no resource type ${token}`);
+  if (!type) {
+    throw new SecgroupsError("SG_INVALID_INPUT", {
+      property: "type",
+      problem: `the ${PACKAGE} provider has no resource type ${showValue(token)}`,
+      value: token,
+      allowed: PLUGIN_TYPES.map(tokenOf).join(", "),
+      fix: "use one of the package's resource types (the package schema lists them: pulumi package get-schema)",
+    });
+  }
   return { type, impl: implementation(type), name };
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { loadSchema } from "../../provider/schema";
 import { PLUGIN_TYPES, packageSchema, tokenOf, typeOfToken } from "../../provider/plugin/packageSchema";
-import { parseUrn, rawConfigOf } from "../../provider/plugin/server";
+import { parseUrn, providerFor, rawConfigOf } from "../../provider/plugin/server";
+import { SecgroupsError } from "../../provider/errors";
 
 type Def = { properties?: Record<string, unknown>; required?: string[] };
 const definitions = loadSchema().definitions as Record<string, Def>;
@@ -67,7 +68,26 @@ describe("the plugin's request plumbing", () => {
     expect(typeOfToken("secgroups:index:Network")).toBe("Network");
     expect(typeOfToken("secgroups:index:Nope")).toBeUndefined();
     expect(typeOfToken("aws:index:Network")).toBeUndefined();
-    expect(() => parseUrn("web")).toThrow("not a resource URN: web");
+    expect(() => parseUrn("web")).toThrow(
+      'SG_INVALID_INPUT: the engine sent "web", which is not a resource URN (property urn, got "web"); allowed: urn:pulumi:STACK::PROJECT::TYPE::NAME; fix: run the program with the Pulumi CLI, which sends every resource\'s URN',
+    );
+  });
+
+  it("refuses a type token it does not serve with SG_INVALID_INPUT naming the types it does", () => {
+    let err: unknown;
+    try {
+      providerFor("urn:pulumi:dev::app::secgroups:index:Firewall::fw");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SecgroupsError);
+    expect((err as SecgroupsError).code).toBe("SG_INVALID_INPUT");
+    expect((err as SecgroupsError).message).toBe(
+      'SG_INVALID_INPUT: the secgroups provider has no resource type "secgroups:index:Firewall" (property type, got "secgroups:index:Firewall"); ' +
+        "allowed: secgroups:index:Network, secgroups:index:SecurityGroup, secgroups:index:SecurityGroupRule, secgroups:index:Server, secgroups:index:ServerAttachment; " +
+        "fix: use one of the package's resource types (the package schema lists them: pulumi package get-schema)",
+    );
+    expect(providerFor("urn:pulumi:dev::app::secgroups:index:Server::vm").type).toBe("Server");
   });
 
   it("takes the provider's configuration from its arguments, else its variables, secrets unwrapped", () => {
