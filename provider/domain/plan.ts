@@ -404,15 +404,28 @@ function ruleOf(
   return {
     id,
     securityGroupId: f.securityGroupId,
+    ...ruleReach(f),
+    remoteGroupId: f.remoteGroupId,
+    remoteSubnetId: f.remoteSubnetId,
+    description: typeof f.description === "string" ? f.description : "",
+  };
+}
+
+/**
+ * What a rule's checked properties say it lets through, in the model's form: `ingress` and `IPv4`
+ * unless said otherwise, `any` (or none) as every protocol (null), absent ports and CIDR as null.
+ * The remote group and subnet are the caller's: ids the plan resolves, or the program's values.
+ */
+export function ruleReach(
+  f: Record<string, unknown>,
+): Pick<ModelRule, "direction" | "ethertype" | "protocol" | "portRangeMin" | "portRangeMax" | "remoteIpPrefix"> {
+  return {
     direction: f.direction === "egress" ? "egress" : "ingress",
     ethertype: f.ethertype === "IPv6" ? "IPv6" : "IPv4",
     protocol: typeof f.protocol === "string" && f.protocol !== "any" ? f.protocol : null,
     portRangeMin: typeof f.portRangeMin === "number" ? f.portRangeMin : null,
     portRangeMax: typeof f.portRangeMax === "number" ? f.portRangeMax : null,
     remoteIpPrefix: typeof f.remoteIpPrefix === "string" ? f.remoteIpPrefix : null,
-    remoteGroupId: f.remoteGroupId,
-    remoteSubnetId: f.remoteSubnetId,
-    description: typeof f.description === "string" ? f.description : "",
   };
 }
 

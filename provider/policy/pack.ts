@@ -33,7 +33,7 @@ import {
 } from "../domain/findings";
 import { describeTraffic, evaluateExposure, ruleTraffic } from "../domain/exposure";
 import { programPlan, type ProgramPlan, type ProgramResource } from "../domain/programPlan";
-import { resourceTypeOf } from "../domain/plan";
+import { resourceTypeOf, ruleReach } from "../domain/plan";
 import { PROTOCOL_NUMBERS, protocolNumber } from "../domain/protocols";
 import { UNKNOWN } from "../domain/unknown";
 import type { Profile } from "../domain/profiles";
@@ -241,16 +241,7 @@ function reachOf(rule: Record<string, unknown>) {
   const fields = ["direction", "ethertype", "protocol", "portRangeMin", "portRangeMax", "remoteIpPrefix", "remoteGroupId", "remoteSubnetId"];
   if (fields.some((f) => rule[f] === UNKNOWN)) return undefined;
   const text = (v: unknown) => (typeof v === "string" ? v : null);
-  return {
-    direction: rule.direction === "egress" ? ("egress" as const) : ("ingress" as const),
-    ethertype: rule.ethertype === "IPv6" ? ("IPv6" as const) : ("IPv4" as const),
-    protocol: typeof rule.protocol === "string" && rule.protocol !== "any" ? rule.protocol : null,
-    portRangeMin: typeof rule.portRangeMin === "number" ? rule.portRangeMin : null,
-    portRangeMax: typeof rule.portRangeMax === "number" ? rule.portRangeMax : null,
-    remoteIpPrefix: text(rule.remoteIpPrefix),
-    remoteGroupId: text(rule.remoteGroupId),
-    remoteSubnetId: text(rule.remoteSubnetId),
-  };
+  return { ...ruleReach(rule), remoteGroupId: text(rule.remoteGroupId), remoteSubnetId: text(rule.remoteSubnetId) };
 }
 
 const adminRule: ResourceValidationPolicy = {
