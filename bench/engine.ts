@@ -21,8 +21,9 @@ export interface EngineSample {
   /** CPU time of `up`'s and `preview`'s whole process trees (engine, plugins, program), ms. */
   upCpuMs: number;
   previewCpuMs: number;
-  /** Peak RSS and CPU of the program and of the dynamic provider during `up` (bench/probe.ts). */
+  /** Peak RSS and CPU of the program and of the dynamic provider during `up` and `preview` (bench/probe.ts). */
   upUsage: ProcessUsage;
+  previewUsage: ProcessUsage;
   /** Resources of the program's dynamic type(s) in the exported state (must equal n). */
   resources: number;
   /** Length in bytes of each resource's `__provider` output (UTF-8), in state order. */
@@ -70,8 +71,9 @@ export async function stateCensus(
 
 /**
  * Runs one repetition of `program` with `n` resources on a fresh stack, then discards the stack.
- * `up` runs under bench/probe.ts (peak RSS and CPU of the program and the provider); with
- * `cpuProfile` the probe also writes their CPU profiles, kept in the stack's `probe-up` directory.
+ * `up` and `preview` run under bench/probe.ts (peak RSS and CPU of the program and the provider);
+ * with `cpuProfile` the probe also writes their CPU profiles, kept in the stack's `probe-up` and
+ * `probe-preview` directories.
  */
 export async function runEngineOnce(program: Program, n: number, rep: number, keep = false, cpuProfile = false): Promise<EngineSample> {
   const config: Record<string, string> = { "bench:n": String(n) };
@@ -82,7 +84,7 @@ export async function runEngineOnce(program: Program, n: number, rep: number, ke
       await stack.must(["config", "set", "secgroups:profile", writeRoomyProfile(stack.dir)]);
     }
     const up = await stack.must(["up", "--yes", "--skip-preview"], { dir: path.join(stack.dir, "probe-up"), cpuProfile });
-    const preview = await stack.must(["preview"]);
+    const preview = await stack.must(["preview"], { dir: path.join(stack.dir, "probe-preview"), cpuProfile });
     if (!/\b\d+ unchanged\b/.test(preview.stdout) || /\bto (create|update|delete|replace)\b/.test(preview.stdout)) {
       throw new Error(`preview after up of ${program} N=${n} shows changes:\n${preview.stdout.slice(-3000)}`);
     }
@@ -96,6 +98,7 @@ export async function runEngineOnce(program: Program, n: number, rep: number, ke
       upCpuMs: up.treeCpuMs,
       previewCpuMs: preview.treeCpuMs,
       upUsage: up.usage!,
+      previewUsage: preview.usage!,
       resources: dynamic.length,
       providerBytes: dynamic.map((r) => storedBytes(r.outputs?.__provider)),
       exportBytes: Buffer.byteLength(exported, "utf8"),

@@ -1,6 +1,7 @@
 /**
- * `npm run bench -- --profile[=N]`: where the time of `pulumi up` goes. One fresh stack of
- * bench/programs/ours and one of the no-op program at N (default 2 000) run `up` with bench/probe.ts
+ * `npm run bench -- --profile[=N]`: where the time of `pulumi up` and of the no-change `pulumi
+ * preview` after it goes. One fresh stack of bench/programs/ours and one of the no-op program at N
+ * (default 2 000) run both with bench/probe.ts
  * recording a V8 CPU profile of the program and of the dynamic-provider process; the profiles are
  * kept under test-output/bench/profiles/ (open them in Chrome's DevTools or speedscope), and a
  * summary is printed: each process's CPU time by whose code ran (ours, the Pulumi SDK, gRPC and
@@ -69,24 +70,28 @@ export async function runProfile(n: number, log: (line: string) => void): Promis
   for (const program of ["ours", "noop"] as Program[]) {
     log(`profiling pulumi up of ${program}, N = ${n}`);
     const sample: EngineSample = await runEngineOnce(program, n, 0, true, true);
-    const u = sample.upUsage;
-    lines.push(
-      "",
-      `## ${program}: wall ${(sample.upMs / 1000).toFixed(1)} s; CPU of the whole tree ${(sample.upCpuMs / 1000).toFixed(1)} s, ` +
-        `program ${(u.programCpuMs / 1000).toFixed(1)} s, provider ${(u.providerCpuMs / 1000).toFixed(1)} s, ` +
-        `engine and plugins ${((sample.upCpuMs - u.programCpuMs - u.providerCpuMs) / 1000).toFixed(1)} s`,
-    );
-    for (const role of ["program", "provider"] as const) {
-      for (const [i, file] of u.profiles[role].entries()) {
-        const kept = path.join(out, `${program}-${n}-${role}${i ? `-${i}` : ""}.cpuprofile`);
-        fs.copyFileSync(file, kept);
-        const s = summarize(JSON.parse(fs.readFileSync(file, "utf8")) as CpuProfile);
-        const owners = Object.entries(s.byOwner)
-          .sort((a, b) => b[1] - a[1])
-          .map(([o, ms]) => `${o} ${ms}`)
-          .join(", ");
-        lines.push("", `### ${role} (${path.relative(path.dirname(path.dirname(WORK)), kept)}): ${owners}`, "");
-        for (const f of s.topFunctions) lines.push(`- ${f.ms} ms  ${f.name}  [${f.owner}]`);
+    for (const [command, wallMs, treeCpuMs, u] of [
+      ["up", sample.upMs, sample.upCpuMs, sample.upUsage],
+      ["preview", sample.previewMs, sample.previewCpuMs, sample.previewUsage],
+    ] as const) {
+      lines.push(
+        "",
+        `## ${program}, pulumi ${command}: wall ${(wallMs / 1000).toFixed(1)} s; CPU of the whole tree ${(treeCpuMs / 1000).toFixed(1)} s, ` +
+          `program ${(u.programCpuMs / 1000).toFixed(1)} s, provider ${(u.providerCpuMs / 1000).toFixed(1)} s, ` +
+          `engine and plugins ${((treeCpuMs - u.programCpuMs - u.providerCpuMs) / 1000).toFixed(1)} s`,
+      );
+      for (const role of ["program", "provider"] as const) {
+        for (const [i, file] of u.profiles[role].entries()) {
+          const kept = path.join(out, `${program}-${n}-${command}-${role}${i ? `-${i}` : ""}.cpuprofile`);
+          fs.copyFileSync(file, kept);
+          const s = summarize(JSON.parse(fs.readFileSync(file, "utf8")) as CpuProfile);
+          const owners = Object.entries(s.byOwner)
+            .sort((a, b) => b[1] - a[1])
+            .map(([o, ms]) => `${o} ${ms}`)
+            .join(", ");
+          lines.push("", `### ${role} (${path.relative(path.dirname(path.dirname(WORK)), kept)}): ${owners}`, "");
+          for (const f of s.topFunctions) lines.push(`- ${f.ms} ms  ${f.name}  [${f.owner}]`);
+        }
       }
     }
   }

@@ -114,8 +114,9 @@ export interface EngineResult {
   preview: EngineFigure;
   /** Peak RSS during `up`. */
   rss: { program: RssFigure; provider: RssFigure };
-  /** CPU time of `up` by process. */
+  /** CPU time of `up` and of the no-change `preview` by process. */
   upCpu: { ours: CpuSplit; noop: CpuSplit };
+  previewCpu?: { ours: CpuSplit; noop: CpuSplit };
   providerBytesPerResource: { ours: number; oursMax: number; noop: number; target: number; met: boolean };
   exportBytesPerResource: { ours: number; noop: number; ratio: number; samples: { ours: number[]; noop: number[] } };
 }
@@ -381,11 +382,12 @@ export function engineResults(samples: EngineSample[], sizes: number[]): EngineR
         samples: { ours: ours.map(pick), noop: noop.map(pick) },
       };
     };
-    const cpu = (list: EngineSample[]): CpuSplit => {
+    const cpu = (list: EngineSample[], command: "up" | "preview" = "up"): CpuSplit => {
       const m = (pick: (s: EngineSample) => number) => round(median(list.map(pick)), 0);
-      const tree = m((s) => s.upCpuMs);
-      const program = m((s) => s.upUsage.programCpuMs);
-      const provider = m((s) => s.upUsage.providerCpuMs);
+      const usage = (s: EngineSample) => (command === "up" ? s.upUsage : s.previewUsage);
+      const tree = m((s) => (command === "up" ? s.upCpuMs : s.previewCpuMs));
+      const program = m((s) => usage(s).programCpuMs);
+      const provider = m((s) => usage(s).providerCpuMs);
       return { tree, program, provider, engine: round(tree - program - provider, 0) };
     };
     const bytes = (list: EngineSample[]) => list.flatMap((s) => s.providerBytes);
@@ -400,6 +402,7 @@ export function engineResults(samples: EngineSample[], sizes: number[]): EngineR
       preview: figure((s) => s.previewMs, largest ? TARGETS.enginePreviewRatio : null),
       rss: { program: rss((s) => s.upUsage.programMaxRssKiB), provider: rss((s) => s.upUsage.providerMaxRssKiB) },
       upCpu: { ours: cpu(ours), noop: cpu(noop) },
+      previewCpu: { ours: cpu(ours, "preview"), noop: cpu(noop, "preview") },
       providerBytesPerResource: {
         ours: round(mean(bytes(ours)), 0),
         oursMax,
@@ -648,22 +651,26 @@ export function markdown(r: Results): string {
   ].join("\n");
 }
 
-/** Where `pulumi up`'s CPU time went, by process, at each N (empty when the engine figure was not measured). */
+/** Where the CPU time of `pulumi up` and of the no-change `pulumi preview` went, by process, at each N (empty without the engine figure). */
 function cpuTable(r: Results): string[] {
   const withCpu = r.engine.filter((e) => e.upCpu);
   if (!withCpu.length) return [];
   const rows = withCpu.flatMap((e) =>
-    (["ours", "noop"] as const).map((p) => {
-      const c = e.upCpu[p];
-      return `| ${e.n} | ${p === "ours" ? "ours" : "no-op"} | ${seconds(c.tree)} | ${seconds(c.engine)} | ${seconds(c.program)} | ${seconds(c.provider)} |`;
+    (["up", "preview"] as const).flatMap((command) => {
+      const split = command === "up" ? e.upCpu : e.previewCpu;
+      if (!split) return [];
+      return (["ours", "noop"] as const).map((p) => {
+        const c = split[p];
+        return `| ${e.n} | \`${command}\` | ${p === "ours" ? "ours" : "no-op"} | ${seconds(c.tree)} | ${seconds(c.engine)} | ${seconds(c.program)} | ${seconds(c.provider)} |`;
+      });
     }),
   );
   return [
     "",
-    "CPU time of `pulumi up` by process (medians; the engine's share is the whole tree's less the program's and the provider's):",
+    "CPU time by process (medians; the engine's share is the whole tree's less the program's and the provider's):",
     "",
-    "| N | program | whole tree | engine and plugins | program | provider |",
-    "| --- | --- | --- | --- | --- | --- |",
+    "| N | command | program | whole tree | engine and plugins | program | provider |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
   ];
 }

@@ -46,7 +46,8 @@ describe("npm run bench -- --quick", () => {
     expect(e.mix).toEqual({ SecurityGroup: 3, SecurityGroupRule: 12, Server: 2, ServerAttachment: 3 });
     for (const f of [e.up, e.preview]) expect(positive([...f.ours.samplesMs, ...f.noop.samplesMs])).toBe(true);
     for (const f of [e.rss.program, e.rss.provider]) expect(positive([...f.samples.ours, ...f.samples.noop])).toBe(true);
-    for (const c of [e.upCpu.ours, e.upCpu.noop]) expect(positive([c.tree, c.program, c.provider])).toBe(true);
+    for (const c of [e.upCpu.ours, e.upCpu.noop, e.previewCpu!.ours, e.previewCpu!.noop])
+      expect(positive([c.tree, c.program, c.provider])).toBe(true);
     expect(e.providerBytesPerResource.ours).toBeGreaterThan(0);
 
     // Backend scaling on both databases, each operation at both sizes.
