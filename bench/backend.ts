@@ -34,6 +34,12 @@ export interface OpSamples {
   attachmentCreate: number[];
 }
 
+/** The samples of every size, and the database's version (`sqlite_version()`, PostgreSQL's `server_version`). */
+export interface BackendRun {
+  samples: Record<number, OpSamples>;
+  version: string;
+}
+
 /** One seeded database. */
 interface Seeded {
   rules: number;
@@ -174,13 +180,11 @@ async function attachmentCreates(db: Seeded, count: number, out: number[]): Prom
  * Seeds one database per size in `sizes`, then in `rounds` rounds times ops/rounds rule creates and
  * as many attachment creates in each, the sizes alternating (the first size of a round alternates too).
  */
-async function measure(
-  drivers: SqlDriver[],
-  sizes: number[],
-  ops: number,
-  rounds: number,
-  log: (line: string) => void,
-): Promise<Record<number, OpSamples>> {
+async function measure(drivers: SqlDriver[], sizes: number[], ops: number, rounds: number, log: (line: string) => void): Promise<BackendRun> {
+  const version = await drivers[0]!.read(async (tx) => {
+    const row = await tx.get(drivers[0]!.kind === "sqlite" ? "SELECT sqlite_version() AS v" : "SELECT current_setting('server_version') AS v");
+    return String(row?.v ?? "unknown");
+  });
   const dbs: Seeded[] = [];
   for (const [i, size] of sizes.entries()) {
     const start = Date.now();
@@ -200,11 +204,11 @@ async function measure(
     if (problems.length) throw new Error(`integrity problems after the benchmark: ${problems.slice(0, 5).join("; ")}`);
     await db.store.close();
   }
-  return samples;
+  return { samples, version };
 }
 
 /** Backend scaling on SQLite files in a temporary directory. */
-export async function runSqlite(sizes: number[], ops: number, rounds: number, log: (line: string) => void): Promise<Record<number, OpSamples>> {
+export async function runSqlite(sizes: number[], ops: number, rounds: number, log: (line: string) => void): Promise<BackendRun> {
   const dir = workDir("backend-sqlite");
   return measure(
     sizes.map((s) => new SqliteDriver(path.join(dir, `rules-${s}.db`))),
@@ -216,7 +220,7 @@ export async function runSqlite(sizes: number[], ops: number, rounds: number, lo
 }
 
 /** Backend scaling on a private PostgreSQL server (one database per size). */
-export async function runPostgres(sizes: number[], ops: number, rounds: number, log: (line: string) => void): Promise<Record<number, OpSamples>> {
+export async function runPostgres(sizes: number[], ops: number, rounds: number, log: (line: string) => void): Promise<BackendRun> {
   const server = await startPostgres("bench");
   try {
     const { Client } = require("pg") as typeof import("pg");

@@ -2,7 +2,7 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
-import type { OpSamples } from "./backend";
+import type { BackendRun, OpSamples } from "./backend";
 import type { EngineSample, Program } from "./engine";
 import type { OpenstackRun, Side } from "./openstack";
 import type { PeerRun, PeerSample, Tool } from "./peer";
@@ -129,6 +129,13 @@ export interface BackendFigure {
   target: number;
   /** Whether the median and the p95 ratio both meet the target. */
   met: boolean;
+}
+
+/** The backend figures of one database kind (`version`: the database's; results before it lack it). */
+export interface BackendResult {
+  version?: string;
+  ruleCreate: BackendFigure;
+  attachmentCreate: BackendFigure;
 }
 
 /** Exposure evaluation at two project sizes (servers). */
@@ -312,7 +319,7 @@ export interface Results {
     seconds: number;
   };
   engine: EngineResult[];
-  backend: Record<string, { ruleCreate: BackendFigure; attachmentCreate: BackendFigure }>;
+  backend: Record<string, BackendResult>;
   evaluation: EvaluationFigure;
   report?: PreviewReportFigure;
   openstack?: OpenstackFigure;
@@ -459,10 +466,10 @@ export function backendFigure(bySize: Record<number, number[]>): BackendFigure {
   };
 }
 
-/** The backend figures of one database kind. */
-export function backendResults(samples: Record<number, OpSamples>): { ruleCreate: BackendFigure; attachmentCreate: BackendFigure } {
-  const pick = (k: keyof OpSamples) => Object.fromEntries(Object.entries(samples).map(([s, o]) => [s, o[k]]));
-  return { ruleCreate: backendFigure(pick("ruleCreate")), attachmentCreate: backendFigure(pick("attachmentCreate")) };
+/** The backend figures of one database kind, with its version. */
+export function backendResults(run: BackendRun): BackendResult {
+  const pick = (k: keyof OpSamples) => Object.fromEntries(Object.entries(run.samples).map(([s, o]) => [s, o[k]]));
+  return { version: run.version, ruleCreate: backendFigure(pick("ruleCreate")), attachmentCreate: backendFigure(pick("attachmentCreate")) };
 }
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -542,7 +549,7 @@ export function markdown(r: Results): string {
     rows.push([`State: \`pulumi stack export\` per resource, N = ${e.n}`, bytes(x.ours), bytes(x.noop), `${x.ratio}×`, "—", "—"]);
   }
   for (const [kind, b] of Object.entries(r.backend)) {
-    const name = kind === "sqlite" ? "SQLite" : "PostgreSQL";
+    const name = `${kind === "sqlite" ? "SQLite" : "PostgreSQL"}${b.version ? ` ${b.version}` : ""}`;
     for (const [op, f] of [
       ["rule create", b.ruleCreate],
       ["attachment create", b.attachmentCreate],
