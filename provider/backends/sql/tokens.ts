@@ -4,10 +4,19 @@
  * engine recorded the result, the retried create finds its object by the token and returns it
  * instead of making a second one.
  */
+import type { ResourceType } from "../../domain/plan";
 import type { Row, Tx } from "./driver";
 import type { TokenTable } from "./rows";
 
-const TABLES: readonly TokenTable[] = ["security_groups", "security_group_rules", "networks", "servers", "attachments"];
+/** The table of each resource type's objects, every one with a client_token column. */
+const TABLE_OF: Readonly<Record<ResourceType, TokenTable>> = {
+  SecurityGroup: "security_groups",
+  SecurityGroupRule: "security_group_rules",
+  Network: "networks",
+  Server: "servers",
+  ServerAttachment: "attachments",
+};
+const TABLES: readonly TokenTable[] = Object.values(TABLE_OF);
 
 /** The row that an earlier create with the same client token made, or undefined. */
 export async function byToken(tx: Tx, table: TokenTable, project: string, token: string | undefined): Promise<Row | undefined> {
@@ -20,10 +29,10 @@ export async function setToken(tx: Tx, table: TokenTable, project: string, id: s
   if (token) await tx.run(`UPDATE ${table} SET client_token = ? WHERE project = ? AND id = ?`, [token, project, id]);
 }
 
-/** The tables whose row `id` still carries a client token (a read). */
-export async function tokenHolders(tx: Tx, project: string, id: string): Promise<TokenTable[]> {
+/** The tables whose row `id` still carries a client token (a read): the table of `type`, or every table when the type is not known. */
+export async function tokenHolders(tx: Tx, project: string, id: string, type?: ResourceType): Promise<TokenTable[]> {
   const found: TokenTable[] = [];
-  for (const t of TABLES) {
+  for (const t of type ? [TABLE_OF[type]] : TABLES) {
     if (await tx.get(`SELECT 1 AS x FROM ${t} WHERE project = ? AND id = ? AND client_token IS NOT NULL`, [project, id])) found.push(t);
   }
   return found;

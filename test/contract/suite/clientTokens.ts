@@ -53,6 +53,11 @@ export function clientTokensContract(contract: Contract): void {
       const kept = await b.createGroup(newGroup("app", { clientToken: `${TOKEN}app` }));
       await b.forgetClientToken("other", kept.group.id);
       expect((await b.createGroup(newGroup("app", { clientToken: `${TOKEN}app` }))).group.id).toBe(kept.group.id);
+      // Given the object's type, only that type's object is forgotten: another type's leaves it.
+      await b.forgetClientToken(PROJECT, kept.group.id, "SecurityGroupRule");
+      expect((await b.createGroup(newGroup("app", { clientToken: `${TOKEN}app` }))).group.id).toBe(kept.group.id);
+      await b.forgetClientToken(PROJECT, kept.group.id, "SecurityGroup");
+      expect((await rejection(b.createGroup(newGroup("app", { clientToken: `${TOKEN}app` })))).code).toBe("SG_NAME_TAKEN");
     });
 
     it("a token only counts in its project", async () => {
