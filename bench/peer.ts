@@ -21,6 +21,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { randomUUID } from "node:crypto";
 import { keystoneToken, startNeutron, type NeutronServer } from "../tools/neutron";
 import { writeRoomyProfile } from "./engine";
@@ -149,7 +150,7 @@ export function requestKind(line: string): string | undefined {
   if (!m) return undefined;
   const route = m[2]!
     .split("/")
-    .map((part, i, all) => (/^[0-9a-f-]{32,36}$/.test(part) || all[i - 1] === "tags" || all[i - 2] === "quotas" ? "{id}" : part))
+    .map((part, i, all) => (/^[0-9a-f-]{32,36}$/.test(part) || all[i - 1] === "tags" || all[i - 1] === "quotas" ? "{id}" : part))
     .join("/");
   const keys = m[3] ? [...new Set([...new URLSearchParams(m[3].slice(1)).keys()])].sort().join("&") : "";
   return `${m[1]} ${route}${keys ? `?${keys}` : ""} ${m[4]}`;
@@ -162,28 +163,38 @@ function histogram(kinds: string[]): Record<string, number> {
   return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1]));
 }
 
-/** Runs `command` and counts the requests Neutron served meanwhile (lines its access log gained), by kind too. */
+/**
+ * Marks the access log: a request only the bench sends (`GET /?bench-marker=ID`, Neutron's version
+ * list), then waits until its line is in the log. One sync worker serves requests in order and logs
+ * each after answering it, so every request served before the marker's is in the log before it.
+ */
+async function mark(neutron: NeutronServer): Promise<string> {
+  const id = randomUUID();
+  await (await fetch(`${neutron.url}/?bench-marker=${id}`)).text();
+  const deadline = Date.now() + 10_000;
+  while (!fs.readFileSync(neutron.accessLogFile!, "utf8").includes(`bench-marker=${id}`)) {
+    if (Date.now() > deadline) throw new Error(`Neutron's access log ${neutron.accessLogFile} did not record the bench's marker request`);
+    await sleep(20);
+  }
+  return id;
+}
+
+/** Runs `command` and counts the requests Neutron served meanwhile (the access log's lines between two markers), by kind too. */
 async function counted<T>(
   neutron: NeutronServer,
   command: () => Promise<T>,
 ): Promise<{ result: T; requests: number; kinds: Record<string, number> }> {
-  const file = neutron.accessLogFile!;
-  const before = fs.statSync(file).size;
+  const first = await mark(neutron);
   const result = await command();
-  const fd = fs.openSync(file, "r");
-  try {
-    const size = fs.fstatSync(fd).size;
-    const buf = Buffer.alloc(size - before);
-    fs.readSync(fd, buf, 0, buf.length, before);
-    const kinds = buf
-      .toString("utf8")
-      .split("\n")
-      .map(requestKind)
-      .filter((k): k is string => k !== undefined);
-    return { result, requests: kinds.length, kinds: histogram(kinds) };
-  } finally {
-    fs.closeSync(fd);
-  }
+  const last = await mark(neutron);
+  const lines = fs.readFileSync(neutron.accessLogFile!, "utf8").split("\n");
+  const from = lines.findIndex((l) => l.includes(`bench-marker=${first}`));
+  const to = lines.findIndex((l) => l.includes(`bench-marker=${last}`));
+  const kinds = lines
+    .slice(from + 1, to)
+    .map(requestKind)
+    .filter((k): k is string => k !== undefined);
+  return { result, requests: kinds.length, kinds: histogram(kinds) };
 }
 
 /** The number of changes `pulumi preview --json` reports (every kind but `same`). */
@@ -293,6 +304,8 @@ async function ourUserWrittenRules(cloudsFile: string): Promise<number> {
 export async function runPeer(n: number, reps: number, log: (line: string) => void): Promise<PeerRun> {
   const install = ensureTofu();
   const neutron = await startNeutron({ keystone: true, accessLog: true, extraNeutronConf: UNLIMITED_QUOTAS });
+  // The clouds.yaml holds the run's Keystone password: readable by its owner only, and gone with the run.
+  const cloudsDir = workDir("peer");
   try {
     const k = neutron.keystone!;
     log(`  Keystone on ${k.url}, Neutron on ${neutron.url}, started in ${neutron.timings.total} s; ${install.tofu}`);
@@ -305,7 +318,7 @@ export async function runPeer(n: number, reps: number, log: (line: string) => vo
       projectDomainName: k.projectDomainName,
       region: k.region,
     };
-    const cloudsFile = path.join(workDir("peer"), "clouds.yaml");
+    const cloudsFile = path.join(cloudsDir, "clouds.yaml");
     fs.writeFileSync(
       cloudsFile,
       [
@@ -322,6 +335,7 @@ export async function runPeer(n: number, reps: number, log: (line: string) => vo
         `      project_domain_name: ${k.projectDomainName}`,
         "",
       ].join("\n"),
+      { mode: 0o600 },
     );
     const token = await adminToken(neutron);
     const { network } = await neutronCall(neutron, token, "POST", "/networks", 201, { network: { name: "bench-net" } });
@@ -356,6 +370,7 @@ export async function runPeer(n: number, reps: number, log: (line: string) => vo
       userWrittenRules: { ours, peer: peer.secondPlanChanges, peerDetail },
     };
   } finally {
+    fs.rmSync(cloudsDir, { recursive: true, force: true });
     await neutron.stop();
   }
 }

@@ -16,6 +16,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { writeRoomyProfile } from "./engine";
 import { BenchStack, REPO, workDir } from "./stack";
+import { median } from "./stats";
 
 /** One prepared preview: its file, and how many steps it holds. */
 interface PreparedPreview {
@@ -97,6 +98,5 @@ export async function runPreviewReport(
       `preview-report round ${r + 1}/${rounds}: ${prepared.map((p) => `${p.steps} steps ${samples[String(p.steps)]!.at(-1)!.toFixed(0)} ms`).join(", ")}`,
     );
   }
-  floor.sort((a, b) => a - b);
-  return { samples, steps, changes, floorMs: floor[Math.floor(floor.length / 2)]! };
+  return { samples, steps, changes, floorMs: median(floor) };
 }

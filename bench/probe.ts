@@ -49,15 +49,19 @@ function install(): void {
     session.post("Profiler.setSamplingInterval", { interval: 1000 });
     session.post("Profiler.start");
   }
-  let written = false;
+  let profiled = false;
+  // Written on a signal and again on exit (a process another listener keeps alive after the signal
+  // ends later: its record then covers its whole life); the profile once.
   const write = (): void => {
-    if (written) return;
-    written = true;
     const cpu = process.cpuUsage();
     const record: ProbeRecord = { role, pid: process.pid, maxRssKiB: process.resourceUsage().maxRSS, cpuUserUs: cpu.user, cpuSystemUs: cpu.system };
     fs.writeFileSync(`${base}.json`, JSON.stringify(record));
-    session?.post("Profiler.stop", (err, result) => {
-      if (!err) fs.writeFileSync(`${base}.cpuprofile`, JSON.stringify(result.profile));
+    if (!session || profiled) return;
+    profiled = true;
+    session.post("Profiler.stop", (err, result) => {
+      // A profile that could not be taken is a file of its own: the profile summary fails on it.
+      if (err) fs.writeFileSync(`${base}.cpuprofile-error`, String(err));
+      else fs.writeFileSync(`${base}.cpuprofile`, JSON.stringify(result.profile));
     });
   };
   process.on("exit", write);

@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runEngineOnce, type EngineSample, type Program } from "./engine";
-import { WORK } from "./stack";
+import { engineCpuMs, WORK } from "./stack";
 
 /** The parts of a V8 CPU profile (`Profiler.stop`) the summary reads. */
 interface CpuProfile {
@@ -78,7 +78,7 @@ export async function runProfile(n: number, log: (line: string) => void): Promis
         "",
         `## ${program}, pulumi ${command}: wall ${(wallMs / 1000).toFixed(1)} s; CPU of the whole tree ${(treeCpuMs / 1000).toFixed(1)} s, ` +
           `program ${(u.programCpuMs / 1000).toFixed(1)} s, provider ${(u.providerCpuMs / 1000).toFixed(1)} s, ` +
-          `engine and plugins ${((treeCpuMs - u.programCpuMs - u.providerCpuMs) / 1000).toFixed(1)} s`,
+          `engine and plugins ${(engineCpuMs(treeCpuMs, u) / 1000).toFixed(1)} s`,
       );
       for (const role of ["program", "provider"] as const) {
         for (const [i, file] of u.profiles[role].entries()) {

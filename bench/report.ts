@@ -7,6 +7,7 @@ import type { EngineSample, Program } from "./engine";
 import type { OpenstackRun, Side } from "./openstack";
 import type { PeerRun, PeerSample, Tool } from "./peer";
 import { median, p95, round } from "./stats";
+import { engineCpuMs } from "./stack";
 
 /** Target ratios and sizes of the issue (one run's ratios). */
 export const TARGETS = {
@@ -38,6 +39,8 @@ export interface Machine {
   pulumiSdk: string;
   date: string;
   loadAverageAtStart: number[];
+  /** The commit measured (`git rev-parse --short HEAD`, `+changes` when the tree differed from it); runs before it was recorded lack it. */
+  commit?: string;
 }
 
 /** The machine this process runs on, now. */
@@ -48,6 +51,14 @@ export function machine(repo: string): Machine {
     if (pretty) osName = `${pretty} (${os.type()} ${os.release()})`;
   } catch {
     // No /etc/os-release: the kernel name and release will do.
+  }
+  let commit: string | undefined;
+  try {
+    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repo, encoding: "utf8" }).trim();
+    const changed = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: repo, encoding: "utf8" }).trim() !== "";
+    commit = `${head}${changed ? "+changes" : ""}`;
+  } catch {
+    // Not a git checkout: no commit to name.
   }
   let pulumiCli = "unknown";
   try {
@@ -65,6 +76,7 @@ export function machine(repo: string): Machine {
     pulumiSdk: JSON.parse(fs.readFileSync(`${repo}/node_modules/@pulumi/pulumi/package.json`, "utf8")).version,
     date: new Date().toISOString(),
     loadAverageAtStart: os.loadavg().map((l) => round(l, 2)),
+    ...(commit ? { commit } : {}),
   };
 }
 
@@ -221,7 +233,8 @@ export function previewReportResults(run: {
   );
   const ratioMedian = round(median(run.samples[String(sizes[sizes.length - 1])]!) / median(run.samples[String(sizes[0])]!), 2);
   const beyond = (n: number) => median(run.samples[String(n)]!) - run.floorMs;
-  const ratioBeyondFloor = round(beyond(sizes[sizes.length - 1]!) / beyond(sizes[0]!), 2);
+  // The small preview's work must stand above the start-up's noise, or the ratio means nothing (NaN: not met).
+  const ratioBeyondFloor = beyond(sizes[0]!) > 0 ? round(beyond(sizes[sizes.length - 1]!) / beyond(sizes[0]!), 2) : NaN;
   return {
     bySize,
     floorMs: round(run.floorMs, 1),
@@ -250,11 +263,11 @@ export interface PeerFigure {
   repetitions: number;
   mix: Record<string, number>;
   versions: Record<string, string>;
-  /** `pulumi up --skip-preview` against `tofu apply -auto-approve`. */
+  /** `pulumi up --yes` (a preview, then the update) against `tofu apply -auto-approve` (a plan, then the apply). */
   apply: PeerCommand;
-  /** A preview/plan with nothing to change, right after. */
+  /** A preview/plan with nothing to change, right after: `pulumi preview --refresh` against `tofu plan`. */
   noChange: PeerCommand;
-  /** `pulumi destroy --skip-preview` against `tofu destroy -auto-approve`. */
+  /** `pulumi destroy --yes` against `tofu destroy -auto-approve`. */
   destroy: PeerCommand;
   /** Changes a second preview/plan shows after applying rules as users write them (ports 1-65535, a bare IP, protocol 6, TCP). */
   userWrittenRules: { ours: number; peer: number; peerDetail: string[] };
@@ -392,10 +405,14 @@ export function engineResults(samples: EngineSample[], sizes: number[]): EngineR
     const cpu = (list: EngineSample[], command: "up" | "preview" = "up"): CpuSplit => {
       const m = (pick: (s: EngineSample) => number) => round(median(list.map(pick)), 0);
       const usage = (s: EngineSample) => (command === "up" ? s.upUsage : s.previewUsage);
-      const tree = m((s) => (command === "up" ? s.upCpuMs : s.previewCpuMs));
-      const program = m((s) => usage(s).programCpuMs);
-      const provider = m((s) => usage(s).providerCpuMs);
-      return { tree, program, provider, engine: round(tree - program - provider, 0) };
+      const tree = (s: EngineSample) => (command === "up" ? s.upCpuMs : s.previewCpuMs);
+      // Each sample's own engine share, then the median (medians of different samples would not add up).
+      return {
+        tree: m(tree),
+        program: m((s) => usage(s).programCpuMs),
+        provider: m((s) => usage(s).providerCpuMs),
+        engine: m((s) => engineCpuMs(tree(s), usage(s))),
+      };
     };
     const bytes = (list: EngineSample[]) => list.flatMap((s) => s.providerBytes);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -483,7 +500,8 @@ const thousands = (n: number) => (n >= 1000 ? `${n / 1000}k` : String(n));
  * by different runs (`--only`), the date and load of each run, with the figures it measured.
  */
 export function machineLine(m: Machine, measured: Results["measured"] = {}): string {
-  const when = (x: Machine) => `${x.date.slice(0, 16).replace("T", " ")} UTC; load average at start ${x.loadAverageAtStart.join(" / ")}`;
+  const when = (x: Machine) =>
+    `${x.date.slice(0, 16).replace("T", " ")} UTC${x.commit ? ` at ${x.commit}` : ""}; load average at start ${x.loadAverageAtStart.join(" / ")}`;
   const runs = new Map<string, { machine: Machine; figures: string[] }>();
   for (const f of FIGURES) {
     const x = measured[f];
@@ -674,9 +692,9 @@ function cpuTable(r: Results): string[] {
   );
   return [
     "",
-    "CPU time by process (medians; the engine's share is the whole tree's less the program's and the provider's):",
+    "CPU time by process (medians; the engine's share is, per sample, the whole tree's less the program's and the provider's):",
     "",
-    "| N | command | program | whole tree | engine and plugins | program | provider |",
+    "| N | command | which | whole tree | engine and plugins | program | provider |",
     "| --- | --- | --- | --- | --- | --- | --- |",
     ...rows,
   ];

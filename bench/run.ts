@@ -45,6 +45,8 @@ async function main(): Promise<void> {
   if (profileArg) {
     fs.rmSync(WORK, { recursive: true, force: true });
     const n = profileArg.includes("=") ? Number(profileArg.slice("--profile=".length)) : quick ? 20 : 2000;
+    if (!Number.isInteger(n) || n < 20)
+      throw new Error(`--profile=N takes a whole number of resources, 20 or more (the mix needs them), got ${profileArg}`);
     console.log(await runProfile(n, (line) => console.error(`[bench] ${line}`)));
     return;
   }

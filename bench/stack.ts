@@ -53,6 +53,9 @@ export function readProbe(dir: string): ProcessUsage {
   for (const role of ["program", "provider"] as const)
     if (!of(role).length) throw new Error(`the probe found no ${role} process in ${dir} (is bench/probe.js loaded?)`);
   const cpuMs = (rs: ProbeRecord[]) => rs.reduce((a, r) => a + (r.cpuUserUs + r.cpuSystemUs) / 1000, 0);
+  const failed = fs.readdirSync(dir).filter((f) => f.endsWith(".cpuprofile-error"));
+  if (failed.length)
+    throw new Error(`the probe could not take CPU profiles in ${dir}: ${failed.map((f) => fs.readFileSync(path.join(dir, f), "utf8")).join("; ")}`);
   const profiles = (role: string) =>
     fs
       .readdirSync(dir)
@@ -67,8 +70,16 @@ export function readProbe(dir: string): ProcessUsage {
   };
 }
 
-/** Bash's `times` output for its children ("0m1.250s 0m0.310s"), in ms of user + system time. */
-function childrenCpuMs(line: string): number {
+/** The CPU (ms) of a command's tree that was neither the program's nor the provider's: the engine's and its plugins'. */
+export function engineCpuMs(treeCpuMs: number, usage: ProcessUsage): number {
+  return treeCpuMs - usage.programCpuMs - usage.providerCpuMs;
+}
+
+/** The line bench/stack.ts prints before bash's `times`, so that the times are found whatever pulumi printed last. */
+export const TIMES_MARKER = "__bench_times__";
+
+/** Bash's `times` output for its children ("0m1.250s 0m0.310s", printed under LC_ALL=C), in ms of user + system time; NaN if not that. */
+export function childrenCpuMs(line: string): number {
   const m = /^(\d+)m([\d.]+)s (\d+)m([\d.]+)s$/.exec(line.trim());
   if (!m) return NaN;
   return (Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) * 60 + Number(m[4])) * 1000;
@@ -131,19 +142,38 @@ export class BenchStack {
         NODE_OPTIONS: `${env.NODE_OPTIONS ?? ""} --require "${PROBE_SCRIPT}"`.trim(),
       };
     }
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const start = process.hrtime.bigint();
       execFile(
         "bash",
-        ["-c", 'pulumi "$@"; rc=$?; times >&2; exit $rc', "bash", ...args, "--stack", this.stack, "--non-interactive"],
-        { cwd: this.programDir, env, maxBuffer: 256 * 1024 * 1024 },
+        [
+          "-c",
+          `pulumi "$@"; rc=$?; printf '\\n${TIMES_MARKER}\\n' >&2; times >&2; exit $rc`,
+          "bash",
+          ...args,
+          "--stack",
+          this.stack,
+          "--non-interactive",
+        ],
+        { cwd: this.programDir, env: { ...env, LC_ALL: "C" }, maxBuffer: 256 * 1024 * 1024 },
         (err, stdout, stderr) => {
           const ms = Number(process.hrtime.bigint() - start) / 1e6;
           const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0;
-          const lines = String(stderr).trimEnd().split("\n");
-          const treeCpuMs = childrenCpuMs(lines.at(-1) ?? "");
-          const timed: Timed = { code, stdout: String(stdout), stderr: lines.slice(0, -2).join("\n"), ms, treeCpuMs };
-          if (probe && code === 0) timed.usage = readProbe(probe.dir);
+          const text = String(stderr);
+          const at = text.lastIndexOf(`\n${TIMES_MARKER}\n`);
+          // After the marker: the shell's own times, then its children's.
+          const treeCpuMs = at < 0 ? NaN : childrenCpuMs(text.slice(at).trimEnd().split("\n").at(-1) ?? "");
+          if (code === 0 && !Number.isFinite(treeCpuMs)) {
+            reject(new Error(`pulumi ${args.join(" ")}: no CPU times from bash in ${JSON.stringify(text.slice(-300))}`));
+            return;
+          }
+          const timed: Timed = { code, stdout: String(stdout), stderr: at < 0 ? text : text.slice(0, at), ms, treeCpuMs };
+          try {
+            if (probe && code === 0) timed.usage = readProbe(probe.dir);
+          } catch (e) {
+            reject(e);
+            return;
+          }
           resolve(timed);
         },
       );

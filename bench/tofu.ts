@@ -23,9 +23,17 @@ import * as path from "node:path";
 import { repoRoot } from "../tools/neutron/venv";
 import { mixOf, type Mix } from "./mix";
 
-/** What scripts/tofu.sh builds (keep in step with its TOFU_VERSION and PROVIDER_VERSION). */
-export const TOFU_VERSION = "1.12.6";
-export const OPENSTACK_PROVIDER_VERSION = "3.4.0";
+/** A pin of scripts/tofu.sh (`NAME=VALUE` on a line of its own): the script is the one home of the versions it builds. */
+function pinOf(name: string): string {
+  const script = fs.readFileSync(path.join(repoRoot(__dirname), "scripts", "tofu.sh"), "utf8");
+  const value = new RegExp(`^${name}=(\\S+)$`, "m").exec(script)?.[1];
+  if (!value) throw new Error(`scripts/tofu.sh has no line ${name}=…`);
+  return value;
+}
+
+/** What scripts/tofu.sh builds. */
+export const TOFU_VERSION = pinOf("TOFU_VERSION");
+export const OPENSTACK_PROVIDER_VERSION = pinOf("PROVIDER_VERSION");
 const PROVIDER_SOURCE = "terraform-provider-openstack/openstack";
 
 /** The peer as scripts/tofu.sh left it. */
@@ -34,7 +42,7 @@ export interface TofuInstall {
   tofu: string;
   /** The CLI configuration (TF_CLI_CONFIG_FILE): providers from the filesystem mirror only. */
   cliConfig: string;
-  /** `opentofu` and `terraform-provider-openstack`, as the binaries report them. */
+  /** `opentofu` (as the binary reports it) and `terraform-provider-openstack` (the pin its mirror holds). */
   versions: Record<string, string>;
 }
 

@@ -62,6 +62,11 @@ exec 9>"$cache/pulumi-build.lock"
 flock 9
 # Another run may have finished while we waited for the lock.
 ready && done_ok
+# Built for other pins or another layout: build both again.
+if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" != "$stamp_want" ]; then
+  log "the cache holds a build of $(cat "$dir/stamp"); building $stamp_want"
+  rm -f "$tofu" "$provider"
+fi
 
 export CHECKPOINT_DISABLE=1 GOMODCACHE="$cache/go/mod" GOCACHE="$cache/go/build" GOFLAGS=-mod=mod CGO_ENABLED=0
 start=$(date +%s)

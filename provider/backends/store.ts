@@ -218,9 +218,9 @@ export class SqlStore implements StateBackend {
     return this.read((tx) => attachments.listAttachments(tx, project));
   }
 
-  async forgetClientToken(project: string, id: string, type?: ResourceType): Promise<void> {
-    // A read first (of the type's table only, when the type is known): forgetting is asked after
-    // every diff and read, and usually finds nothing.
+  async forgetClientToken(project: string, id: string, type: ResourceType): Promise<void> {
+    // A read first (of the type's table only): forgetting is asked after every diff and read, and
+    // usually finds nothing.
     const holding = await this.read((tx) => tokenHolders(tx, project, id, type));
     if (!holding.length) return;
     await this.write((tx) => clearTokens(tx, project, id, holding));

@@ -191,11 +191,12 @@ export interface StateBackend {
   /**
    * Forgets the client token of the object with this id once the engine has shown it recorded the
    * object (it diffed or read it): from then on a create with the same token makes a new object.
-   * Cheap when there is nothing to forget (a read, no write). `type`, when the caller knows it, lets
-   * a backend skip the objects of types that keep no token with it (the openstack backend keeps
-   * tokens on groups and networks only: a rule's, a server's or an attachment's costs no request).
+   * Cheap when there is nothing to forget (a read, no write). `type` is the object's: the SQL store
+   * reads that type's table only, and the openstack backend skips the types that keep no token with
+   * it (it keeps tokens on groups and networks only: a rule's, a server's or an attachment's costs
+   * no request).
    */
-  forgetClientToken(project: string, id: string, type?: ResourceType): Promise<void>;
+  forgetClientToken(project: string, id: string, type: ResourceType): Promise<void>;
   /** Releases the connection; the backend is unusable afterwards. */
   close(): Promise<void>;
 }

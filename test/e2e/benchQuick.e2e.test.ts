@@ -35,6 +35,9 @@ describe("npm run bench -- --quick", () => {
       cwd: REPO,
       encoding: "utf8",
       maxBuffer: 64 * 1024 * 1024,
+      // Below the test's own timeout, which cannot fire while this call blocks (services it started die with it).
+      timeout: 840_000,
+      killSignal: "SIGKILL",
     });
     expect(run.status, run.stderr.slice(-4000)).toBe(0);
     const r = JSON.parse(fs.readFileSync(RESULTS, "utf8")) as Results;

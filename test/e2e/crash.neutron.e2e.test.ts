@@ -1,5 +1,5 @@
 /**
- * Crash safety (see crash.ts) on a real Neutron 29 (noauth; tools/neutron.ts): ten runs of a
+ * Crash safety (see crash.ts) on a real Neutron 29 (noauth; tools/neutron.ts): the runs (CRASH_RUNS: 3 in the test command, 10 in scripts/soak.sh) of a
  * SIGKILLed provider during `up`, then `refresh` + `up`. The servers are made first, as the compute
  * service makes them; afterwards Neutron's own listing of the project must show exactly the fleet:
  * no duplicate group or rule, nothing leaked, each server's port with its launch group and the two

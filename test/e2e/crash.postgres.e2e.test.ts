@@ -1,4 +1,4 @@
-/** Crash safety (see crash.ts) on one private PostgreSQL server shared by the ten runs. */
+/** Crash safety (see crash.ts) on one private PostgreSQL server shared by its runs (CRASH_RUNS: 3 in the test command, 10 in scripts/soak.sh). */
 import { afterAll, beforeAll, describe } from "vitest";
 import { startPostgres, type PostgresServer } from "../../tools/postgres";
 import { crashRuns } from "./crash";

@@ -1,4 +1,4 @@
-/** Crash safety (see crash.ts) on one SQLite file shared by the ten runs. */
+/** Crash safety (see crash.ts) on one SQLite file shared by its runs (CRASH_RUNS: 3 in the test command, 10 in scripts/soak.sh). */
 import * as path from "node:path";
 import { describe } from "vitest";
 import { crashRuns } from "./crash";

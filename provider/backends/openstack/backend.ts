@@ -525,10 +525,10 @@ export class OpenstackBackend implements StateBackend {
     // Neutron makes a project's default group itself, on the project's first request.
   }
 
-  async forgetClientToken(given: string, id: string, type?: ResourceType): Promise<void> {
+  async forgetClientToken(given: string, id: string, type: ResourceType): Promise<void> {
     // Only groups and networks keep a token (a rule's goes when its create ends); reading any other
     // object as a group would cost a request per diff and read, and find nothing.
-    if (type !== undefined && type !== "SecurityGroup" && type !== "Network") return;
+    if (type !== "SecurityGroup" && type !== "Network") return;
     const project = await this.pid(given);
     if (type === "Network") return this.networks.forgetToken(project, id);
     const g = await this.neutronGroup(id);

@@ -16,7 +16,6 @@ const TABLE_OF: Readonly<Record<ResourceType, TokenTable>> = {
   Server: "servers",
   ServerAttachment: "attachments",
 };
-const TABLES: readonly TokenTable[] = Object.values(TABLE_OF);
 
 /** The row that an earlier create with the same client token made, or undefined. */
 export async function byToken(tx: Tx, table: TokenTable, project: string, token: string | undefined): Promise<Row | undefined> {
@@ -29,13 +28,10 @@ export async function setToken(tx: Tx, table: TokenTable, project: string, id: s
   if (token) await tx.run(`UPDATE ${table} SET client_token = ? WHERE project = ? AND id = ?`, [token, project, id]);
 }
 
-/** The tables whose row `id` still carries a client token (a read): the table of `type`, or every table when the type is not known. */
-export async function tokenHolders(tx: Tx, project: string, id: string, type?: ResourceType): Promise<TokenTable[]> {
-  const found: TokenTable[] = [];
-  for (const t of type ? [TABLE_OF[type]] : TABLES) {
-    if (await tx.get(`SELECT 1 AS x FROM ${t} WHERE project = ? AND id = ? AND client_token IS NOT NULL`, [project, id])) found.push(t);
-  }
-  return found;
+/** The table of `type` if its row `id` still carries a client token (a read): [] or [that table]. */
+export async function tokenHolders(tx: Tx, project: string, id: string, type: ResourceType): Promise<TokenTable[]> {
+  const t = TABLE_OF[type];
+  return (await tx.get(`SELECT 1 AS x FROM ${t} WHERE project = ? AND id = ? AND client_token IS NOT NULL`, [project, id])) ? [t] : [];
 }
 
 /** Forgets the client token of row `id` in `tables`. */

@@ -43,15 +43,15 @@ export function clientTokensContract(contract: Contract): void {
       const b = await project(OPENSTACK);
       const policy = attachmentPolicy(OPENSTACK);
       const s = await b.createServer(newServer("web-1", ["public"], { clientToken: TOKEN }), policy);
-      await b.forgetClientToken(PROJECT, s.id);
-      await b.forgetClientToken(PROJECT, s.id); // nothing left to forget: a no-op
+      await b.forgetClientToken(PROJECT, s.id, "Server");
+      await b.forgetClientToken(PROJECT, s.id, "Server"); // nothing left to forget: a no-op
       expect((await b.createServer(newServer("web-1", ["public"], { clientToken: TOKEN }), policy)).id).not.toBe(s.id);
       const g = await b.createGroup(newGroup("web", { clientToken: TOKEN }));
-      await b.forgetClientToken(PROJECT, g.group.id);
+      await b.forgetClientToken(PROJECT, g.group.id, "SecurityGroup");
       expect((await rejection(b.createGroup(newGroup("web", { clientToken: TOKEN })))).code).toBe("SG_NAME_TAKEN");
       // Forgetting in another project touches nothing here.
       const kept = await b.createGroup(newGroup("app", { clientToken: `${TOKEN}app` }));
-      await b.forgetClientToken("other", kept.group.id);
+      await b.forgetClientToken("other", kept.group.id, "SecurityGroup");
       expect((await b.createGroup(newGroup("app", { clientToken: `${TOKEN}app` }))).group.id).toBe(kept.group.id);
       // Given the object's type, only that type's object is forgotten: another type's leaves it.
       await b.forgetClientToken(PROJECT, kept.group.id, "SecurityGroupRule");
